@@ -1,0 +1,30 @@
+# sifsim: `make run` runs the default scenario, `make test` runs the tests.
+# Both create .venv with a Python 3.12/3.13 (found by .ci/find-python) and install
+# the pinned dependencies on first use.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.sifsim-installed
+EXTRAS ?= test,joblib,submitit
+ARGS   ?=
+
+.PHONY: run test bench bench-smoke clean-venv report
+run: $(STAMP)
+	$(VENV)/bin/sifsim $(ARGS)
+
+test: $(STAMP)
+	$(PY) -m pytest -n 2 --dist loadfile -q $(ARGS)
+
+bench: $(STAMP)
+	$(PY) -m pytest tests/benchmarks -m benchmark -s -p no:xdist $(ARGS)
+
+bench-smoke: $(STAMP)
+	SIFSIM_BENCH_SMOKE=1 $(PY) -m pytest tests/benchmarks -m benchmark -s -p no:xdist -q
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || { py=$$(.ci/find-python) && echo "creating $(VENV) with $$py" && "$$py" -m venv $(VENV); }
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[$(EXTRAS)]"
+	@touch $(STAMP)
+
+clean-venv:
+	rm -rf $(VENV)

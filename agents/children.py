@@ -1,0 +1,174 @@
+"""Children of the households, held as a population with an arm axis.
+
+State arrays have shape ``(arms, capacity)`` (factors: ``(arms, capacity, 4)``).
+A child belongs to one household for life, ages with the calendar, carries
+four risk factors and four protective factors (a fifth, a parent in work, is
+read from the household), may be placed out of home (HVB or family home),
+and at 18 draws adult outcomes whose risks are multiplied by the childhood
+risk (parameters.md §2–§3: 2–10×, Fergusson et al. 2005 via seed 004).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+RISK_FACTORS = ("conduct_problems", "school_absence", "family_conflict", "weak_parenting")
+PROTECTIVE_FACTORS = ("organised_leisure", "prosocial_context", "school_engagement",
+                      "parenting_support")
+ADULT_OUTCOMES = ("unemployed_on_eb", "mental_illness", "substance_abuse")
+PLACEMENT_STATES = ("home", "hvb", "family_home")
+HOME, HVB, FAMILY_HOME = 0, 1, 2
+ADULT_AGE_MONTHS = 18 * 12
+
+
+@dataclass(frozen=True)
+class Child:
+    """One child in one arm, as seen at the current month."""
+
+    index: int
+    arm: str
+    household: int
+    age_months: int
+    present: bool
+    risk_factors: tuple[str, ...]
+    protective_factors: tuple[str, ...]
+    placement: str
+    placement_months_left: int
+    ever_placed: bool
+    adult_outcomes: tuple[str, ...]
+
+
+def placement_hazard_per_month(base_per_year: float, n_risk: np.ndarray, n_protective: np.ndarray,
+                               risk_log_multiplier: float, protection_log_multiplier: float,
+                               mean_risk: float) -> np.ndarray:
+    """Monthly placement hazard: rises with risk factors, falls with protective ones.
+
+    Log-linear around the population's mean risk so that ``base_per_year`` stays
+    the average yearly rate (parameters.md §2: 0.01–0.02/year in long-term EB families).
+    """
+    base = 1.0 - (1.0 - base_per_year) ** (1.0 / 12.0)
+    return base * np.exp(risk_log_multiplier * (n_risk - mean_risk)
+                         - protection_log_multiplier * n_protective)
+
+
+def adult_risk_multiplier(n_risk: np.ndarray, max_multiplier: float) -> np.ndarray:
+    """Relative risk of adult outcomes: 1 with no childhood risk, ``max`` with all four."""
+    return 1.0 + (max_multiplier - 1.0) * n_risk / len(RISK_FACTORS)
+
+
+class ChildPopulation:
+    """Array-backed population of children, both arms side by side."""
+
+    def __init__(self, *, household: np.ndarray, birth_month: np.ndarray,
+                 risk: np.ndarray, protective: np.ndarray, n_arms: int = 2):
+        capacity = household.shape[0]
+        self.capacity = capacity
+        self.n_arms = n_arms
+        self.household = household.astype(np.int32)
+        self.birth_month = birth_month.astype(np.int32)  # relative to the simulation start
+        shape = (n_arms, capacity)
+        self.present = np.zeros(shape, dtype=bool)
+        self.risk = np.broadcast_to(risk, (n_arms,) + risk.shape).copy()
+        self.protective = np.broadcast_to(protective, (n_arms,) + protective.shape).copy()
+        # a protective factor given by an intervention (index into PROTECTIVE_FACTORS, -1: none)
+        self.assigned_protective = np.full(shape, -1, dtype=np.int8)
+        self.placement = np.zeros(shape, dtype=np.int8)
+        self.placement_months_left = np.zeros(shape, dtype=np.int16)
+        self.months_since_return = np.full(shape, 10_000, dtype=np.int32)
+        self.ever_placed = np.zeros(shape, dtype=bool)
+        self.adult = np.zeros(shape, dtype=bool)
+        self.adult_outcome = np.zeros((n_arms, capacity, len(ADULT_OUTCOMES)), dtype=bool)
+
+    def __len__(self) -> int:
+        return self.capacity
+
+    def age_months(self, month: int) -> np.ndarray:
+        return month - self.birth_month
+
+    def child(self, index: int, arm: int, month: int) -> Child:
+        """One child as a read-only view."""
+        return Child(
+            index=index, arm=("intervention", "control")[arm], household=int(self.household[index]),
+            age_months=int(month - self.birth_month[index]), present=bool(self.present[arm, index]),
+            risk_factors=tuple(n for k, n in enumerate(RISK_FACTORS) if self.risk[arm, index, k]),
+            protective_factors=tuple(n for k, n in enumerate(PROTECTIVE_FACTORS)
+                                     if self.protective[arm, index, k]),
+            placement=PLACEMENT_STATES[self.placement[arm, index]],
+            placement_months_left=int(self.placement_months_left[arm, index]),
+            ever_placed=bool(self.ever_placed[arm, index]),
+            adult_outcomes=tuple(n for k, n in enumerate(ADULT_OUTCOMES)
+                                 if self.adult_outcome[arm, index, k]))
+
+    # --- transitions ----------------------------------------------------------------
+
+    def sync_presence(self, household_present: np.ndarray, month: int) -> None:
+        """Minors are in the area while their household is; adults stay once grown up."""
+        minors = self.age_months(month) < ADULT_AGE_MONTHS
+        self.present = np.where(minors[None, :], household_present[:, self.household],
+                                self.present)
+
+    def evolve_factors(self, onset_per_month: np.ndarray, remission_per_month: np.ndarray,
+                       protective_loss_per_month: float, u_risk: np.ndarray,
+                       u_protective: np.ndarray, minors_present: np.ndarray) -> None:
+        """Risk factors start and stop; natural protective factors fade.
+
+        ``onset_per_month`` and ``remission_per_month`` have shape (arms, N).
+        One uniform per child and factor decides onset (if absent) or
+        remission (if present) — the same draw in both arms.
+        """
+        u = u_risk[None, :, :]
+        onset = ~self.risk & (u < onset_per_month[:, :, None])
+        remit = self.risk & (u < remission_per_month[:, :, None])
+        active = minors_present[:, :, None]
+        self.risk = np.where(active, (self.risk | onset) & ~remit, self.risk)
+        # protective factors given by an intervention do not fade while assigned
+        k = np.arange(len(PROTECTIVE_FACTORS))[None, None, :]
+        held = self.assigned_protective[:, :, None] == k
+        lose = self.protective & ~held & (u_protective[None, :, :] < protective_loss_per_month)
+        self.protective = np.where(active, self.protective & ~lose, self.protective)
+
+    def placements(self, hazard: np.ndarray, u_place: np.ndarray, u_type: np.ndarray,
+                   u_length: np.ndarray, hvb_share: float, hvb_mean_months: float,
+                   family_home_mean_months: float, eligible: np.ndarray) -> np.ndarray:
+        """Children at home are placed with ``hazard``; placed children go home.
+
+        Placement length is geometric with the given mean (in months); returns
+        the mask of new placements.
+        """
+        new = eligible & (self.placement == HOME) & (u_place[None, :] < hazard)
+        kind = np.where(u_type < hvb_share, HVB, FAMILY_HOME).astype(np.int8)
+        mean = np.where(kind == HVB, hvb_mean_months, family_home_mean_months)
+        # geometric length >= 1 month with the given mean, from one uniform (inverse CDF)
+        p_end = 1.0 / np.maximum(mean, 1.0)
+        length = 1 + np.floor(np.log1p(-u_length) / np.log1p(-np.minimum(p_end, 1 - 1e-12)))
+        length = np.minimum(length, 32_000).astype(np.int16)
+        self.placement = np.where(new, kind[None, :], self.placement)
+        self.placement_months_left = np.where(new, length[None, :], self.placement_months_left)
+        self.ever_placed |= new
+        return new
+
+    def end_placements(self) -> np.ndarray:
+        """Count down placements; those reaching zero go home. Returns the mask returned."""
+        placed = self.placement != HOME
+        self.placement_months_left = np.where(placed, self.placement_months_left - 1,
+                                              self.placement_months_left)
+        back = placed & (self.placement_months_left <= 0)
+        self.placement[back] = HOME
+        self.months_since_return = np.where(back, 0, self.months_since_return + 1)
+        return back
+
+    def come_of_age(self, month: int, probability: np.ndarray, u_outcome: np.ndarray) -> np.ndarray:
+        """Children turning 18 this month draw adult outcomes (shape (arms, N, 3) probabilities)."""
+        turning = (self.age_months(month) == ADULT_AGE_MONTHS)[None, :] & self.present
+        draws = turning[:, :, None] & (u_outcome[None, :, :] < probability)
+        self.adult |= turning
+        self.placement[turning] = HOME
+        self.placement_months_left[turning] = 0
+        self.adult_outcome |= draws
+        return turning
+
+    def adult_remission(self, remission_per_month: float, u_remission: np.ndarray) -> None:
+        remit = self.adult[:, :, None] & (u_remission[None, :, :] < remission_per_month)
+        self.adult_outcome &= ~remit

@@ -1,0 +1,38 @@
+"""Outcomes, declared once by name with unit and direction (STYLE item 5).
+
+Tables and charts refer to these names; ``higher_is_better`` says which way is good
+for the municipality.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    unit: str
+    higher_is_better: bool
+    en: str
+    sv: str
+
+
+OUTCOMES = {o.name: o for o in (
+    Outcome("intervention_cost_sek", "SEK", False, "Intervention cost (grant)", "Insatsens kostnad (bidrag)"),
+    Outcome("naive_claim_sek", "SEK", True, "Saving claimed without control group", "Besparing enligt före/efter-uppföljning"),
+    Outcome("attributable_saving_sek", "SEK", True, "Attributable saving, all payers", "Hänförbar besparing, alla betalare"),
+    Outcome("attributable_saving_pv_sek", "SEK", True, "Attributable saving, present value", "Hänförbar besparing, nuvärde"),
+    Outcome("municipal_saving_sek", "SEK", True, "Saving to the municipality", "Besparing för kommunen"),
+    Outcome("borrower_saving_sek", "SEK", True, "Saving to the borrowing committee", "Besparing för den lånande nämnden"),
+    Outcome("cash_saving_sek", "SEK", True, "Cash saving to the borrowing committee", "Kontant besparing för den lånande nämnden"),
+    Outcome("region_state_saving_sek", "SEK", True, "Saving to region and state", "Besparing för region och stat"),
+    Outcome("repaid_sek", "SEK", True, "Repaid to the fund", "Återbetalt till fonden"),
+    Outcome("repaid_share", "share", True, "Share of grant repaid", "Andel av bidraget återbetald"),
+    Outcome("year_fully_repaid", "year", False, "Year fully repaid", "År då fullt återbetalt"),
+    Outcome("written_off_sek", "SEK", False, "Written off", "Avskrivet"),
+    Outcome("outstanding_end_sek", "SEK", False, "Still owed at the horizon", "Kvar att betala vid horisonten"),
+    Outcome("peak_budget_pressure_sek", "SEK", False, "Peak yearly budget pressure", "Största årliga budgettryck"),
+    Outcome("peak_budget_pressure_posts", "posts", False, "Peak budget pressure in posts", "Största budgettryck i tjänster"),
+    Outcome("p_full_repayment", "probability", True, "P(full repayment within horizon)", "P(fullt återbetalt inom horisonten)"),
+)}

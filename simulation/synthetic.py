@@ -1,0 +1,142 @@
+"""Build the synthetic population of one replication (arm-independent).
+
+Everything drawn here comes from the POPULATION and INFLOW streams, so both
+arms start from the same households and children, and the households that
+will move into the area later are known (with their entry month) from the
+start: capacity is fixed, and agent indices never depend on the arm.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from agents.children import PROTECTIVE_FACTORS, RISK_FACTORS, ChildPopulation
+from agents.households import (COMPOSITION_INDEX, HouseholdPopulation, exit_hazard_per_month,
+                               monthly_from_cumulative, spell_survival)
+from scenarios.schema import COMPOSITIONS, EXIT_ROUTES, EconomyConfig, PopulationConfig
+from simulation.rng import Stream
+
+WITH_CHILDREN = (COMPOSITION_INDEX["single_parent"], COMPOSITION_INDEX["couple_with_children"])
+
+
+@dataclass
+class SyntheticPopulation:
+    households: HouseholdPopulation
+    children: ChildPopulation
+    inflow_per_month: float
+    enrolment_priority: np.ndarray      # per household, lower = earlier
+    child_priority: np.ndarray          # per child
+
+
+def eb_amount_sek_per_month(composition: np.ndarray, n_children: np.ndarray,
+                            economy: EconomyConfig) -> np.ndarray:
+    """Monthly EB paid per household: flat, or riksnorm + rent × share paid (parameters.md §1)."""
+    if economy.eb_amount_mode == "flat":
+        return np.full(composition.shape, economy.eb_flat_sek_per_household_month)
+    couple = np.isin(composition, [COMPOSITION_INDEX["couple_with_children"],
+                                   COMPOSITION_INDEX["couple_without_children"]])
+    personal = np.where(couple, economy.riksnorm_personal_sek_per_month["couple"],
+                        economy.riksnorm_personal_sek_per_month["single"])
+    size = (1 + couple + n_children).astype(int)
+    shared_table = np.asarray(economy.riksnorm_shared_sek_per_month_by_size, dtype=float)
+    shared = shared_table[np.minimum(size, len(shared_table)) - 1]
+    norm = personal + economy.riksnorm_child_sek_per_month * n_children + shared + economy.rent_sek_per_month
+    return norm * economy.eb_share_of_norm_paid
+
+
+def _draw_households(pop: PopulationConfig, gen: np.random.Generator, n: int):
+    shares = np.array([pop.composition_shares.get(c, 0.0) for c in COMPOSITIONS])
+    composition = gen.choice(len(COMPOSITIONS), size=n, p=shares / shares.sum())
+    extra = gen.poisson(max(pop.children_per_family_mean - 1.0, 0.0), size=n)
+    n_children = np.where(np.isin(composition, WITH_CHILDREN), 1 + extra, 0)
+    sd = pop.exit_propensity_sd
+    # mean-one lognormal frailty: heterogeneity makes the stock's hazard fall with duration
+    propensity = gen.lognormal(mean=-0.5 * sd * sd, sigma=sd, size=n) if sd > 0 else np.ones(n)
+    mult = np.array([pop.exit_hazard_multiplier_by_composition.get(c, 1.0) for c in COMPOSITIONS])
+    return composition, n_children, propensity * mult[composition]
+
+
+def _initial_durations(pop: PopulationConfig, gen: np.random.Generator,
+                       base: np.ndarray) -> np.ndarray:
+    """Months on EB of the stock at the start, drawn from the stock's steady state.
+
+    In a steady stock the density of current duration d is ∝ S(d), the spell
+    survival; drawn by rejection (uniform d, accept with probability S(d)).
+    """
+    n = base.shape[0]
+    out = np.zeros(n, dtype=np.int32)
+    todo = np.arange(n)
+    for _ in range(200):
+        if todo.size == 0:
+            break
+        d = gen.integers(0, pop.max_initial_months_on_eb, size=todo.size)
+        accept = gen.random(todo.size) < spell_survival(d, base[todo], pop.eb_duration_decay)
+        out[todo[accept]] = d[accept]
+        todo = todo[~accept]
+    return out
+
+
+def steady_inflow_per_month(pop: PopulationConfig, base: np.ndarray,
+                            months_on_eb: np.ndarray) -> float:
+    """Inflow that keeps the stock roughly level: expected exits net of expected returns."""
+    exits = exit_hazard_per_month(base, months_on_eb, pop.eb_duration_decay).clip(0, 1).sum()
+    routes = np.array([pop.exit_route_shares.get(r, 0.0) for r in EXIT_ROUTES])
+    back = np.array([pop.reentry_within_12_months_by_route.get(r, 0.0) for r in EXIT_ROUTES])
+    # returns within 12 months, plus the slower tail after (≈ the same again at the lower rate)
+    eventual = np.clip(back * (1.0 + pop.reentry_hazard_multiplier_after_24_months), 0, 1)
+    net = 1.0 - float((routes / max(routes.sum(), 1e-12) * eventual).sum()) if pop.reentry_enabled else 1.0
+    return float(exits * net)
+
+
+def build_population(pop: PopulationConfig, economy: EconomyConfig, n_months: int,
+                     streams: dict[Stream, np.random.Generator]) -> SyntheticPopulation:
+    gen = streams[Stream.POPULATION]
+    n0 = pop.households
+    comp0, kids0, prop0 = _draw_households(pop, gen, n0)
+    base0 = pop.eb_exit_hazard_per_month * prop0
+    months0 = _initial_durations(pop, gen, base0)
+
+    inflow_rate = pop.inflow_households_per_month
+    if inflow_rate is None:
+        inflow_rate = steady_inflow_per_month(pop, base0, months0)
+    if not pop.inflow_enabled:
+        inflow_rate = 0.0
+    trend = (1.0 + pop.inflow_trend_per_year) ** (np.arange(n_months) / 12.0)
+    counts = streams[Stream.INFLOW].poisson(inflow_rate * trend)
+    n_new = int(counts.sum())
+    comp1, kids1, prop1 = _draw_households(pop, gen, n_new)
+
+    composition = np.concatenate([comp0, comp1])
+    n_children = np.concatenate([kids0, kids1])
+    propensity = np.concatenate([prop0, prop1])
+    entry_month = np.concatenate([np.full(n0, -1), np.repeat(np.arange(n_months), counts)])
+    initial_months = np.concatenate([months0, np.zeros(n_new, dtype=np.int32)])
+    households = HouseholdPopulation(
+        composition=composition, n_children=n_children, exit_propensity=propensity,
+        eb_sek_per_month=eb_amount_sek_per_month(composition, n_children, economy),
+        entry_month=entry_month, initial_months_on_eb=initial_months)
+
+    household_of_child = np.repeat(np.arange(composition.shape[0]), n_children)
+    m = household_of_child.shape[0]
+    entry = np.maximum(entry_month[household_of_child], 0)
+    age_at_entry = gen.integers(0, (pop.child_age_max_years_at_entry + 1) * 12, size=m)
+    risk_prev = np.array([pop.risk_factor_prevalence_at_entry[k] for k in RISK_FACTORS])
+    prot_prev = np.array([pop.protective_factor_prevalence_at_entry[k] for k in PROTECTIVE_FACTORS])
+    risk = gen.random((m, len(RISK_FACTORS))) < risk_prev
+    protective = gen.random((m, len(PROTECTIVE_FACTORS))) < prot_prev
+    children = ChildPopulation(household=household_of_child, birth_month=entry - age_at_entry,
+                               risk=risk, protective=protective)
+    enrol = streams[Stream.ENROLMENT]
+    return SyntheticPopulation(
+        households=households, children=children, inflow_per_month=float(inflow_rate),
+        enrolment_priority=enrol.random(composition.shape[0]), child_priority=enrol.random(m))
+
+
+def reentry_hazard_by_route(pop: PopulationConfig) -> np.ndarray:
+    """Monthly re-entry hazard by exit route from the 12-month shares (parameters.md §1)."""
+    if not pop.reentry_enabled:
+        return np.zeros(len(EXIT_ROUTES))
+    return np.array([monthly_from_cumulative(pop.reentry_within_12_months_by_route[r], 12.0)
+                     for r in EXIT_ROUTES])
