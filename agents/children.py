@@ -40,6 +40,19 @@ class Child:
     adult_outcomes: tuple[str, ...]
 
 
+def count_factors(flags: np.ndarray) -> np.ndarray:
+    """How many of the four flags on the last axis are set, for (…, 4) boolean arrays.
+
+    The four bytes of a child's flags read as one little-endian uint32; multiplying
+    by 0x01010101 sums the bytes into the top byte. One pass instead of a slow
+    reduction over a length-4 axis.
+    """
+    if flags.shape[-1] != 4 or flags.strides[-1] != 1 or not np.little_endian:
+        return flags.sum(axis=-1)
+    words = np.ascontiguousarray(flags).view(np.uint32)[..., 0]
+    return ((words * np.uint32(0x01010101)) >> np.uint32(24)).astype(np.int8)
+
+
 def placement_hazard_per_month(base_per_year: float, n_risk: np.ndarray, n_protective: np.ndarray,
                                risk_log_multiplier: float, protection_log_multiplier: float,
                                mean_risk: float) -> np.ndarray:
@@ -59,30 +72,57 @@ def adult_risk_multiplier(n_risk: np.ndarray, max_multiplier: float) -> np.ndarr
 
 
 class ChildPopulation:
-    """Array-backed population of children, both arms side by side."""
+    """Array-backed population of children, both arms side by side.
+
+    Children are stored household by household, so the children of the
+    households present so far are a prefix; as in
+    :class:`agents.households.HouseholdPopulation`, every attribute is a view
+    of that prefix and all updates are in place.
+    """
+
+    FIXED = ("household", "birth_month")
+    STATE = ("present", "risk", "protective", "assigned_protective", "placement",
+             "placement_months_left", "months_since_return", "ever_placed", "adult",
+             "adult_outcome")
 
     def __init__(self, *, household: np.ndarray, birth_month: np.ndarray,
                  risk: np.ndarray, protective: np.ndarray, n_arms: int = 2):
         capacity = household.shape[0]
+        if np.any(np.diff(household) < 0):
+            raise ValueError("children must be ordered by household")
         self.capacity = capacity
         self.n_arms = n_arms
-        self.household = household.astype(np.int32)
-        self.birth_month = birth_month.astype(np.int32)  # relative to the simulation start
         shape = (n_arms, capacity)
-        self.present = np.zeros(shape, dtype=bool)
-        self.risk = np.broadcast_to(risk, (n_arms,) + risk.shape).copy()
-        self.protective = np.broadcast_to(protective, (n_arms,) + protective.shape).copy()
-        # a protective factor given by an intervention (index into PROTECTIVE_FACTORS, -1: none)
-        self.assigned_protective = np.full(shape, -1, dtype=np.int8)
-        self.placement = np.zeros(shape, dtype=np.int8)
-        self.placement_months_left = np.zeros(shape, dtype=np.int16)
-        self.months_since_return = np.full(shape, 10_000, dtype=np.int32)
-        self.ever_placed = np.zeros(shape, dtype=bool)
-        self.adult = np.zeros(shape, dtype=bool)
-        self.adult_outcome = np.zeros((n_arms, capacity, len(ADULT_OUTCOMES)), dtype=bool)
+        self._full = {
+            "household": household.astype(np.int32),
+            "birth_month": birth_month.astype(np.int32),  # relative to the simulation start
+            "present": np.zeros(shape, dtype=bool),
+            "risk": np.broadcast_to(risk, (n_arms,) + risk.shape).copy(),
+            "protective": np.broadcast_to(protective, (n_arms,) + protective.shape).copy(),
+            # a protective factor given by an intervention (index into PROTECTIVE_FACTORS, -1: none)
+            "assigned_protective": np.full(shape, -1, dtype=np.int8),
+            "placement": np.zeros(shape, dtype=np.int8),
+            "placement_months_left": np.zeros(shape, dtype=np.int16),
+            "months_since_return": np.full(shape, 10_000, dtype=np.int32),
+            "ever_placed": np.zeros(shape, dtype=bool),
+            "adult": np.zeros(shape, dtype=bool),
+            "adult_outcome": np.zeros((n_arms, capacity, len(ADULT_OUTCOMES)), dtype=bool),
+        }
+        self.n_active = 0
+        self.activate_households(0)
+
+    def activate_households(self, n_households: int) -> None:
+        """Re-bind every attribute to the children of the first ``n_households`` households."""
+        m = int(np.searchsorted(self._full["household"], n_households, side="left"))
+        self.n_active = m
+        for name in self.FIXED:
+            setattr(self, name, self._full[name][:m])
+        for name in self.STATE:
+            setattr(self, name, self._full[name][:, :m])
 
     def __len__(self) -> int:
-        return self.capacity
+        """Children of the households that have arrived so far."""
+        return self.n_active
 
     def age_months(self, month: int) -> np.ndarray:
         return month - self.birth_month
@@ -106,8 +146,7 @@ class ChildPopulation:
     def sync_presence(self, household_present: np.ndarray, month: int) -> None:
         """Minors are in the area while their household is; adults stay once grown up."""
         minors = self.age_months(month) < ADULT_AGE_MONTHS
-        self.present = np.where(minors[None, :], household_present[:, self.household],
-                                self.present)
+        np.copyto(self.present, household_present[:, self.household], where=minors[None, :])
 
     def evolve_factors(self, onset_per_month: np.ndarray, remission_per_month: np.ndarray,
                        protective_loss_per_month: float, u_risk: np.ndarray,
@@ -119,15 +158,17 @@ class ChildPopulation:
         remission (if present) — the same draw in both arms.
         """
         u = u_risk[None, :, :]
-        onset = ~self.risk & (u < onset_per_month[:, :, None])
-        remit = self.risk & (u < remission_per_month[:, :, None])
         active = minors_present[:, :, None]
-        self.risk = np.where(active, (self.risk | onset) & ~remit, self.risk)
-        # protective factors given by an intervention do not fade while assigned
-        k = np.arange(len(PROTECTIVE_FACTORS))[None, None, :]
-        held = self.assigned_protective[:, :, None] == k
-        lose = self.protective & ~held & (u_protective[None, :, :] < protective_loss_per_month)
-        self.protective = np.where(active, self.protective & ~lose, self.protective)
+        # a factor flips when the draw falls under the rate that applies to its current state
+        rate = np.where(self.risk, remission_per_month[:, :, None], onset_per_month[:, :, None])
+        self.risk ^= active & (u < rate)
+        # protective factors fade, except one given by an intervention while it is held
+        lose = active & self.protective & (u_protective[None, :, :] < protective_loss_per_month)
+        held = self.assigned_protective >= 0
+        if held.any():
+            k = np.arange(len(PROTECTIVE_FACTORS))[None, None, :]
+            lose &= ~(self.assigned_protective[:, :, None] == k)
+        self.protective &= ~lose
 
     def placements(self, hazard: np.ndarray, u_place: np.ndarray, u_type: np.ndarray,
                    u_length: np.ndarray, hvb_share: float, hvb_mean_months: float,
@@ -144,19 +185,19 @@ class ChildPopulation:
         p_end = 1.0 / np.maximum(mean, 1.0)
         length = 1 + np.floor(np.log1p(-u_length) / np.log1p(-np.minimum(p_end, 1 - 1e-12)))
         length = np.minimum(length, 32_000).astype(np.int16)
-        self.placement = np.where(new, kind[None, :], self.placement)
-        self.placement_months_left = np.where(new, length[None, :], self.placement_months_left)
+        np.copyto(self.placement, kind[None, :], where=new)
+        np.copyto(self.placement_months_left, length[None, :], where=new)
         self.ever_placed |= new
         return new
 
     def end_placements(self) -> np.ndarray:
         """Count down placements; those reaching zero go home. Returns the mask returned."""
         placed = self.placement != HOME
-        self.placement_months_left = np.where(placed, self.placement_months_left - 1,
-                                              self.placement_months_left)
+        self.placement_months_left -= placed
         back = placed & (self.placement_months_left <= 0)
         self.placement[back] = HOME
-        self.months_since_return = np.where(back, 0, self.months_since_return + 1)
+        self.months_since_return += 1
+        self.months_since_return[back] = 0
         return back
 
     def come_of_age(self, month: int, probability: np.ndarray, u_outcome: np.ndarray) -> np.ndarray:

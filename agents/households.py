@@ -74,37 +74,69 @@ def spell_survival(months: np.ndarray, base_per_month: np.ndarray | float,
 
 
 class HouseholdPopulation:
-    """Array-backed population of households, both arms side by side."""
+    """Array-backed population of households, both arms side by side.
+
+    Households are stored in order of entry into the area (the starting stock
+    first), so the households that have arrived by a month are a prefix of
+    the arrays. Every attribute below is a *view* of that prefix
+    (``n_active`` households), re-bound when households arrive, so monthly
+    work is proportional to the households present so far, not to the whole
+    horizon's inflow. All updates are in place.
+    """
+
+    FIXED = ("composition", "n_children", "n_adults", "exit_propensity", "eb_sek_per_month",
+             "entry_month")
+    STATE = ("present", "on_eb", "months_on_eb", "months_since_exit", "last_exit_route",
+             "participant", "track", "open_care_months_left", "open_care_month_index",
+             "open_care_intensive")
 
     def __init__(self, *, composition: np.ndarray, n_children: np.ndarray,
                  exit_propensity: np.ndarray, eb_sek_per_month: np.ndarray,
                  entry_month: np.ndarray, initial_months_on_eb: np.ndarray, n_arms: int = 2):
         capacity = composition.shape[0]
+        if np.any(np.diff(entry_month) < 0):
+            raise ValueError("households must be ordered by entry month")
         self.capacity = capacity
         self.n_arms = n_arms
-        # arm-independent attributes
-        self.composition = composition.astype(np.int8)
-        self.n_children = n_children.astype(np.int8)
-        self.n_adults = np.where(np.isin(self.composition, [COMPOSITION_INDEX["couple_with_children"],
-                                                            COMPOSITION_INDEX["couple_without_children"]]),
-                                 2, 1).astype(np.int8)
-        self.exit_propensity = exit_propensity.astype(np.float64)
-        self.eb_sek_per_month = eb_sek_per_month.astype(np.float64)
-        self.entry_month = entry_month.astype(np.int32)  # -1: in the stock at the start
-        # per-arm state
+        couple = np.isin(composition, [COMPOSITION_INDEX["couple_with_children"],
+                                       COMPOSITION_INDEX["couple_without_children"]])
+        full = {
+            "composition": composition.astype(np.int8),
+            "n_children": n_children.astype(np.int8),
+            "n_adults": np.where(couple, 2, 1).astype(np.int8),
+            "exit_propensity": exit_propensity.astype(np.float64),
+            "eb_sek_per_month": eb_sek_per_month.astype(np.float64),
+            "entry_month": entry_month.astype(np.int32),  # -1: in the stock at the start
+        }
         shape = (n_arms, capacity)
-        initial = self.entry_month < 0
-        self.present = np.broadcast_to(initial, shape).copy()
-        self.on_eb = self.present.copy()
-        self.months_on_eb = np.zeros(shape, dtype=np.int32)
-        self.months_on_eb[:, initial] = initial_months_on_eb[initial]
-        self.months_since_exit = np.zeros(shape, dtype=np.int32)
-        self.last_exit_route = np.full(shape, NO_ROUTE, dtype=np.int8)
-        self.participant = np.zeros(shape, dtype=bool)
-        self.track = np.zeros(shape, dtype=np.int8)  # 0 none, 1 financial aid only, 2 all partners
-        self.open_care_months_left = np.zeros(shape, dtype=np.int16)
-        self.open_care_month_index = np.zeros(shape, dtype=np.int16)
-        self.open_care_intensive = np.zeros(shape, dtype=bool)
+        full.update({
+            "present": np.zeros(shape, dtype=bool),
+            "on_eb": np.zeros(shape, dtype=bool),
+            "months_on_eb": np.zeros(shape, dtype=np.int32),
+            "months_since_exit": np.zeros(shape, dtype=np.int32),
+            "last_exit_route": np.full(shape, NO_ROUTE, dtype=np.int8),
+            "participant": np.zeros(shape, dtype=bool),
+            "track": np.zeros(shape, dtype=np.int8),  # 0 none, 1 financial aid only, 2 all partners
+            "open_care_months_left": np.zeros(shape, dtype=np.int16),
+            "open_care_month_index": np.zeros(shape, dtype=np.int16),
+            "open_care_intensive": np.zeros(shape, dtype=bool),
+        })
+        self._full = full
+        self._entry_sorted = full["entry_month"]
+        initial = int((full["entry_month"] < 0).sum())
+        self.n_active = 0
+        self._activate(initial)
+        self.present[:] = True
+        self.on_eb[:] = True
+        self.months_on_eb[:] = initial_months_on_eb[:initial]
+
+    def _activate(self, n: int) -> None:
+        """Re-bind every attribute to a view of the first ``n`` households."""
+        self.n_active = n
+        for name in self.FIXED:
+            setattr(self, name, self._full[name][:n])
+        for name in self.STATE:
+            setattr(self, name, self._full[name][:, :n])
 
     # --- inspection ---------------------------------------------------------------
 
@@ -123,7 +155,8 @@ class HouseholdPopulation:
             open_care_intensive=bool(self.open_care_intensive[arm, index]))
 
     def __len__(self) -> int:
-        return self.capacity
+        """Households that have arrived so far (the active prefix)."""
+        return self.n_active
 
     def counts(self) -> dict[str, np.ndarray]:
         """Head counts per arm."""
@@ -131,14 +164,17 @@ class HouseholdPopulation:
 
     # --- transitions (called by the model in schedule order) ------------------------
 
-    def enter(self, month: int) -> np.ndarray:
-        """Households whose entry month is ``month`` arrive on EB. Returns their indices."""
-        new = np.flatnonzero(self.entry_month == month)
-        if new.size:
-            self.present[:, new] = True
-            self.on_eb[:, new] = True
-            self.months_on_eb[:, new] = 0
-        return new
+    def enter(self, month: int) -> int:
+        """Households whose entry month is ``month`` arrive on EB. Returns how many."""
+        n_new = int(np.searchsorted(self._entry_sorted, month, side="right"))
+        arrived = n_new - self.n_active
+        if arrived > 0:
+            old = self.n_active
+            self._activate(n_new)
+            self.present[:, old:] = True
+            self.on_eb[:, old:] = True
+            self.months_on_eb[:, old:] = 0
+        return max(arrived, 0)
 
     def eb_exits(self, hazard: np.ndarray, u_exit: np.ndarray, u_route: np.ndarray,
                  route_cdf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -150,22 +186,24 @@ class HouseholdPopulation:
         """
         exits = self.on_eb & (u_exit[None, :] < hazard)
         route = np.searchsorted(route_cdf, u_route, side="right").astype(np.int8)
-        route = np.minimum(route, len(route_cdf) - 1)
-        route_b = np.broadcast_to(route, exits.shape)
+        np.minimum(route, len(route_cdf) - 1, out=route)
         self.on_eb &= ~exits
-        self.last_exit_route[exits] = route_b[exits]
+        np.copyto(self.last_exit_route, route[None, :], where=exits)
         self.months_since_exit[exits] = 0
-        moved = exits & (route_b == ROUTE_INDEX["moved"])
-        self.present &= ~moved
+        self.present &= ~(exits & (route == ROUTE_INDEX["moved"])[None, :])
         return exits, route
 
     def eb_reentries(self, hazard_by_route: np.ndarray, u_reentry: np.ndarray,
-                     after_24_multiplier: float) -> np.ndarray:
-        """Households off EB (still in the area) return with a hazard by exit route."""
-        off = self.present & ~self.on_eb & (self.last_exit_route >= 0)
-        route = np.maximum(self.last_exit_route, 0)
-        hazard = hazard_by_route[route]
-        hazard = np.where(self.months_since_exit >= 24, hazard * after_24_multiplier, hazard)
+                     after_24_multiplier: float, window_months: int) -> np.ndarray:
+        """Households off EB (still in the area) return with a hazard by exit route.
+
+        The hazard drops by ``after_24_multiplier`` after 24 months off EB and
+        ends after ``window_months``: state dependence fades (Andrén & Andrén 2013).
+        """
+        off = self.present & ~self.on_eb & (self.last_exit_route >= 0) \
+            & (self.months_since_exit < window_months)
+        hazard = hazard_by_route[np.maximum(self.last_exit_route, 0)]
+        hazard[self.months_since_exit >= 24] *= after_24_multiplier
         back = off & (u_reentry[None, :] < hazard)
         self.on_eb |= back
         self.months_on_eb[back] = 0

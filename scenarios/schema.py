@@ -54,10 +54,10 @@ class PopulationConfig:
     """Households on social assistance (EB) in the simulated area, and their children."""
 
     name: str = "malmo_oster"
-    households: int = f(1000, lo=1)
-    eb_exit_hazard_per_month: float = f(0.10, **PROB)
-    eb_duration_decay: float = f(0.02, **NONNEG)
-    exit_propensity_sd: float = f(0.9, **NONNEG)
+    households: int = f(200, lo=1)
+    eb_exit_hazard_per_month: float = f(0.25, **PROB)
+    eb_duration_decay: float = f(0.03, **NONNEG)
+    exit_propensity_sd: float = f(0.6, **NONNEG)
     exit_hazard_multiplier_by_composition: dict[str, float] = f(
         {"single_adult": 1.0, "single_parent": 0.8, "couple_with_children": 0.9,
          "couple_without_children": 1.0})
@@ -70,6 +70,7 @@ class PopulationConfig:
     reentry_within_12_months_by_route: dict[str, float] = f(
         {"work": 0.2, "studies": 0.2, "other_benefit": 0.1, "moved": 0.0, "stopped_applying": 0.5})
     reentry_hazard_multiplier_after_24_months: float = f(0.2, **PROB)
+    reentry_window_months: int = f(60, lo=0)
     inflow_households_per_month: Optional[float] = f(None, lo=0.0)
     inflow_trend_per_year: float = f(0.0, lo=-0.5, hi=1.0)
     caseload_elasticity: float = f(0.5, **NONNEG)
@@ -209,7 +210,7 @@ class FamilyTreatmentMechanism:
 
     enabled: bool = False
     intensive_months: int = f(10, lo=1)
-    intensive_hours_by_month: list[float] = f([8.0] * 7 + [2.0] * 3)
+    intensive_hours_by_month: list[float] = f([8.0] * 7 + [2.0] * 3, **NONNEG)
     placement_hazard_multiplier: float = f(0.6, **NONNEG)
     risk_remission_multiplier: float = f(2.0, **NONNEG)
 
@@ -320,7 +321,7 @@ class RepaymentConfig:
 @dataclass
 class SifsimConfig:
     seed: int = f(20140101, lo=0)
-    replications: int = f(200, lo=1)
+    replications: int = f(100, lo=1)
     horizon_years: int = f(25, lo=1, hi=80)
     evaluation: str = f("attributable", choices=EVALUATION_METHODS)
     language: str = f("sv", choices=LANGUAGES)

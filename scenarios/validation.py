@@ -7,6 +7,7 @@ problems are collected and reported together (STYLE item 9).
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 from typing import Any
 
@@ -51,8 +52,28 @@ def _check_value(key: str, value: Any, meta: dict[str, Any], problems: list[str]
         problems.append(f"{key}={value!r}: expected {_describe_range(meta)}")
 
 
+def _unknown_keys(obj: Any, prefix: str, problems: list[str]) -> None:
+    """Keys the schema does not declare.
+
+    Hydra accepts ``+typo=1`` (and ``++typo=1``) even on a structured root:
+    ``+`` opens the node for the addition, and ``OmegaConf.to_object`` then
+    sets the extra key as a plain attribute on the dataclass. Plain ``typo=1``
+    is refused by Hydra itself; this catches the ``+`` form.
+    """
+    known = [fld.name for fld in dataclasses.fields(obj)]
+    for name, value in vars(obj).items():
+        if name in known:
+            continue
+        where = f"'{prefix[:-1]}'" if prefix else "the top level"
+        near = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {prefix}{near[0]}? " if near else ""
+        problems.append(f"{prefix}{name}={value!r}: unknown key (added with +?); {hint}"
+                        f"allowed keys at {where}: {', '.join(known)}")
+
+
 def _walk(obj: Any, prefix: str, problems: list[str]) -> None:
     """Check every field's declared range, recursing into nested configs."""
+    _unknown_keys(obj, prefix, problems)
     for fld in dataclasses.fields(obj):
         value = getattr(obj, fld.name)
         key = f"{prefix}{fld.name}"

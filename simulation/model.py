@@ -18,7 +18,7 @@ import mesa
 import numpy as np
 
 from agents.children import (ADULT_OUTCOMES, FAMILY_HOME, HOME, HVB, PROTECTIVE_FACTORS,
-                             adult_risk_multiplier, placement_hazard_per_month)
+                             adult_risk_multiplier, count_factors, placement_hazard_per_month)
 from agents.fund import Fund, YearInputs
 from agents.households import COMPOSITION_INDEX, ROUTE_INDEX, exit_hazard_per_month
 from agents.units import MunicipalUnit
@@ -98,7 +98,7 @@ class SifsimModel(mesa.Model):
         self.route_cdf = np.cumsum([pop.exit_route_shares.get(r, 0.0) for r in EXIT_ROUTES])
         self.route_cdf /= self.route_cdf[-1]
         self.reentry_hazard = reentry_hazard_by_route(pop)
-        self.base_exit = pop.eb_exit_hazard_per_month * self.households.exit_propensity
+        self.base_exit = pop.eb_exit_hazard_per_month * self.households._full["exit_propensity"]
         on_eb0 = self.households.on_eb[CONTROL].sum()
         eb_posts = max(on_eb0 / self.units["eb_unit"].caseload_households_per_worker, 1e-9)
         self.eb_posts = eb_posts
@@ -108,9 +108,9 @@ class SifsimModel(mesa.Model):
                                   / itv.caseload.participant_households_per_worker
                                   ) ** itv.caseload.exit_hazard_elasticity_to_caseload
         # children are stored household by household: segment starts for per-family reductions
-        self._families = np.flatnonzero(self.households.n_children > 0)
-        self._family_first_child = np.searchsorted(self.children.household, self._families)
-        self.mean_risk = float(self.children.risk[CONTROL].sum(axis=1).mean()) if len(self.children) else 0.0
+        self._families = np.flatnonzero(self.households._full["n_children"] > 0)
+        self._family_first_child = np.searchsorted(self.children._full["household"], self._families)
+        self.mean_risk = float(count_factors(self.children.risk[CONTROL]).mean()) if len(self.children) else 0.0
         self.hvb_mean_months = pop.hvb_mean_days / DAYS_PER_MONTH
         self.family_home_mean_months = pop.family_home_mean_days / DAYS_PER_MONTH
         self.replacement_hazard = 1.0 - (1.0 - pop.replacement_within_2_years) ** (1.0 / 24.0)
@@ -138,6 +138,12 @@ class SifsimModel(mesa.Model):
         self._cumulative_measured = {name: 0.0 for name in self.funds}
         self._exits = np.zeros(2, dtype=np.int64)
         self._entries = np.zeros(2, dtype=np.int64)
+        # calibration statistics of the control arm (parameters.md §7), one row per year
+        self._months_on_eb_this_year = np.zeros(self.households.capacity, dtype=np.int8)
+        self._placements_this_year = 0
+        self._minor_months_this_year = 0
+        self._cohort_on_eb_at_60 = [0, 0]   # entrants of the first year: [on EB 60 months later, total]
+        self.calibration_rows: list[dict] = []
 
         self.datacollector = mesa.DataCollector(model_reporters={
             "households_on_eb_intervention": lambda m: int(m.households.on_eb[INTERVENTION].sum()),
@@ -151,8 +157,8 @@ class SifsimModel(mesa.Model):
     def step(self) -> None:
         """One month."""
         t = self.month
-        u = self._draws(t)
         self.inflow(t)
+        u = self._draws(t)
         self.eb_transitions(t, u)
         self.children_step(t, u)
         self.intervention_step(t, u)
@@ -196,8 +202,10 @@ class SifsimModel(mesa.Model):
 
     def inflow(self, t: int) -> None:
         """New households arrive on EB (drawn at set-up, the same in both arms)."""
-        new = self.households.enter(t)
-        self._entries += new.size
+        arrived = self.households.enter(t)
+        if arrived:
+            self.children.activate_households(len(self.households))
+        self._entries += arrived
 
     def effect_strength(self, t: int) -> float:
         """0…1: effect_scale × ramp-up × implementation shocks × decay after the end."""
@@ -218,7 +226,7 @@ class SifsimModel(mesa.Model):
     def eb_transitions(self, t: int, u: dict) -> None:
         """EB exits (duration dependence, caseload, intervention) and re-entries."""
         hh, pop = self.households, self.config.population
-        base = exit_hazard_per_month(self.base_exit, hh.months_on_eb, pop.eb_duration_decay)
+        base = exit_hazard_per_month(self.base_exit[:len(hh)], hh.months_on_eb, pop.eb_duration_decay)
         # caseload per worker scales the hazard (DESIGN §3); posts fixed at the start
         on_eb = hh.on_eb.sum(axis=1)
         caseload_factor = (self.eb_posts * self.units["eb_unit"].caseload_households_per_worker
@@ -240,7 +248,7 @@ class SifsimModel(mesa.Model):
                 * self.config.intervention.naive_claim.eb_months_claimed_per_exit)
         exits, route = hh.eb_exits(hazard, u[Stream.EB_EXIT], u[Stream.EXIT_ROUTE], self.route_cdf)
         back = hh.eb_reentries(self.reentry_hazard, u[Stream.REENTRY],
-                               pop.reentry_hazard_multiplier_after_24_months)
+                               pop.reentry_hazard_multiplier_after_24_months, pop.reentry_window_months)
         self._exits = exits.sum(axis=1)
         self._entries = self._entries + back.sum(axis=1)
         if self.active and t <= self.t_end:
@@ -264,7 +272,7 @@ class SifsimModel(mesa.Model):
         itv = self.config.intervention
         # the household's situation protects too: a parent in work, or in treatment
         parent_in_work = (~hh.on_eb & (hh.last_exit_route == ROUTE_INDEX["work"]))[:, ch.household]
-        n_protective = ch.protective.sum(axis=2) + parent_in_work
+        n_protective = count_factors(ch.protective) + parent_in_work
         onset = pop.risk_onset_per_month * np.exp(-pop.protective_onset_log_multiplier * n_protective)
         remission = np.full(onset.shape, pop.risk_remission_per_month)
         intensive = (hh.open_care_intensive & (hh.open_care_months_left > 0))[:, ch.household]
@@ -281,7 +289,7 @@ class SifsimModel(mesa.Model):
                           u[Stream.CHILD_RISK], u[Stream.CHILD_PROTECTIVE][:, :4], minors)
         # placements: re-placement hazard for those recently home (Vinnerljung et al. 2004)
         ch.end_placements()
-        n_risk = ch.risk.sum(axis=2)
+        n_risk = count_factors(ch.risk)
         hazard = placement_hazard_per_month(pop.placement_hazard_per_year, n_risk, n_protective,
                                             pop.placement_risk_log_multiplier,
                                             pop.placement_protection_log_multiplier, self.mean_risk)
@@ -290,13 +298,17 @@ class SifsimModel(mesa.Model):
         if itv.family_treatment.enabled:
             hazard[INTERVENTION] *= np.where(intensive[INTERVENTION] & participant_child[INTERVENTION],
                                              itv.family_treatment.placement_hazard_multiplier, 1.0)
-        ch.placements(np.clip(hazard, 0, 1), u[Stream.PLACEMENT], u[Stream.PLACEMENT_KIND],
-                      u[Stream.PLACEMENT_LENGTH], pop.hvb_share_of_placements, self.hvb_mean_months,
-                      self.family_home_mean_months, minors)
+        new = ch.placements(np.clip(hazard, 0, 1), u[Stream.PLACEMENT], u[Stream.PLACEMENT_KIND],
+                            u[Stream.PLACEMENT_LENGTH], pop.hvb_share_of_placements, self.hvb_mean_months,
+                            self.family_home_mean_months, minors)
+        self._placements_this_year += int(new[CONTROL].sum())
+        self._minor_months_this_year += int(minors[CONTROL].sum())
         # open-care need of a family rises with its children's risk
         family_risk = np.zeros((2, len(hh)))
-        family_risk[:, self._families] = np.maximum.reduceat(
-            np.where(minors, n_risk, 0), self._family_first_child, axis=1)
+        k = int(np.searchsorted(self._families, len(hh)))
+        if k:
+            family_risk[:, self._families[:k]] = np.maximum.reduceat(
+                np.where(minors, n_risk, 0), self._family_first_child[:k], axis=1)
         self._open_care(t, u, family_risk)
         # adult outcomes at 18, with risks multiplied by childhood risk
         base = np.array([pop.adult_outcome_base_probability[k] for k in ADULT_OUTCOMES])
@@ -332,9 +344,9 @@ class SifsimModel(mesa.Model):
                     claimed = start[INTERVENTION] & hh.participant[INTERVENTION]
                     self._naive_open_care[t // 12] += float(claimed.sum() * per_family)
         length = np.where(intensive, len(self.intensive_hours), eco.ordinary_treatment_months)
-        hh.open_care_months_left = np.where(start, length, hh.open_care_months_left).astype(np.int16)
-        hh.open_care_month_index = np.where(start, 0, hh.open_care_month_index).astype(np.int16)
-        hh.open_care_intensive = np.where(start, intensive, hh.open_care_intensive)
+        np.copyto(hh.open_care_months_left, length, where=start, casting="unsafe")
+        hh.open_care_month_index[start] = 0
+        np.copyto(hh.open_care_intensive, intensive, where=start)
 
     def intervention_step(self, t: int, u: dict) -> None:
         """Enrol participants (same rule in both arms), give places in protective activities."""
@@ -433,6 +445,11 @@ class SifsimModel(mesa.Model):
 
     def record_month(self, t: int) -> None:
         hh, ch = self.households, self.children
+        self._months_on_eb_this_year[:len(hh)] += hh.on_eb[CONTROL]
+        if 60 <= t < 72:
+            cohort = hh.entry_month == t - 60
+            self._cohort_on_eb_at_60[0] += int((cohort & hh.on_eb[CONTROL]).sum())
+            self._cohort_on_eb_at_60[1] += int(cohort.sum())
         placed = (ch.placement != HOME).sum(axis=1) if len(ch) else np.zeros(2, dtype=int)
         on_eb = hh.on_eb.sum(axis=1)
         year, month = self.start_year + t // 12, t % 12 + 1
@@ -451,6 +468,20 @@ class SifsimModel(mesa.Model):
         """Close a calendar year: displacement, ledger rows, unit spending, repayment."""
         year = self.start_year + year_index
         months = range(12 * year_index, 12 * year_index + 12)
+        months_on_eb = self._months_on_eb_this_year
+        any_eb = months_on_eb > 0
+        self.calibration_rows.append({
+            "replication": self.replication, "year": year,
+            "households_with_eb": int(any_eb.sum()),
+            "long_term_households": int((months_on_eb >= 10).sum()),
+            "eb_household_months": int(months_on_eb.sum()),
+            "placements": self._placements_this_year,
+            "minor_years": self._minor_months_this_year / 12.0,
+            "cohort_on_eb_at_60": self._cohort_on_eb_at_60[0] if year_index == 5 else 0,
+            "cohort_size": self._cohort_on_eb_at_60[1] if year_index == 5 else 0,
+        })
+        months_on_eb[:] = 0
+        self._placements_this_year = self._minor_months_this_year = 0
         eco, itv = self.config.economy, self.config.intervention
         by_slot = self.ledger.category_by_body(slice(months.start, months.stop))
         # displacement: a share of the freed EB budget is spent again on refill clients

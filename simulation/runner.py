@@ -44,21 +44,34 @@ class Results:
 
 
 class Progress:
-    """A progress line on stderr at most every ``every_s`` seconds: done/total and time left."""
+    """Progress on stderr: replications done, elapsed and time left.
 
-    def __init__(self, total: int, label: str, enabled: bool = True, every_s: float = 2.0):
-        self.total, self.label, self.enabled, self.every_s = total, label, enabled, every_s
+    On a terminal one line is rewritten every ``every_s`` seconds; in a log
+    (not a TTY) a line is written at most every ``every_log_s`` seconds, so
+    long runs and sweeps show progress without flooding their logs.
+    """
+
+    def __init__(self, total: int, label: str, enabled: bool = True, every_s: float = 1.0,
+                 every_log_s: float = 15.0):
+        self.total, self.label, self.enabled = total, label, enabled
+        self.tty = sys.stderr.isatty()
+        self.every_s = every_s if self.tty else every_log_s
         self.t0 = self.last = time.perf_counter()
 
     def update(self, done: int) -> None:
         now = time.perf_counter()
-        if not self.enabled or (now - self.last < self.every_s and done < self.total):
+        finished = done >= self.total
+        if not self.enabled or (now - self.last < self.every_s and not finished):
             return
         self.last = now
         rate = done / max(now - self.t0, 1e-9)
         left = (self.total - done) / rate if rate > 0 else float("nan")
-        print(f"\r{self.label}: {done}/{self.total} replications, {now - self.t0:.0f} s, "
-              f"≈{left:.0f} s left ", end="" if done < self.total else "\n", file=sys.stderr, flush=True)
+        text = (f"{self.label}: {done}/{self.total} replications, {now - self.t0:.0f} s elapsed, "
+                f"≈{left:.0f} s left")
+        if self.tty:
+            print("\r" + text, end="\n" if finished else "", file=sys.stderr, flush=True)
+        else:
+            print(text, file=sys.stderr, flush=True)
 
 
 def run_replication(config: SifsimConfig, replication: int) -> SifsimModel:

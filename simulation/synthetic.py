@@ -58,49 +58,71 @@ def _draw_households(pop: PopulationConfig, gen: np.random.Generator, n: int):
     return composition, n_children, propensity * mult[composition]
 
 
-def _initial_durations(pop: PopulationConfig, gen: np.random.Generator,
-                       base: np.ndarray) -> np.ndarray:
-    """Months on EB of the stock at the start, drawn from the stock's steady state.
+def _steady_stock(pop: PopulationConfig, gen: np.random.Generator, n: int):
+    """Draw the starting stock from the steady state of the spell process.
 
-    In a steady stock the density of current duration d is ∝ S(d), the spell
-    survival; drawn by rejection (uniform d, accept with probability S(d)).
+    In a steady stock, a household with propensity z and current duration d
+    appears with density ∝ f(z)·S(d | z): long-stayers are over-represented
+    (length-biased sampling). Drawn by rejection: candidate (z, d) from the
+    entrant distribution and a uniform duration, accepted with probability
+    S(d | z); a rejected candidate is redrawn whole.
     """
-    n = base.shape[0]
-    out = np.zeros(n, dtype=np.int32)
-    todo = np.arange(n)
-    for _ in range(200):
-        if todo.size == 0:
+    comp, kids, prop = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0))
+    months = np.empty(0, dtype=np.int32)
+    for _ in range(1000):
+        need = n - comp.shape[0]
+        if need <= 0:
             break
-        d = gen.integers(0, pop.max_initial_months_on_eb, size=todo.size)
-        accept = gen.random(todo.size) < spell_survival(d, base[todo], pop.eb_duration_decay)
-        out[todo[accept]] = d[accept]
-        todo = todo[~accept]
-    return out
+        batch = max(4 * need, 64)
+        c, k, z = _draw_households(pop, gen, batch)
+        d = gen.integers(0, pop.max_initial_months_on_eb, size=batch)
+        base = pop.eb_exit_hazard_per_month * z
+        accept = gen.random(batch) < spell_survival(d, base, pop.eb_duration_decay)
+        comp = np.concatenate([comp, c[accept]])[:n]
+        kids = np.concatenate([kids, k[accept]])[:n]
+        prop = np.concatenate([prop, z[accept]])[:n]
+        months = np.concatenate([months, d[accept].astype(np.int32)])[:n]
+    return comp, kids, prop, months
 
 
-def steady_inflow_per_month(pop: PopulationConfig, base: np.ndarray,
-                            months_on_eb: np.ndarray) -> float:
-    """Inflow that keeps the stock roughly level: expected exits net of expected returns."""
-    exits = exit_hazard_per_month(base, months_on_eb, pop.eb_duration_decay).clip(0, 1).sum()
+def eventual_reentry_by_route(pop: PopulationConfig) -> np.ndarray:
+    """Probability that a household leaving by each route comes back within the re-entry window."""
+    q = reentry_hazard_by_route(pop)
+    late = np.clip(q * pop.reentry_hazard_multiplier_after_24_months, 0, 1)
+    stay_out = (1 - q) ** min(24, pop.reentry_window_months) * \
+        (1 - late) ** max(0, pop.reentry_window_months - 24)
+    return 1 - stay_out
+
+
+def steady_inflow_per_month(pop: PopulationConfig, gen: np.random.Generator) -> float:
+    """Inflow that keeps the stock level, by Little's law: stock / EB months per entrant.
+
+    EB months per entrant = E_z[mean spell | z] × expected number of spells,
+    where spells repeat with the probability of coming back (route mix ×
+    eventual re-entry by route).
+    """
+    _, _, z = _draw_households(pop, gen, 4000)
+    d = np.arange(pop.max_initial_months_on_eb * 2)
+    base = pop.eb_exit_hazard_per_month * z[:, None]
+    hazard = np.clip(exit_hazard_per_month(base, d[None, :], pop.eb_duration_decay), 0, 1)
+    survival = np.cumprod(1 - hazard, axis=1)      # P(still on EB after month d)
+    mean_spell = float((1 + survival[:, :-1].sum(axis=1)).mean())
     routes = np.array([pop.exit_route_shares.get(r, 0.0) for r in EXIT_ROUTES])
-    back = np.array([pop.reentry_within_12_months_by_route.get(r, 0.0) for r in EXIT_ROUTES])
-    # returns within 12 months, plus the slower tail after (≈ the same again at the lower rate)
-    eventual = np.clip(back * (1.0 + pop.reentry_hazard_multiplier_after_24_months), 0, 1)
-    net = 1.0 - float((routes / max(routes.sum(), 1e-12) * eventual).sum()) if pop.reentry_enabled else 1.0
-    return float(exits * net)
+    routes = routes / max(routes.sum(), 1e-12)
+    p_back = float((routes * eventual_reentry_by_route(pop)).sum())
+    spells = 1.0 / max(1.0 - p_back, 1e-6)
+    return pop.households / (mean_spell * spells)
 
 
 def build_population(pop: PopulationConfig, economy: EconomyConfig, n_months: int,
                      streams: dict[Stream, np.random.Generator]) -> SyntheticPopulation:
     gen = streams[Stream.POPULATION]
     n0 = pop.households
-    comp0, kids0, prop0 = _draw_households(pop, gen, n0)
-    base0 = pop.eb_exit_hazard_per_month * prop0
-    months0 = _initial_durations(pop, gen, base0)
+    comp0, kids0, prop0, months0 = _steady_stock(pop, gen, n0)
 
     inflow_rate = pop.inflow_households_per_month
     if inflow_rate is None:
-        inflow_rate = steady_inflow_per_month(pop, base0, months0)
+        inflow_rate = steady_inflow_per_month(pop, gen)
     if not pop.inflow_enabled:
         inflow_rate = 0.0
     trend = (1.0 + pop.inflow_trend_per_year) ** (np.arange(n_months) / 12.0)
@@ -128,13 +150,14 @@ def build_population(pop: PopulationConfig, economy: EconomyConfig, n_months: in
     protective = gen.random((m, len(PROTECTIVE_FACTORS))) < prot_prev
     children = ChildPopulation(household=household_of_child, birth_month=entry - age_at_entry,
                                risk=risk, protective=protective)
+    children.activate_households(households.n_active)
     enrol = streams[Stream.ENROLMENT]
     return SyntheticPopulation(
         households=households, children=children, inflow_per_month=float(inflow_rate),
         enrolment_priority=enrol.random(composition.shape[0]), child_priority=enrol.random(m))
 
 
-def reentry_hazard_by_route(pop: PopulationConfig) -> np.ndarray:
+def reentry_hazard_by_route(pop: PopulationConfig) -> np.ndarray:  # noqa: D401
     """Monthly re-entry hazard by exit route from the 12-month shares (parameters.md §1)."""
     if not pop.reentry_enabled:
         return np.zeros(len(EXIT_ROUTES))

@@ -1,0 +1,199 @@
+"""Core model: closed forms, paired arms, reproducibility, head counts, money."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation.ledger import FINANCING_CATEGORIES
+from simulation.model import CONTROL, INTERVENTION, SifsimModel
+from simulation.runner import run, savings_by
+from tests.support import CONSTANT_HAZARD, make_config
+
+
+@pytest.mark.parametrize("hazard", [0.05, 0.2])
+def test_constant_hazard_gives_mean_spell_one_over_h(hazard):
+    """No decay, re-entry, inflow or heterogeneity: spells are geometric, mean 1/h months."""
+    n = 3000
+    cfg = make_config(*CONSTANT_HAZARD, f"population.eb_exit_hazard_per_month={hazard}",
+                      f"population.households={n}", "replications=1", "horizon_years=25")
+    model = SifsimModel(cfg).run()
+    pop = pd.DataFrame(model.population_rows, columns=["replication", "arm", "year", "month", "on_eb",
+                                                       "exits", "entries", "placed"])
+    control = pop[pop["arm"] == "control"].reset_index(drop=True)
+    # spell length of a household leaving in month index t (0-based) is t + 1 months
+    lengths = np.repeat(np.arange(1, len(control) + 1), control["exits"].to_numpy())
+    assert lengths.size == n - control["on_eb"].iloc[-1]
+    # the few still on EB at the horizon are censored: include them at the memoryless expectation
+    still = int(control["on_eb"].iloc[-1])
+    mean = (lengths.sum() + still * (len(control) + 1 / hazard)) / n
+    se = math.sqrt(1 - hazard) / hazard / math.sqrt(n)
+    assert abs(mean - 1 / hazard) < 4 * se, (mean, 1 / hazard, se)
+
+
+def test_duration_dependence_lengthens_spells():
+    """The same h0 with a falling hazard must give longer spells than 1/h0."""
+    n, h = 3000, 0.1
+    cfg = make_config(*CONSTANT_HAZARD, f"population.eb_exit_hazard_per_month={h}",
+                      "population.eb_duration_decay=0.05", f"population.households={n}",
+                      "replications=1", "horizon_years=10")
+    model = SifsimModel(cfg).run()
+    on_eb = [row[4] for row in model.population_rows if row[1] == "control"]
+    # Σ on_eb after each month = Σ (spell − 1): a lower bound on total months, truncated at the horizon
+    mean_lower_bound = 1 + sum(on_eb) / n
+    assert mean_lower_bound > 1 / h + 5 * math.sqrt(1 - h) / h / math.sqrt(n)
+
+
+def test_zero_effect_gives_identical_arms_household_by_household():
+    cfg = make_config("intervention.effect_scale=0", "replications=1", "horizon_years=8")
+    model = SifsimModel(cfg).run()
+    hh, ch = model.households, model.children
+    assert hh.participant[INTERVENTION].sum() >= cfg.intervention.participants_households
+    for name in hh.STATE:
+        a = getattr(hh, name)
+        assert np.array_equal(a[INTERVENTION], a[CONTROL]), name
+    for name in ch.STATE:
+        a = getattr(ch, name)
+        assert np.array_equal(a[INTERVENTION], a[CONTROL]), name
+
+
+def test_zero_effect_leaves_only_the_intervention_cost():
+    cfg = make_config("intervention.effect_scale=0", "replications=2", "horizon_years=6")
+    results = run(cfg)
+    savings = savings_by(results.ledger, ["replication", "payer", "category"])
+    assert (savings["saving_sek"] == 0).all()
+    financing = results.ledger[results.ledger["category"] == "intervention_posts"]
+    total_cost = sum(cfg.intervention.cost_sek_by_year.values())
+    per_rep = financing.groupby("replication")["amount_sek"].sum()
+    assert np.allclose(per_rep.to_numpy(), total_cost, atol=1.0)
+    pop = results.population
+    assert (pop[pop.arm == "intervention"]["households_on_eb"].to_numpy()
+            == pop[pop.arm == "control"]["households_on_eb"].to_numpy()).all()
+
+
+def test_full_effect_makes_the_arms_differ_and_participants_leave_faster():
+    cfg = make_config("replications=3", "horizon_years=5")
+    results = run(cfg)
+    pop = results.population
+    interv = pop[pop.arm == "intervention"].groupby(["year"])["eb_exits"].sum()
+    control = pop[pop.arm == "control"].groupby(["year"])["eb_exits"].sum()
+    assert interv.loc[2014:2017].sum() > control.loc[2014:2017].sum()
+    eb = savings_by(results.ledger[results.ledger["category"] == "eb"], ["replication"])
+    assert (eb["saving_sek"] > 0).all()
+
+
+def test_same_seed_same_tables_different_seed_different():
+    a = run(make_config("replications=2", "horizon_years=4"))
+    b = run(make_config("replications=2", "horizon_years=4"))
+    c = run(make_config("replications=2", "horizon_years=4", "seed=7"))
+    for name in ("ledger", "population", "repayment", "summary"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+    assert not a.population.equals(c.population)
+
+
+def test_replication_results_do_not_depend_on_how_many_run():
+    """Replication r draws from its own streams: running 1 or 3 gives the same replication 0."""
+    one = run(make_config("replications=1", "horizon_years=4"))
+    three = run(make_config("replications=3", "horizon_years=4"))
+    first = three.population[three.population["replication"] == 0].reset_index(drop=True)
+    pd.testing.assert_frame_equal(one.population, first, check_exact=True)
+
+
+def test_head_counts_add_up_every_month():
+    cfg = make_config("replications=2", "horizon_years=6")
+    pop = run(cfg).population.sort_values(["replication", "arm", "year", "month"])
+    for _, g in pop.groupby(["replication", "arm"]):
+        on = g["households_on_eb"].to_numpy()
+        flow = g["eb_entries"].to_numpy()[1:] - g["eb_exits"].to_numpy()[1:]
+        assert np.array_equal(np.diff(on), flow)
+    first = pop[(pop["year"] == 2014) & (pop["month"] == 1)]
+    assert (first["households_on_eb"] == cfg.population.households - first["eb_exits"]
+            + first["eb_entries"]).all()
+
+
+def test_children_and_placements_are_consistent():
+    cfg = make_config("replications=1", "horizon_years=6")
+    model = SifsimModel(cfg).run()
+    ch, hh = model.children, model.households
+    assert np.array_equal(np.bincount(ch.household, minlength=len(hh)), hh.n_children.astype(int))
+    placed = ch.placement != 0
+    assert not (placed & ch.adult).any()
+    assert (ch.ever_placed | ~placed).all()
+    # a child's view matches the arrays
+    i = int(np.flatnonzero(ch.ever_placed[CONTROL])[0]) if ch.ever_placed[CONTROL].any() else 0
+    view = model.children.child(i, CONTROL, model.month)
+    assert view.ever_placed == bool(ch.ever_placed[CONTROL, i])
+
+
+def test_ledger_conserves_money_to_the_krona():
+    # no reorganisation here, so the grant's two sides land on different payers
+    cfg = make_config("replications=1", "horizon_years=6", "economy.displacement=0.3",
+                      "municipality.reorganisations=[]")
+    model = SifsimModel(cfg).run()
+    ledger = pd.DataFrame(model.ledger_rows, columns=["replication", "arm", "year", "payer",
+                                                      "category", "amount_sek", "cash"])
+    for arm, name in ((INTERVENTION, "intervention"), (CONTROL, "control")):
+        booked = model.ledger.month_total(arm, slice(0, model.n_months))
+        rows = ledger.loc[ledger["arm"] == name, "amount_sek"].sum()
+        assert abs(booked - rows) < 1.0
+    # the grant is a transfer: what the committee receives, KS pays
+    grant = ledger[ledger["category"] == "fund_grant"]
+    assert abs(grant["amount_sek"].sum()) < 1.0
+    assert abs(grant.loc[grant["payer"] == "ks", "amount_sek"].sum()
+               - sum(cfg.intervention.cost_sek_by_year.values())) < 1.0
+    # displacement: the refill is the given share of the freed EB budget, year by year
+    for year, g in ledger.groupby("year"):
+        eb = g[g["category"] == "eb"].groupby("arm", observed=True)["amount_sek"].sum()
+        refill = g[g["category"] == "eb_refill"]["amount_sek"].sum()
+        freed = max(0.0, eb.get("control", 0.0) - eb.get("intervention", 0.0))
+        assert abs(refill - 0.3 * freed) < 1.0
+
+
+def test_savings_are_control_minus_intervention_and_split_into_cash():
+    results = run(make_config("replications=2", "horizon_years=6"))
+    ledger = results.ledger
+    effects = ledger[~ledger["category"].isin(FINANCING_CATEGORIES)]
+    by_arm = effects.groupby(["replication", "arm"], observed=True)["amount_sek"].sum().unstack()
+    direct = (by_arm["control"] - by_arm["intervention"]).to_numpy()
+    per_payer = savings_by(ledger, ["replication", "payer"]).groupby("replication")["saving_sek"].sum()
+    assert np.allclose(direct, per_payer.to_numpy(), atol=1.0)
+    # open-care hours are cost avoidance (freed therapist time), EB is cash
+    assert not ledger.loc[ledger["category"] == "open_care_hours", "cash"].any()
+    assert ledger.loc[ledger["category"] == "eb", "cash"].all()
+
+
+def test_reorganisation_moves_the_eb_saving_away_from_the_borrower():
+    """Malmö 2013: the EB budget sits with KS, so no EB saving lands on the borrowing committee."""
+    results = run(make_config("replications=2", "horizon_years=6"))
+    eb = results.ledger[results.ledger["category"] == "eb"]
+    assert set(eb["payer"].unique()) == {"ks"}
+    moved_back = run(make_config("replications=2", "horizon_years=6", "municipality.reorganisations=[]"))
+    borrower_eb = savings_by(moved_back.ledger[moved_back.ledger["category"] == "eb"], ["payer"])
+    assert set(borrower_eb["payer"]) == {"eb_unit"}
+    assert (borrower_eb["saving_sek"] > 0).all()
+    borrower = results.years.groupby("replication")["borrower_saving_sek"].sum()
+    borrower_back = moved_back.years.groupby("replication")["borrower_saving_sek"].sum()
+    assert (borrower_back > borrower).all()
+
+
+def test_mesa_batch_run_keeps_working():
+    import mesa
+    cfg = make_config("replications=1", "horizon_years=1")
+    out = mesa.batch_run(SifsimModel, parameters={"config": [cfg]}, rng=[1, 2], max_steps=12,
+                         number_processes=1, data_collection_period=-1, display_progress=False)
+    assert len(out) == 2
+    assert {"households_on_eb_control", "households_on_eb_intervention"} <= set(out[0])
+    assert out[0]["households_on_eb_control"] != out[1]["households_on_eb_control"] or \
+        out[0]["households_on_eb_intervention"] != out[1]["households_on_eb_intervention"]
+
+
+def test_household_view_matches_arrays():
+    model = SifsimModel(make_config("replications=1", "horizon_years=2")).run()
+    i = int(np.flatnonzero(model.households.participant[INTERVENTION])[0])
+    view = model.households.household(i, INTERVENTION)
+    assert view.participant and view.arm == "intervention"
+    assert view.on_eb == bool(model.households.on_eb[INTERVENTION, i])
+    assert view.children == int(model.households.n_children[i]) > 0
