@@ -1,0 +1,177 @@
+"""Repayment rules: hand-computed schedules per preset, invariants, monotonicity."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scenarios.schema import RepaymentRuleConfig
+from simulation.repayment import schedule
+from tests.support import make_config
+
+PRESETS = make_config("repayment=all").repayment.rules
+
+
+def col(rows, key):
+    return [r[key] for r in rows]
+
+
+def test_all_presets_are_loaded():
+    assert set(PRESETS) == {"budget_model", "malmo_2012", "sodertalje_2015", "stockholm_2016",
+                            "norrkoping_2010"}
+
+
+def test_budget_model_repays_nothing_and_writes_the_grant_off_as_it_is_paid():
+    rows = schedule(PRESETS["budget_model"], start_year=2014, disbursed_sek=[100, 100],
+                    measured_saving_sek=[0, 500, 500, 500], capital_sek=1000)
+    assert col(rows, "repaid_sek") == [0, 0, 0, 0]
+    assert col(rows, "written_off_sek") == [100, 100, 0, 0]
+    assert col(rows, "outstanding_sek") == [0, 0, 0, 0]
+    assert col(rows, "fund_balance_sek") == [900, 800, 800, 800]
+
+
+def test_malmo_2012_repays_out_of_savings_after_the_project():
+    # project 2014–2017; measured saving 10, 20, 30, 40 during it, 150 a year after
+    rows = schedule(PRESETS["malmo_2012"], start_year=2014, disbursed_sek=[100, 100, 100, 100],
+                    measured_saving_sek=[10, 20, 30, 40, 150, 150, 150, 150], project_end_year=2017,
+                    capital_sek=1000)
+    assert col(rows, "repaid_sek") == [0, 0, 0, 0, 150, 150, 100, 0]
+    assert col(rows, "outstanding_sek") == [100, 200, 300, 400, 250, 100, 0, 0]
+    assert col(rows, "written_off_sek") == [0] * 8
+    assert col(rows, "fund_balance_sek") == [900, 800, 700, 600, 750, 900, 1000, 1000]
+
+
+def test_malmo_2012_board_lifts_the_demand_when_responsibility_moved():
+    rows = schedule(PRESETS["malmo_2012"], start_year=2014, disbursed_sek=[100, 100, 100, 100],
+                    measured_saving_sek=[10, 20, 30, 40, 150, 150, 150, 150], project_end_year=2017,
+                    responsibility_moved=True)
+    # review in start year + 4 = 2018: the whole 400 is written off before anything is repaid
+    assert col(rows, "repaid_sek") == [0] * 8
+    assert col(rows, "written_off_sek") == [0, 0, 0, 0, 400, 0, 0, 0]
+    assert col(rows, "outstanding_sek") == [100, 200, 300, 400, 0, 0, 0, 0]
+
+
+def test_malmo_2012_board_lifts_the_demand_when_the_evaluation_is_inconclusive():
+    # measured by the review (2018): 10 + 20 + 30 + 40 + 50 = 150 < half of 400
+    rows = schedule(PRESETS["malmo_2012"], start_year=2014, disbursed_sek=[100, 100, 100, 100],
+                    measured_saving_sek=[10, 20, 30, 40, 50, 50], project_end_year=2017)
+    assert col(rows, "repaid_sek") == [0, 0, 0, 0, 0, 0]
+    assert col(rows, "written_off_sek") == [0, 0, 0, 0, 400, 0]
+
+
+def test_sodertalje_2015_cuts_the_frame_by_a_fifth_a_year_from_year_five():
+    rows = schedule(PRESETS["sodertalje_2015"], start_year=2015, disbursed_sek=[100, 100, 100],
+                    measured_saving_sek=[0] * 12, cash_saving_sek=[0] * 6 + [20] * 6)
+    assert col(rows, "repaid_sek") == [0, 0, 0, 0, 0, 60, 60, 60, 60, 60, 0, 0]
+    # pressure = instalment − cash saving: positive means cuts elsewhere
+    assert col(rows, "budget_pressure_sek") == [0, 0, 0, 0, 0, 60, 40, 40, 40, 40, -20, -20]
+    assert rows[-1]["outstanding_sek"] == 0
+
+
+def test_stockholm_2016_returns_the_spending_reduction_for_six_years_then_writes_off():
+    rows = schedule(PRESETS["stockholm_2016"], start_year=2016, disbursed_sek=[100],
+                    measured_saving_sek=[50, 10, 10, 10, 10, 10, 10, 10])
+    assert col(rows, "repaid_sek") == [0, 10, 10, 10, 10, 10, 10, 0]
+    assert col(rows, "written_off_sek") == [0, 0, 0, 0, 0, 0, 40, 0]
+    assert col(rows, "outstanding_sek") == [100, 90, 80, 70, 60, 50, 0, 0]
+
+
+def test_norrkoping_2010_starts_when_the_saving_passes_the_threshold():
+    k = 1000
+    rows = schedule(PRESETS["norrkoping_2010"], start_year=2010, disbursed_sek=[2000 * k],
+                    measured_saving_sek=[100 * k, 400 * k, 600 * k, 300 * k, 900 * k, 800 * k, 0, 0, 0])
+    assert col(rows, "repaid_sek") == [0, 0, 600 * k, 300 * k, 900 * k, 200 * k, 0, 0, 0]
+    assert col(rows, "written_off_sek") == [0] * 9
+
+
+def test_norrkoping_2010_writes_a_failed_investment_down_in_year_eight():
+    k = 1000
+    rows = schedule(PRESETS["norrkoping_2010"], start_year=2010, disbursed_sek=[2000 * k],
+                    measured_saving_sek=[100 * k] * 10)
+    assert col(rows, "repaid_sek") == [0] * 10
+    assert col(rows, "written_off_sek") == [0] * 8 + [2000 * k, 0]
+
+
+# --- properties on random inputs ---------------------------------------------------------
+
+money = st.floats(min_value=-5e6, max_value=5e6, allow_nan=False, allow_infinity=False)
+grant = st.floats(min_value=0, max_value=5e6, allow_nan=False, allow_infinity=False)
+
+
+@st.composite
+def rules(draw):
+    base = PRESETS[draw(st.sampled_from(sorted(PRESETS)))]
+    if draw(st.booleans()):
+        return base
+    last = draw(st.one_of(st.none(), st.integers(0, 12)))
+    first = draw(st.integers(0, 6 if last is None else last))
+    return dataclasses.replace(
+        base, first_year_offset=first, last_year_offset=last,
+        share_of_basis=draw(st.floats(0, 1)), cap_share_of_grant=draw(st.floats(0, 1.5)),
+        threshold_sek=draw(st.floats(0, 2e6)), instalments=draw(st.integers(1, 8)),
+        risk_bearer=draw(st.sampled_from(["committee", "ks"])),
+        waiver_review_year_offset=draw(st.one_of(st.none(), st.integers(0, 12))),
+        waive_if_failed=draw(st.booleans()), waive_if_responsibility_moved=draw(st.booleans()))
+
+
+@settings(max_examples=300, deadline=None)
+@given(rule=rules(), disbursed=st.lists(grant, min_size=1, max_size=5),
+       measured=st.lists(money, min_size=6, max_size=15), moved=st.booleans(),
+       capital=st.floats(0, 1e8))
+def test_fund_invariants_hold_for_any_rule_and_savings(rule, disbursed, measured, moved, capital):
+    rows = schedule(rule, start_year=2014, disbursed_sek=disbursed, measured_saving_sek=measured,
+                    cash_saving_sek=measured, responsibility_moved=moved, capital_sek=capital)
+    cum_disbursed = cum_repaid = cum_written = 0.0
+    tol = 1e-6 * max(1.0, sum(disbursed))
+    for offset, row in enumerate(rows):
+        cum_disbursed += row["disbursed_sek"]
+        cum_repaid += row["repaid_sek"]
+        cum_written += row["written_off_sek"]
+        assert row["repaid_sek"] >= 0 and row["written_off_sek"] >= 0
+        assert abs(row["fund_balance_sek"] - (capital - cum_disbursed + cum_repaid)) <= tol
+        assert abs(row["outstanding_sek"] - max(0.0, cum_disbursed - cum_repaid - cum_written)) <= tol
+        assert cum_disbursed - cum_repaid - cum_written >= -tol
+        assert abs(row["fund_equity_sek"] - (capital - cum_written)) <= tol
+        assert cum_repaid <= rule.cap_share_of_grant * cum_disbursed + tol
+        # never more than the basis the rule allows this year
+        if rule.amount_basis in ("measured_saving", "cash_saving"):
+            assert row["repaid_sek"] <= rule.share_of_basis * max(0.0, measured[offset]) + tol
+        elif rule.amount_basis == "fixed_instalment":
+            assert row["repaid_sek"] <= rule.cap_share_of_grant * cum_disbursed / rule.instalments + tol
+        if rule.last_year_offset is not None and offset > rule.last_year_offset:
+            assert row["repaid_sek"] == 0
+        if offset < rule.first_year_offset:
+            assert row["repaid_sek"] == 0
+    if rule.amount_basis == "none":
+        assert cum_repaid == 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(rule=rules(), disbursed=st.lists(grant, min_size=1, max_size=4),
+       measured=st.lists(money, min_size=6, max_size=12),
+       extra=st.lists(st.floats(0, 3e6), min_size=12, max_size=12))
+def test_a_larger_measured_saving_never_lowers_what_is_repaid(rule, disbursed, measured, extra):
+    more = [m + e for m, e in zip(measured, extra)]
+    low = schedule(rule, start_year=2014, disbursed_sek=disbursed, measured_saving_sek=measured,
+                   cash_saving_sek=measured)
+    high = schedule(rule, start_year=2014, disbursed_sek=disbursed, measured_saving_sek=more,
+                    cash_saving_sek=more)
+    assert sum(r["repaid_sek"] for r in high) >= sum(r["repaid_sek"] for r in low) - 1e-6
+
+
+@pytest.mark.parametrize("evaluation", ["attributable", "naive", "deadweight_adjusted"])
+def test_every_evaluation_method_drives_the_rules_in_a_run(evaluation):
+    from simulation.runner import run
+    cfg = make_config(f"evaluation={evaluation}", "replications=2", "horizon_years=6",
+                      "municipality.reorganisations=[]")
+    results = run(cfg)
+    rep = results.repayment
+    years = results.years.set_index(["replication", "year"])
+    column = {"attributable": "borrower_saving_sek", "naive": "naive_claim_sek",
+              "deadweight_adjusted": "deadweight_adjusted_claim_sek"}[evaluation]
+    stock = rep[rep["rule"] == "stockholm_2016"].set_index(["replication", "year"])
+    assert (stock["measured_saving_sek"] == years.loc[stock.index, column]).all()
+    assert set(rep["rule"]) == set(PRESETS)
