@@ -28,6 +28,7 @@ TRIGGERS = ("none", "after_project", "fixed_year", "threshold")
 AMOUNT_BASES = ("none", "fixed_instalment", "measured_saving", "cash_saving")
 RISK_BEARERS = ("committee", "ks")
 EB_AMOUNT_MODES = ("flat", "norm")
+STUDIES = ("none", "replicate_oster_report")
 
 
 def rng(lo: float | None = None, hi: float | None = None, *, hi_open: bool = False,
@@ -333,3 +334,7 @@ class SifsimConfig:
     repayment: RepaymentConfig = field(default_factory=RepaymentConfig)
     population: PopulationConfig = field(default_factory=PopulationConfig)
     economy: EconomyConfig = field(default_factory=EconomyConfig)
+    # several grants from one fund (conf/experiment/malmo_fund.yaml): each is simulated as its own
+    # paired case and the fund holds them all; empty = the single `intervention`
+    portfolio: dict[str, InterventionConfig] = field(default_factory=dict)
+    study: str = f("none", choices=STUDIES)

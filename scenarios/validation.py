@@ -112,6 +112,37 @@ def _check_shares(key: str, shares: dict[str, float], allowed: tuple[str, ...],
             problems.append(f"{key}: shares sum to {total:.4f}; they must sum to 1")
 
 
+def _check_intervention(itv: schema.InterventionConfig, key: str, pop: schema.PopulationConfig,
+                        committees: set[str], problems: list[str]) -> None:
+    """Dates, eligibility, costs and borrower of one intervention (or portfolio item)."""
+    start = (itv.start_year, itv.start_month)
+    end = (itv.end_year, itv.end_month)
+    if end < start:
+        problems.append(f"{key}.end_year/end_month={itv.end_year}-{itv.end_month:02d}: "
+                        f"the end is before the start {itv.start_year}-{itv.start_month:02d}; "
+                        "allowed: an end on or after the start")
+    for c in itv.eligible_compositions:
+        if c not in schema.COMPOSITIONS:
+            problems.append(f"{key}.eligible_compositions: {c!r} is unknown; "
+                            f"allowed are {', '.join(schema.COMPOSITIONS)}")
+    for year, amount in itv.cost_sek_by_year.items():
+        if not str(year).isdigit():
+            problems.append(f"{key}.cost_sek_by_year.{year}: keys must be calendar years")
+        if amount < 0:
+            problems.append(f"{key}.cost_sek_by_year.{year}={amount!r}: expected a cost >= 0")
+    for name, mech in itv.protective.items():
+        if mech.child_age_max_years < mech.child_age_min_years:
+            problems.append(f"{key}.protective.{name}.child_age_max_years="
+                            f"{mech.child_age_max_years}: must be >= child_age_min_years "
+                            f"({mech.child_age_min_years})")
+    if itv.participants_households > pop.households:
+        problems.append(f"{key}.participants_households={itv.participants_households}: "
+                        f"more than population.households={pop.households}; allowed: at most that")
+    if itv.name != "none" and itv.borrower not in committees:
+        problems.append(f"{key}.borrower={itv.borrower!r}: not a committee of the municipality; "
+                        f"allowed are {', '.join(sorted(committees))}")
+
+
 def collect_problems(cfg: schema.SifsimConfig) -> list[str]:
     """Every problem in ``cfg``, one message each; empty when the config is valid."""
     problems: list[str] = []
@@ -153,32 +184,6 @@ def collect_problems(cfg: schema.SifsimConfig) -> list[str]:
     if len(eco.riksnorm_shared_sek_per_month_by_size) < 1:
         problems.append("economy.riksnorm_shared_sek_per_month_by_size: needs at least one amount")
 
-    # intervention dates and eligibility
-    start = (itv.start_year, itv.start_month)
-    end = (itv.end_year, itv.end_month)
-    if end < start:
-        problems.append(f"intervention.end_year/end_month={itv.end_year}-{itv.end_month:02d}: "
-                        f"the end is before the start {itv.start_year}-{itv.start_month:02d}; "
-                        "allowed: an end on or after the start")
-    for c in itv.eligible_compositions:
-        if c not in schema.COMPOSITIONS:
-            problems.append(f"intervention.eligible_compositions: {c!r} is unknown; "
-                            f"allowed are {', '.join(schema.COMPOSITIONS)}")
-    for year, amount in itv.cost_sek_by_year.items():
-        if not str(year).isdigit():
-            problems.append(f"intervention.cost_sek_by_year.{year}: keys must be calendar years")
-        if amount < 0:
-            problems.append(f"intervention.cost_sek_by_year.{year}={amount!r}: "
-                            "expected a cost >= 0")
-    for name, mech in itv.protective.items():
-        if mech.child_age_max_years < mech.child_age_min_years:
-            problems.append(f"intervention.protective.{name}.child_age_max_years="
-                            f"{mech.child_age_max_years}: must be >= child_age_min_years "
-                            f"({mech.child_age_min_years})")
-    if itv.participants_households > pop.households:
-        problems.append(f"intervention.participants_households={itv.participants_households}: "
-                        f"more than population.households={pop.households}; allowed: at most that")
-
     # municipality
     names = [u.name for u in mun.units]
     for u in schema.UNITS:
@@ -192,9 +197,9 @@ def collect_problems(cfg: schema.SifsimConfig) -> list[str]:
         if not r.to_body.strip():
             problems.append(f"municipality.reorganisations[{i}].to_body='': name the body that takes over")
     committees = {u.committee for u in mun.units}
-    if itv.name != "none" and itv.borrower not in committees:
-        problems.append(f"intervention.borrower={itv.borrower!r}: not a committee of "
-                        f"municipality {mun.name!r}; allowed are {', '.join(sorted(committees))}")
+    _check_intervention(itv, "intervention", pop, committees, problems)
+    for name, item in cfg.portfolio.items():
+        _check_intervention(item, f"portfolio.{name}", pop, committees, problems)
 
     # repayment rules
     for name, rule in cfg.repayment.rules.items():

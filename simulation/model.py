@@ -24,6 +24,7 @@ from agents.households import COMPOSITION_INDEX, ROUTE_INDEX, exit_hazard_per_mo
 from agents.units import MunicipalUnit
 from scenarios.schema import EXIT_ROUTES, SifsimConfig
 from simulation import repayment
+from simulation.evaluation import naive_eb_claim_sek, naive_open_care_claim_sek, naive_placement_claim_sek
 from simulation.ledger import FINANCING_CATEGORIES, MonthlyLedger
 from simulation.rng import Stream, replication_streams
 from simulation.synthetic import build_population, reentry_hazard_by_route
@@ -256,8 +257,8 @@ class SifsimModel(mesa.Model):
             claimed = exits[INTERVENTION] & hh.participant[INTERVENTION]
             if not naive.count_exits_to_other_benefit:
                 claimed &= route != ROUTE_INDEX["other_benefit"]
-            self._naive_eb[t // 12] += float(
-                hh.eb_sek_per_month[claimed].sum() * naive.eb_months_claimed_per_exit)
+            self._naive_eb[t // 12] += naive_eb_claim_sek(
+                claimed.astype(float), hh.eb_sek_per_month, naive.eb_months_claimed_per_exit)
 
     def children_step(self, t: int, u: dict) -> None:
         """Risk and protective factors, placements, open care, adult outcomes."""
@@ -338,11 +339,10 @@ class SifsimModel(mesa.Model):
                 intensive[INTERVENTION] = (start[INTERVENTION] & hh.participant[INTERVENTION]
                                            & (u[Stream.TREATMENT] < strength))
                 if self.active:
-                    ordinary = eco.ordinary_treatment_months * eco.ordinary_treatment_hours_per_month
-                    per_family = (ordinary - self.intensive_hours.sum()) * eco.therapists_per_family \
-                        * eco.therapist_sek_per_hour
                     claimed = start[INTERVENTION] & hh.participant[INTERVENTION]
-                    self._naive_open_care[t // 12] += float(claimed.sum() * per_family)
+                    self._naive_open_care[t // 12] += naive_open_care_claim_sek(
+                        int(claimed.sum()), self.ordinary_hours, self.intensive_hours,
+                        eco.therapists_per_family, eco.therapist_sek_per_hour)
         length = np.where(intensive, len(self.intensive_hours), eco.ordinary_treatment_months)
         np.copyto(hh.open_care_months_left, length, where=start, casting="unsafe")
         hh.open_care_month_index[start] = 0
@@ -554,8 +554,9 @@ class SifsimModel(mesa.Model):
         if months.start <= self.t_end <= months.stop - 1:
             participants = self.households.participant[INTERVENTION]
             n_children = int(self.households.n_children[participants].sum())
-            placements = (n_children * itv.naive_claim.avoided_placements_claimed_per_child
-                          * itv.naive_claim.avoided_placement_days_claimed * eco.hvb_sek_per_day)
+            placements = naive_placement_claim_sek(
+                n_children * itv.naive_claim.avoided_placements_claimed_per_child,
+                itv.naive_claim.avoided_placement_days_claimed, eco.hvb_sek_per_day)
             total += placements
             if self.payer_by_unit_month["child_authority"][last_month] in self.borrower_units:
                 naive += placements

@@ -6,6 +6,7 @@ launchers, one level up), gathers the tidy tables and computes the summary.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 import time
 from dataclasses import dataclass, field
@@ -79,35 +80,74 @@ def run_replication(config: SifsimConfig, replication: int) -> SifsimModel:
     return SifsimModel(config, replication=replication).run()
 
 
+def grants(config: SifsimConfig) -> dict[str, SifsimConfig]:
+    """One config per grant: the portfolio's items, or the single intervention."""
+    if not config.portfolio:
+        return {config.intervention.name: config}
+    return {name: dataclasses.replace(config, intervention=itv, portfolio={})
+            for name, itv in config.portfolio.items()}
+
+
+def fund_totals(repayment: pd.DataFrame, capital_sek: float) -> pd.DataFrame:
+    """A portfolio fund's books: every grant's rows summed on a common year grid.
+
+    Before a grant starts it owes nothing; after its last simulated year it
+    owes what it owed then. Balances are recomputed for the whole fund:
+    cash = capital − Σ disbursed + Σ repaid; equity = capital − Σ written off.
+    """
+    flows = ["disbursed_sek", "measured_saving_sek", "repaid_sek", "written_off_sek",
+             "budget_pressure_sek", "budget_pressure_posts", "cash_saving_sek"]
+    years = pd.RangeIndex(int(repayment["year"].min()), int(repayment["year"].max()) + 1, name="year")
+    parts = []
+    for (rule, rep, _), g in repayment.groupby(["rule", "replication", "grant"], sort=False):
+        g = g.set_index("year").reindex(years)
+        g[flows] = g[flows].fillna(0.0)
+        g["outstanding_sek"] = g["outstanding_sek"].ffill().fillna(0.0)
+        parts.append(g[flows + ["outstanding_sek"]].assign(rule=rule, replication=rep))
+    full = pd.concat(parts).reset_index().groupby(["rule", "replication", "year"], sort=False).sum().reset_index()
+    g = full.groupby(["rule", "replication"], sort=False)
+    full["fund_balance_sek"] = capital_sek - g["disbursed_sek"].cumsum() + g["repaid_sek"].cumsum()
+    full["fund_equity_sek"] = capital_sek - g["written_off_sek"].cumsum()
+    full["grant"] = "fund"
+    return full
+
+
 def run(config: SifsimConfig, *, progress: bool | None = None,
         on_replication: Callable[[int], None] | None = None) -> Results:
-    """Validate ``config``, simulate all replications and summarise them."""
+    """Validate ``config``, simulate all replications of every grant and summarise them."""
     validate(config)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     ledger_rows, population_rows, repayment_rows, year_rows = [], [], [], []
     show = config.progress if progress is None else progress
-    bar = Progress(config.replications, config.scenario, enabled=show)
-    for r in range(config.replications):
-        model = run_replication(config, r)
-        ledger_rows.extend(model.ledger_rows)
-        population_rows.extend(model.population_rows)
-        repayment_rows.extend(model.repayment_rows)
-        year_rows.extend({"replication": r, **vars(y)} for y in model.years)
-        bar.update(r + 1)
-        if on_replication is not None:
-            on_replication(r)
+    cases = grants(config)
+    bar = Progress(config.replications * len(cases), config.scenario, enabled=show)
+    done = 0
+    for grant, case in cases.items():
+        for r in range(config.replications):
+            model = run_replication(case, r)
+            ledger_rows.extend(row + (grant,) for row in model.ledger_rows)
+            population_rows.extend(row + (grant,) for row in model.population_rows)
+            repayment_rows.extend({**row, "grant": grant} for row in model.repayment_rows)
+            year_rows.extend({"replication": r, **vars(y), "grant": grant} for y in model.years)
+            done += 1
+            bar.update(done)
+            if on_replication is not None:
+                on_replication(r)
     timings["simulate"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
-    ledger = pd.DataFrame(ledger_rows, columns=list(LEDGER_COLUMNS))
+    ledger = pd.DataFrame(ledger_rows, columns=[*LEDGER_COLUMNS, "grant"])
     ledger = ledger.astype({"replication": "int32", "year": "int16", "amount_sek": "float64",
                             "cash": "bool", "arm": "category", "payer": "category",
-                            "category": "category"})
-    population = pd.DataFrame(population_rows, columns=list(POPULATION_COLUMNS))
+                            "category": "category", "grant": "category"})
+    population = pd.DataFrame(population_rows, columns=[*POPULATION_COLUMNS, "grant"])
     repayment = pd.DataFrame(repayment_rows)
-    repayment = repayment[[c for c in REPAYMENT_COLUMNS if c in repayment.columns]] if len(repayment) \
-        else pd.DataFrame(columns=list(REPAYMENT_COLUMNS))
+    columns = [*REPAYMENT_COLUMNS, "grant"]
+    if len(repayment) and len(cases) > 1:
+        repayment = pd.concat([repayment, fund_totals(repayment, config.municipality.fund_capital_sek)],
+                              ignore_index=True)
+    repayment = repayment[columns] if len(repayment) else pd.DataFrame(columns=columns)
     years = pd.DataFrame(year_rows)
     per_rep = per_replication_metrics(config, ledger, repayment, years)
     summary = summarise(per_rep)
@@ -134,40 +174,45 @@ def _year_fully_repaid(rule_rows: pd.DataFrame) -> float:
     return float(done["year"].iloc[0]) if len(done) else float("nan")
 
 
+def fund_rows(repayment: pd.DataFrame) -> pd.DataFrame:
+    """The fund-level repayment rows: the portfolio total, or the single grant's rows."""
+    if len(repayment) and (repayment["grant"] == "fund").any():
+        return repayment[repayment["grant"] == "fund"]
+    return repayment
+
+
 def per_replication_metrics(config: SifsimConfig, ledger: pd.DataFrame, repayment: pd.DataFrame,
                             years: pd.DataFrame) -> pd.DataFrame:
     """One row per (rule, replication) with every outcome of :mod:`simulation.outcomes`."""
-    start = config.intervention.start_year
+    start = min(c.intervention.start_year for c in grants(config).values())
     rate = config.economy.discount_rate
-    by_year_payer = savings_by(ledger, ["replication", "year", "payer", "cash"])
-    by_year_payer["discount"] = (1.0 + rate) ** -(by_year_payer["year"] - start)
-    reps = pd.DataFrame({"replication": range(config.replications)})
+    by_year_payer = savings_by(ledger, ["replication", "year", "payer"])
+    by_year_payer["discount"] = (1.0 + rate) ** -(by_year_payer["year"].astype(float) - start)
+    reps = pd.Index(range(config.replications), name="replication")
 
-    def total(mask: pd.Series, column: str = "saving_sek") -> pd.Series:
-        frame = by_year_payer[mask]
-        values = frame[column] if column == "saving_sek" else frame["saving_sek"] * frame["discount"]
-        return values.groupby(frame["replication"]).sum().reindex(reps["replication"], fill_value=0.0)
+    def total(frame: pd.DataFrame, values: pd.Series) -> np.ndarray:
+        return values.groupby(frame["replication"]).sum().reindex(reps, fill_value=0.0).to_numpy()
 
-    everyone = pd.Series(True, index=by_year_payer.index)
-    municipal = ~by_year_payer["payer"].isin(MUNICIPAL_EXCLUDED_PAYERS)
-    borrower_units = [u.name for u in config.municipality.units if u.committee == config.intervention.borrower]
-    borrower = by_year_payer["payer"].isin(borrower_units)
+    municipal = by_year_payer[~by_year_payer["payer"].isin(MUNICIPAL_EXCLUDED_PAYERS)]
+    others = by_year_payer[by_year_payer["payer"].isin(MUNICIPAL_EXCLUDED_PAYERS)]
     base = pd.DataFrame({
-        "replication": reps["replication"],
-        "attributable_saving_sek": total(everyone).to_numpy(),
-        "attributable_saving_pv_sek": total(everyone, "pv").to_numpy(),
-        "municipal_saving_sek": total(municipal).to_numpy(),
-        "region_state_saving_sek": total(~municipal).to_numpy(),
-        "borrower_saving_sek": total(borrower).to_numpy(),
-        "cash_saving_sek": total(borrower & by_year_payer["cash"]).to_numpy(),
+        "replication": reps,
+        "attributable_saving_sek": total(by_year_payer, by_year_payer["saving_sek"]),
+        "attributable_saving_pv_sek": total(by_year_payer, by_year_payer["saving_sek"] * by_year_payer["discount"]),
+        "municipal_saving_sek": total(municipal, municipal["saving_sek"]),
+        "region_state_saving_sek": total(others, others["saving_sek"]),
     })
     if len(years):
-        y = years.groupby("replication")[["naive_claim_total_sek", "disbursed_sek"]].sum()
-        base["naive_claim_sek"] = y["naive_claim_total_sek"].reindex(reps["replication"], fill_value=0).to_numpy()
-        base["intervention_cost_sek"] = y["disbursed_sek"].reindex(reps["replication"], fill_value=0).to_numpy()
+        y = years.groupby("replication")[["borrower_saving_sek", "borrower_cash_saving_sek",
+                                          "naive_claim_total_sek", "disbursed_sek"]].sum().reindex(reps, fill_value=0.0)
+        base["borrower_saving_sek"] = y["borrower_saving_sek"].to_numpy()
+        base["cash_saving_sek"] = y["borrower_cash_saving_sek"].to_numpy()
+        base["naive_claim_sek"] = y["naive_claim_total_sek"].to_numpy()
+        base["intervention_cost_sek"] = y["disbursed_sek"].to_numpy()
     rows = []
+    fund = fund_rows(repayment)
     for rule in config.repayment.rules:
-        rr = repayment[repayment["rule"] == rule] if len(repayment) else repayment
+        rr = fund[fund["rule"] == rule] if len(fund) else fund
         for rep, g in (rr.groupby("replication") if len(rr) else []):
             g = g.sort_values("year")
             disbursed = g["disbursed_sek"].sum()
