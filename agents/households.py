@@ -130,6 +130,13 @@ class HouseholdPopulation:
         self.on_eb[:] = True
         self.months_on_eb[:] = initial_months_on_eb[:initial]
 
+    def start_off_eb(self, index: np.ndarray, route: np.ndarray, months_since_exit: np.ndarray) -> None:
+        """Households in the area at the start that left EB earlier (by ``route``, months ago)."""
+        self.on_eb[:, index] = False
+        self.months_on_eb[:, index] = 0
+        self.last_exit_route[:, index] = route
+        self.months_since_exit[:, index] = months_since_exit
+
     def _activate(self, n: int) -> None:
         """Re-bind every attribute to a view of the first ``n`` households."""
         self.n_active = n

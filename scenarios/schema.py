@@ -91,7 +91,7 @@ class PopulationConfig:
          "parenting_support": 0.05})
     protective_loss_per_month: float = f(0.01, **PROB)
     protective_onset_log_multiplier: float = f(0.3, **NONNEG)
-    placement_hazard_per_year: float = f(0.012, **PROB)
+    placement_hazard_per_year: float = f(0.015, **PROB)
     placement_risk_log_multiplier: float = f(0.6, **NONNEG)
     placement_protection_log_multiplier: float = f(0.25, **NONNEG)
     replacement_within_2_years: float = f(0.30, **PROB)

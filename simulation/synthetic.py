@@ -94,6 +94,35 @@ def eventual_reentry_by_route(pop: PopulationConfig) -> np.ndarray:
     return 1 - stay_out
 
 
+def expected_spells_per_entrant(pop: PopulationConfig) -> float:
+    """Spells repeat with the probability of coming back (route mix × eventual re-entry)."""
+    routes = np.array([pop.exit_route_shares.get(r, 0.0) for r in EXIT_ROUTES])
+    routes = routes / max(routes.sum(), 1e-12)
+    p_back = float((routes * eventual_reentry_by_route(pop)).sum())
+    return 1.0 / max(1.0 - p_back, 1e-6)
+
+
+def _recent_leavers(pop: PopulationConfig, gen: np.random.Generator, exits_per_month: float):
+    """Households that left EB within the re-entry window before the start, still in the area.
+
+    Without them nobody could come back in the first years and the stock would dip.
+    Steady state: for each route r and months off m, exits × share_r × P(not yet back after m).
+    Returns (route, months_since_exit) arrays.
+    """
+    routes = np.array([pop.exit_route_shares.get(r, 0.0) for r in EXIT_ROUTES])
+    routes = routes / max(routes.sum(), 1e-12)
+    routes[EXIT_ROUTES.index("moved")] = 0.0          # they left the area
+    q = reentry_hazard_by_route(pop)
+    m = np.arange(pop.reentry_window_months)
+    late = np.clip(q * pop.reentry_hazard_multiplier_after_24_months, 0, 1)
+    still_out = np.where(m[None, :] < 24, (1 - q[:, None]) ** m[None, :],
+                         (1 - q[:, None]) ** 24 * (1 - late[:, None]) ** np.maximum(m[None, :] - 24, 0))
+    weight = exits_per_month * routes[:, None] * still_out
+    n = int(gen.poisson(weight.sum())) if weight.sum() > 0 else 0
+    cell = gen.choice(weight.size, size=n, p=(weight / weight.sum()).ravel()) if n else np.empty(0, int)
+    return (cell // weight.shape[1]).astype(np.int8), (cell % weight.shape[1]).astype(np.int32)
+
+
 def steady_inflow_per_month(pop: PopulationConfig, gen: np.random.Generator) -> float:
     """Inflow that keeps the stock level, by Little's law: stock / EB months per entrant.
 
@@ -107,11 +136,7 @@ def steady_inflow_per_month(pop: PopulationConfig, gen: np.random.Generator) -> 
     hazard = np.clip(exit_hazard_per_month(base, d[None, :], pop.eb_duration_decay), 0, 1)
     survival = np.cumprod(1 - hazard, axis=1)      # P(still on EB after month d)
     mean_spell = float((1 + survival[:, :-1].sum(axis=1)).mean())
-    routes = np.array([pop.exit_route_shares.get(r, 0.0) for r in EXIT_ROUTES])
-    routes = routes / max(routes.sum(), 1e-12)
-    p_back = float((routes * eventual_reentry_by_route(pop)).sum())
-    spells = 1.0 / max(1.0 - p_back, 1e-6)
-    return pop.households / (mean_spell * spells)
+    return pop.households / (mean_spell * expected_spells_per_entrant(pop))
 
 
 def build_population(pop: PopulationConfig, economy: EconomyConfig, n_months: int,
@@ -125,20 +150,28 @@ def build_population(pop: PopulationConfig, economy: EconomyConfig, n_months: in
         inflow_rate = steady_inflow_per_month(pop, gen)
     if not pop.inflow_enabled:
         inflow_rate = 0.0
+    # recent leavers who may come back (only in an open population with re-entry)
+    pool_route, pool_months = np.empty(0, np.int8), np.empty(0, np.int32)
+    if pop.reentry_enabled and inflow_rate > 0:
+        pool_route, pool_months = _recent_leavers(pop, gen, inflow_rate * expected_spells_per_entrant(pop))
+    comp_p, kids_p, prop_p = _draw_households(pop, gen, pool_route.shape[0])
+    n_pool = pool_route.shape[0]
     trend = (1.0 + pop.inflow_trend_per_year) ** (np.arange(n_months) / 12.0)
     counts = streams[Stream.INFLOW].poisson(inflow_rate * trend)
     n_new = int(counts.sum())
     comp1, kids1, prop1 = _draw_households(pop, gen, n_new)
 
-    composition = np.concatenate([comp0, comp1])
-    n_children = np.concatenate([kids0, kids1])
-    propensity = np.concatenate([prop0, prop1])
-    entry_month = np.concatenate([np.full(n0, -1), np.repeat(np.arange(n_months), counts)])
-    initial_months = np.concatenate([months0, np.zeros(n_new, dtype=np.int32)])
+    composition = np.concatenate([comp0, comp_p, comp1])
+    n_children = np.concatenate([kids0, kids_p, kids1])
+    propensity = np.concatenate([prop0, prop_p, prop1])
+    entry_month = np.concatenate([np.full(n0 + n_pool, -1), np.repeat(np.arange(n_months), counts)])
+    initial_months = np.concatenate([months0, np.zeros(n_pool + n_new, dtype=np.int32)])
     households = HouseholdPopulation(
         composition=composition, n_children=n_children, exit_propensity=propensity,
         eb_sek_per_month=eb_amount_sek_per_month(composition, n_children, economy),
         entry_month=entry_month, initial_months_on_eb=initial_months)
+    if n_pool:
+        households.start_off_eb(np.arange(n0, n0 + n_pool), pool_route, pool_months)
 
     household_of_child = np.repeat(np.arange(composition.shape[0]), n_children)
     m = household_of_child.shape[0]
