@@ -170,16 +170,22 @@ class ChildPopulation:
             lose &= ~(self.assigned_protective[:, :, None] == k)
         self.protective &= ~lose
 
-    def placements(self, hazard: np.ndarray, u_place: np.ndarray, u_type: np.ndarray,
-                   u_length: np.ndarray, hvb_share: float, hvb_mean_months: float,
+    def placements(self, hazard: np.ndarray, u_place: np.ndarray, u_kind_length: np.ndarray,
+                   hvb_share: float, hvb_mean_months: float,
                    family_home_mean_months: float, eligible: np.ndarray) -> np.ndarray:
-        """Children at home are placed with ``hazard``; placed children go home.
+        """Children at home are placed with ``hazard``; returns the mask of new placements.
 
-        Placement length is geometric with the given mean (in months); returns
-        the mask of new placements.
+        One uniform decides both the kind (HVB below ``hvb_share``) and, rescaled
+        to [0, 1) within its kind, the length: geometric with the kind's mean (months).
         """
         new = eligible & (self.placement == HOME) & (u_place[None, :] < hazard)
-        kind = np.where(u_type < hvb_share, HVB, FAMILY_HOME).astype(np.int8)
+        if not new.any():
+            return new
+        hvb = u_kind_length < hvb_share
+        kind = np.where(hvb, HVB, FAMILY_HOME).astype(np.int8)
+        u_length = np.where(hvb, u_kind_length / max(hvb_share, 1e-12),
+                            (u_kind_length - hvb_share) / max(1.0 - hvb_share, 1e-12))
+        u_length = np.clip(u_length, 0.0, 1.0 - 1e-7)
         mean = np.where(kind == HVB, hvb_mean_months, family_home_mean_months)
         # geometric length >= 1 month with the given mean, from one uniform (inverse CDF)
         p_end = 1.0 / np.maximum(mean, 1.0)
@@ -200,16 +206,26 @@ class ChildPopulation:
         self.months_since_return[back] = 0
         return back
 
-    def come_of_age(self, month: int, probability: np.ndarray, u_outcome: np.ndarray) -> np.ndarray:
-        """Children turning 18 this month draw adult outcomes (shape (arms, N, 3) probabilities)."""
-        turning = (self.age_months(month) == ADULT_AGE_MONTHS)[None, :] & self.present
-        draws = turning[:, :, None] & (u_outcome[None, :, :] < probability)
-        self.adult |= turning
-        self.placement[turning] = HOME
-        self.placement_months_left[turning] = 0
-        self.adult_outcome |= draws
-        return turning
+    def come_of_age(self, month: int, n_risk: np.ndarray, base_probability: np.ndarray,
+                    max_multiplier: float, u_outcome: np.ndarray) -> np.ndarray:
+        """Children turning 18 this month (and in the area) draw their adult outcomes.
+
+        ``u_outcome`` holds each child's three uniforms, drawn once at creation:
+        a child comes of age once, so one draw per child and outcome suffices.
+        Returns the indices of the children turning 18.
+        """
+        idx = np.flatnonzero(self.age_months(month) == ADULT_AGE_MONTHS)
+        if idx.size == 0:
+            return idx
+        here = self.present[:, idx]
+        rr = adult_risk_multiplier(n_risk[:, idx], max_multiplier)
+        probability = np.clip(base_probability[None, None, :] * rr[:, :, None], 0.0, 1.0)
+        self.adult_outcome[:, idx] |= here[:, :, None] & (u_outcome[None, idx, :] < probability)
+        self.adult[:, idx] |= here
+        self.placement[:, idx] = np.where(here, HOME, self.placement[:, idx])
+        self.placement_months_left[:, idx] = np.where(here, 0, self.placement_months_left[:, idx])
+        return idx
 
     def adult_remission(self, remission_per_month: float, u_remission: np.ndarray) -> None:
-        remit = self.adult[:, :, None] & (u_remission[None, :, :] < remission_per_month)
-        self.adult_outcome &= ~remit
+        """Adults leave an outcome with a constant monthly probability."""
+        self.adult_outcome &= ~(u_remission[None, :, :] < remission_per_month)

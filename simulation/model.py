@@ -18,7 +18,7 @@ import mesa
 import numpy as np
 
 from agents.children import (ADULT_OUTCOMES, FAMILY_HOME, HOME, HVB, PROTECTIVE_FACTORS,
-                             adult_risk_multiplier, count_factors, placement_hazard_per_month)
+                             count_factors, placement_hazard_per_month)
 from agents.fund import Fund, YearInputs
 from agents.households import COMPOSITION_INDEX, ROUTE_INDEX, exit_hazard_per_month
 from agents.units import MunicipalUnit
@@ -112,6 +112,16 @@ class SifsimModel(mesa.Model):
         self._families = np.flatnonzero(self.households._full["n_children"] > 0)
         self._family_first_child = np.searchsorted(self.children._full["household"], self._families)
         self.mean_risk = float(count_factors(self.children.risk[CONTROL]).mean()) if len(self.children) else 0.0
+        self.onset_by_protection = pop.risk_onset_per_month * np.exp(
+            -pop.protective_onset_log_multiplier * np.arange(len(PROTECTIVE_FACTORS) + 2))
+        self.placement_hazard_table = np.clip(placement_hazard_per_month(
+            pop.placement_hazard_per_year, np.arange(5)[:, None], np.arange(len(PROTECTIVE_FACTORS) + 2)[None, :],
+            pop.placement_risk_log_multiplier, pop.placement_protection_log_multiplier, self.mean_risk), 0, 1)
+        self.adult_base_probability = np.array([pop.adult_outcome_base_probability[k] for k in ADULT_OUTCOMES])
+        self.adult_remission_per_month = 1.0 - (1.0 - pop.adult_outcome_remission_per_year) ** (1.0 / 12.0)
+        # one set of uniforms per child for the outcomes drawn at 18 (a child comes of age once)
+        self.adult_outcome_draws = self.streams[Stream.ADULT_OUTCOME].random(
+            (self.children.capacity, len(ADULT_OUTCOMES)), dtype=np.float32)
         self.hvb_mean_months = pop.hvb_mean_days / DAYS_PER_MONTH
         self.family_home_mean_months = pop.family_home_mean_days / DAYS_PER_MONTH
         self.replacement_hazard = 1.0 - (1.0 - pop.replacement_within_2_years) ** (1.0 / 24.0)
@@ -196,8 +206,6 @@ class SifsimModel(mesa.Model):
             Stream.CHILD_PROTECTIVE: s[Stream.CHILD_PROTECTIVE].random((m, 5), dtype=f32),
             Stream.PLACEMENT: s[Stream.PLACEMENT].random(m, dtype=f32),
             Stream.PLACEMENT_KIND: s[Stream.PLACEMENT_KIND].random(m, dtype=f32),
-            Stream.PLACEMENT_LENGTH: s[Stream.PLACEMENT_LENGTH].random(m, dtype=f32),
-            Stream.ADULT_OUTCOME: s[Stream.ADULT_OUTCOME].random((m, 3), dtype=f32),
             Stream.ADULT_REMISSION: s[Stream.ADULT_REMISSION].random((m, 3), dtype=f32),
         }
 
@@ -274,7 +282,7 @@ class SifsimModel(mesa.Model):
         # the household's situation protects too: a parent in work, or in treatment
         parent_in_work = (~hh.on_eb & (hh.last_exit_route == ROUTE_INDEX["work"]))[:, ch.household]
         n_protective = count_factors(ch.protective) + parent_in_work
-        onset = pop.risk_onset_per_month * np.exp(-pop.protective_onset_log_multiplier * n_protective)
+        onset = self.onset_by_protection[n_protective]
         remission = np.full(onset.shape, pop.risk_remission_per_month)
         intensive = (hh.open_care_intensive & (hh.open_care_months_left > 0))[:, ch.household]
         participant_child = hh.participant[:, ch.household]
@@ -291,16 +299,15 @@ class SifsimModel(mesa.Model):
         # placements: re-placement hazard for those recently home (Vinnerljung et al. 2004)
         ch.end_placements()
         n_risk = count_factors(ch.risk)
-        hazard = placement_hazard_per_month(pop.placement_hazard_per_year, n_risk, n_protective,
-                                            pop.placement_risk_log_multiplier,
-                                            pop.placement_protection_log_multiplier, self.mean_risk)
+        # table lookup of placement_hazard_per_month over (risk factors 0–4, protective 0–5)
+        hazard = self.placement_hazard_table[n_risk, n_protective]
         recent = ch.ever_placed & (ch.months_since_return < 24)
-        hazard = np.where(recent, np.maximum(hazard, self.replacement_hazard), hazard)
+        np.maximum(hazard, self.replacement_hazard, out=hazard, where=recent)
         if itv.family_treatment.enabled:
             hazard[INTERVENTION] *= np.where(intensive[INTERVENTION] & participant_child[INTERVENTION],
                                              itv.family_treatment.placement_hazard_multiplier, 1.0)
-        new = ch.placements(np.clip(hazard, 0, 1), u[Stream.PLACEMENT], u[Stream.PLACEMENT_KIND],
-                            u[Stream.PLACEMENT_LENGTH], pop.hvb_share_of_placements, self.hvb_mean_months,
+        new = ch.placements(hazard, u[Stream.PLACEMENT], u[Stream.PLACEMENT_KIND],
+                            pop.hvb_share_of_placements, self.hvb_mean_months,
                             self.family_home_mean_months, minors)
         self._placements_this_year += int(new[CONTROL].sum())
         self._minor_months_this_year += int(minors[CONTROL].sum())
@@ -312,11 +319,9 @@ class SifsimModel(mesa.Model):
                 np.where(minors, n_risk, 0), self._family_first_child[:k], axis=1)
         self._open_care(t, u, family_risk)
         # adult outcomes at 18, with risks multiplied by childhood risk
-        base = np.array([pop.adult_outcome_base_probability[k] for k in ADULT_OUTCOMES])
-        rr = adult_risk_multiplier(n_risk, pop.adult_outcome_risk_multiplier_max)
-        ch.come_of_age(t, np.clip(base[None, None, :] * rr[:, :, None], 0, 1), u[Stream.ADULT_OUTCOME])
-        remission_month = 1.0 - (1.0 - pop.adult_outcome_remission_per_year) ** (1.0 / 12.0)
-        ch.adult_remission(remission_month, u[Stream.ADULT_REMISSION])
+        ch.come_of_age(t, n_risk, self.adult_base_probability, pop.adult_outcome_risk_multiplier_max,
+                       self.adult_outcome_draws)
+        ch.adult_remission(self.adult_remission_per_month, u[Stream.ADULT_REMISSION])
 
     def _open_care(self, t: int, u: dict, family_risk: np.ndarray) -> None:
         """Families with children start open-care episodes; participants may get the intensive one."""

@@ -25,12 +25,11 @@ class Stream(IntEnum):
     CHILD_RISK = 6
     CHILD_PROTECTIVE = 7
     PLACEMENT = 8
-    PLACEMENT_KIND = 9
-    PLACEMENT_LENGTH = 10
-    OPEN_CARE = 11
-    ADULT_OUTCOME = 12
-    ADULT_REMISSION = 13
-    TREATMENT = 14       # which families get the intensive variant when effect_scale < 1
+    PLACEMENT_KIND = 9    # kind and length of a placement, from one uniform
+    OPEN_CARE = 10
+    ADULT_OUTCOME = 11   # drawn once per child at set-up
+    ADULT_REMISSION = 12
+    TREATMENT = 13       # which families get the intensive variant when effect_scale < 1
 
 
 def replication_streams(seed: int, replication: int) -> dict[Stream, np.random.Generator]:
