@@ -80,13 +80,14 @@ class ChildPopulation:
     of that prefix and all updates are in place.
     """
 
-    FIXED = ("household", "birth_month")
+    FIXED = ("household", "birth_month", "original_index", "priority", "adult_outcome_draws")
     STATE = ("present", "risk", "protective", "assigned_protective", "placement",
              "placement_months_left", "months_since_return", "ever_placed", "adult",
              "adult_outcome")
 
     def __init__(self, *, household: np.ndarray, birth_month: np.ndarray,
-                 risk: np.ndarray, protective: np.ndarray, n_arms: int = 2):
+                 risk: np.ndarray, protective: np.ndarray, priority: np.ndarray | None = None,
+                 adult_outcome_draws: np.ndarray | None = None, n_arms: int = 2):
         capacity = household.shape[0]
         if np.any(np.diff(household) < 0):
             raise ValueError("children must be ordered by household")
@@ -96,6 +97,12 @@ class ChildPopulation:
         self._full = {
             "household": household.astype(np.int32),
             "birth_month": birth_month.astype(np.int32),  # relative to the simulation start
+            "original_index": np.arange(capacity, dtype=np.int64),
+            # lower = offered an activity place first (random, the same in both arms)
+            "priority": np.zeros(capacity) if priority is None else priority.astype(np.float64),
+            # one set of uniforms per child for the outcomes drawn at 18 (a child comes of age once)
+            "adult_outcome_draws": (np.ones((capacity, len(ADULT_OUTCOMES)), dtype=np.float32)
+                                    if adult_outcome_draws is None else adult_outcome_draws),
             "present": np.zeros(shape, dtype=bool),
             "risk": np.broadcast_to(risk, (n_arms,) + risk.shape).copy(),
             "protective": np.broadcast_to(protective, (n_arms,) + protective.shape).copy(),
@@ -119,6 +126,23 @@ class ChildPopulation:
             setattr(self, name, self._full[name][:m])
         for name in self.STATE:
             setattr(self, name, self._full[name][:, :m])
+
+    def follow_households(self, household_perm: np.ndarray, n_households: int) -> None:
+        """Reorder after the households were permuted (new position -> old position).
+
+        Children stay grouped by household in the households' new order, so the
+        children of active households remain a prefix.
+        """
+        new_position = np.empty_like(household_perm)
+        new_position[household_perm] = np.arange(household_perm.size)
+        new_household = new_position[self._full["household"]]
+        order = np.argsort(new_household, kind="stable")
+        for name, arr in self._full.items():
+            if name == "household":
+                continue
+            arr[...] = arr[:, order] if name in self.STATE else arr[order]
+        self._full["household"][...] = new_household[order]
+        self.activate_households(n_households)
 
     def __len__(self) -> int:
         """Children of the households that have arrived so far."""

@@ -85,14 +85,15 @@ class HouseholdPopulation:
     """
 
     FIXED = ("composition", "n_children", "n_adults", "exit_propensity", "eb_sek_per_month",
-             "entry_month")
+             "entry_month", "original_index", "enrolment_priority")
     STATE = ("present", "on_eb", "months_on_eb", "months_since_exit", "last_exit_route",
              "participant", "track", "open_care_months_left", "open_care_month_index",
              "open_care_intensive")
 
     def __init__(self, *, composition: np.ndarray, n_children: np.ndarray,
                  exit_propensity: np.ndarray, eb_sek_per_month: np.ndarray,
-                 entry_month: np.ndarray, initial_months_on_eb: np.ndarray, n_arms: int = 2):
+                 entry_month: np.ndarray, initial_months_on_eb: np.ndarray,
+                 enrolment_priority: np.ndarray | None = None, n_arms: int = 2):
         capacity = composition.shape[0]
         if np.any(np.diff(entry_month) < 0):
             raise ValueError("households must be ordered by entry month")
@@ -107,6 +108,10 @@ class HouseholdPopulation:
             "exit_propensity": exit_propensity.astype(np.float64),
             "eb_sek_per_month": eb_sek_per_month.astype(np.float64),
             "entry_month": entry_month.astype(np.int32),  # -1: in the stock at the start
+            "original_index": np.arange(capacity, dtype=np.int64),
+            # lower = offered an intervention place first (random, the same in both arms)
+            "enrolment_priority": (np.zeros(capacity) if enrolment_priority is None
+                                   else enrolment_priority.astype(np.float64)),
         }
         shape = (n_arms, capacity)
         full.update({
@@ -122,9 +127,9 @@ class HouseholdPopulation:
             "open_care_intensive": np.zeros(shape, dtype=bool),
         })
         self._full = full
-        self._entry_sorted = full["entry_month"]
         initial = int((full["entry_month"] < 0).sum())
         self.n_active = 0
+        self.n_retired = 0
         self._activate(initial)
         self.present[:] = True
         self.on_eb[:] = True
@@ -136,6 +141,25 @@ class HouseholdPopulation:
         self.months_on_eb[:, index] = 0
         self.last_exit_route[:, index] = route
         self.months_since_exit[:, index] = months_since_exit
+
+    def retire(self, retiring: np.ndarray) -> np.ndarray:
+        """Move the active households flagged in ``retiring`` out of the active prefix.
+
+        Storage becomes [still active | not yet arrived | retired]; returns the
+        permutation applied (new position -> old position) so that the caller
+        can reorder what it keeps per household. Retired households are no
+        longer simulated; ``original_index`` keeps their identity.
+        """
+        active = np.arange(self.n_active)
+        keep, gone = active[~retiring], active[retiring]
+        future_end = self.capacity - self.n_retired
+        perm = np.concatenate([keep, np.arange(self.n_active, future_end), gone,
+                               np.arange(future_end, self.capacity)])
+        for name, arr in self._full.items():
+            arr[...] = arr[..., perm] if arr.ndim == 2 else arr[perm]
+        self.n_retired += gone.size
+        self._activate(keep.size)
+        return perm
 
     def _activate(self, n: int) -> None:
         """Re-bind every attribute to a view of the first ``n`` households."""
@@ -173,8 +197,9 @@ class HouseholdPopulation:
 
     def enter(self, month: int) -> int:
         """Households whose entry month is ``month`` arrive on EB. Returns how many."""
-        n_new = int(np.searchsorted(self._entry_sorted, month, side="right"))
-        arrived = n_new - self.n_active
+        future = self._full["entry_month"][self.n_active:self.capacity - self.n_retired]
+        arrived = int(np.searchsorted(future, month, side="right"))
+        n_new = self.n_active + arrived
         if arrived > 0:
             old = self.n_active
             self._activate(n_new)

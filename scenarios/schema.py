@@ -72,6 +72,7 @@ class PopulationConfig:
         {"work": 0.2, "studies": 0.2, "other_benefit": 0.1, "moved": 0.0, "stopped_applying": 0.5})
     reentry_hazard_multiplier_after_24_months: float = f(0.2, **PROB)
     reentry_window_months: int = f(60, lo=0)
+    retire_after_months_off_eb: Optional[int] = f(60, lo=0)
     inflow_households_per_month: Optional[float] = f(None, lo=0.0)
     inflow_trend_per_year: float = f(0.0, lo=-0.5, hi=1.0)
     caseload_elasticity: float = f(0.5, **NONNEG)

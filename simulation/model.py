@@ -81,8 +81,6 @@ class SifsimModel(mesa.Model):
         self.households = synthetic.households
         self.children = synthetic.children
         self.inflow_per_month = synthetic.inflow_per_month
-        self.enrolment_priority = synthetic.enrolment_priority
-        self.child_priority = synthetic.child_priority
         self.units: dict[str, MunicipalUnit] = {
             u.name: MunicipalUnit(self, u, config.municipality.reorganisations, self.start_year)
             for u in config.municipality.units}
@@ -99,7 +97,6 @@ class SifsimModel(mesa.Model):
         self.route_cdf = np.cumsum([pop.exit_route_shares.get(r, 0.0) for r in EXIT_ROUTES])
         self.route_cdf /= self.route_cdf[-1]
         self.reentry_hazard = reentry_hazard_by_route(pop)
-        self.base_exit = pop.eb_exit_hazard_per_month * self.households._full["exit_propensity"]
         on_eb0 = self.households.on_eb[CONTROL].sum()
         eb_posts = max(on_eb0 / self.units["eb_unit"].caseload_households_per_worker, 1e-9)
         self.eb_posts = eb_posts
@@ -108,9 +105,7 @@ class SifsimModel(mesa.Model):
             self.caseload_mult = (self.units["eb_unit"].caseload_households_per_worker
                                   / itv.caseload.participant_households_per_worker
                                   ) ** itv.caseload.exit_hazard_elasticity_to_caseload
-        # children are stored household by household: segment starts for per-family reductions
-        self._families = np.flatnonzero(self.households._full["n_children"] > 0)
-        self._family_first_child = np.searchsorted(self.children._full["household"], self._families)
+        self._index_families()
         self.mean_risk = float(count_factors(self.children.risk[CONTROL]).mean()) if len(self.children) else 0.0
         self.onset_by_protection = pop.risk_onset_per_month * np.exp(
             -pop.protective_onset_log_multiplier * np.arange(len(PROTECTIVE_FACTORS) + 2))
@@ -119,9 +114,6 @@ class SifsimModel(mesa.Model):
             pop.placement_risk_log_multiplier, pop.placement_protection_log_multiplier, self.mean_risk), 0, 1)
         self.adult_base_probability = np.array([pop.adult_outcome_base_probability[k] for k in ADULT_OUTCOMES])
         self.adult_remission_per_month = 1.0 - (1.0 - pop.adult_outcome_remission_per_year) ** (1.0 / 12.0)
-        # one set of uniforms per child for the outcomes drawn at 18 (a child comes of age once)
-        self.adult_outcome_draws = self.streams[Stream.ADULT_OUTCOME].random(
-            (self.children.capacity, len(ADULT_OUTCOMES)), dtype=np.float32)
         self.hvb_mean_months = pop.hvb_mean_days / DAYS_PER_MONTH
         self.family_home_mean_months = pop.family_home_mean_days / DAYS_PER_MONTH
         self.replacement_hazard = 1.0 - (1.0 - pop.replacement_within_2_years) ** (1.0 / 24.0)
@@ -155,6 +147,7 @@ class SifsimModel(mesa.Model):
         self._minor_months_this_year = 0
         self._cohort_on_eb_at_60 = [0, 0]   # entrants of the first year: [on EB 60 months later, total]
         self.calibration_rows: list[dict] = []
+        self.retired_households = 0
 
         self.datacollector = mesa.DataCollector(model_reporters={
             "households_on_eb_intervention": lambda m: int(m.households.on_eb[INTERVENTION].sum()),
@@ -235,7 +228,8 @@ class SifsimModel(mesa.Model):
     def eb_transitions(self, t: int, u: dict) -> None:
         """EB exits (duration dependence, caseload, intervention) and re-entries."""
         hh, pop = self.households, self.config.population
-        base = exit_hazard_per_month(self.base_exit[:len(hh)], hh.months_on_eb, pop.eb_duration_decay)
+        base = exit_hazard_per_month(pop.eb_exit_hazard_per_month * hh.exit_propensity, hh.months_on_eb,
+                                     pop.eb_duration_decay)
         # caseload per worker scales the hazard (DESIGN §3); posts fixed at the start
         on_eb = hh.on_eb.sum(axis=1)
         caseload_factor = (self.eb_posts * self.units["eb_unit"].caseload_households_per_worker
@@ -320,7 +314,7 @@ class SifsimModel(mesa.Model):
         self._open_care(t, u, family_risk)
         # adult outcomes at 18, with risks multiplied by childhood risk
         ch.come_of_age(t, n_risk, self.adult_base_probability, pop.adult_outcome_risk_multiplier_max,
-                       self.adult_outcome_draws)
+                       ch.adult_outcome_draws)
         ch.adult_remission(self.adult_remission_per_month, u[Stream.ADULT_REMISSION])
 
     def _open_care(self, t: int, u: dict, family_risk: np.ndarray) -> None:
@@ -371,7 +365,7 @@ class SifsimModel(mesa.Model):
                 eligible = (hh.present[arm] & hh.on_eb[arm] & eligible_comp & ~hh.participant[arm]
                             & (hh.months_on_eb[arm] >= itv.eligible_min_months_on_eb))
                 idx = np.flatnonzero(eligible)
-                chosen = idx[np.argsort(self.enrolment_priority[idx], kind="stable")[:room]]
+                chosen = idx[np.argsort(hh.enrolment_priority[idx], kind="stable")[:room]]
                 hh.participant[arm, chosen] = True
                 risky = hh.open_care_months_left[arm, chosen] > 0
                 hh.track[arm, chosen] = np.where((hh.n_children[chosen] > 0) & risky, 2, 1)
@@ -398,9 +392,9 @@ class SifsimModel(mesa.Model):
             eligible = (participant_child & (ch.assigned_protective[INTERVENTION] < 0)
                         & (age_years >= mech.child_age_min_years) & (age_years <= mech.child_age_max_years))
             idx = np.flatnonzero(eligible)
-            chosen = idx[np.argsort(self.child_priority[idx], kind="stable")[:room]]
+            chosen = idx[np.argsort(ch.priority[idx], kind="stable")[:room]]
             # with effect_scale < 1 only a share of places changes anything (same draw in every run)
-            works = chosen[self.child_priority[chosen] * 0.999 < strength] if strength < 1 else chosen
+            works = chosen[ch.priority[chosen] * 0.999 < strength] if strength < 1 else chosen
             ch.assigned_protective[INTERVENTION, works] = k
             ch.protective[INTERVENTION, works, k] = True
 
@@ -465,6 +459,41 @@ class SifsimModel(mesa.Model):
         self._entries = np.zeros(2, dtype=np.int64)
         self.datacollector.collect(self)
 
+    def _index_families(self) -> None:
+        """Children are stored household by household: segment starts for per-family reductions."""
+        self._families = np.flatnonzero(self.households._full["n_children"] > 0)
+        self._family_first_child = np.searchsorted(self.children._full["household"], self._families)
+
+    def retire_settled_households(self) -> int:
+        """Stop simulating households that have left the benefit system for good (yearly).
+
+        Retired, in both arms alike (so the arms stay paired): households that
+        moved away, and non-participants off EB beyond the re-entry window
+        (they can no longer come back) with no open-care episode and no child
+        placed. Their EB dynamics are over; what the model gives up is the
+        later child and adult costs of former clients' families, equal in both
+        arms but for spillovers (README: simplifications). Participants are
+        followed to the horizon.
+        """
+        window = self.config.population.retire_after_months_off_eb
+        if window is None:
+            return 0
+        hh, ch = self.households, self.children
+        gone = ~hh.present.any(axis=0)
+        settled = (~hh.on_eb & (hh.last_exit_route >= 0) & (hh.months_since_exit >= window)).all(axis=0) \
+            & ~hh.participant.any(axis=0) & (hh.open_care_months_left == 0).all(axis=0)
+        placed_child = np.zeros(len(hh), dtype=bool)
+        if len(ch):
+            placed_child[ch.household[(ch.placement != HOME).any(axis=0)]] = True
+        retiring = (gone | settled) & ~placed_child
+        if not retiring.any():
+            return 0
+        perm = hh.retire(retiring)
+        ch.follow_households(perm, len(hh))
+        self._index_families()
+        self._months_on_eb_this_year = self._months_on_eb_this_year[perm]
+        return int(retiring.sum())
+
     # ======================================================================================
     # fiscal close and repayment
     # ======================================================================================
@@ -487,6 +516,7 @@ class SifsimModel(mesa.Model):
         })
         months_on_eb[:] = 0
         self._placements_this_year = self._minor_months_this_year = 0
+        self.retired_households += self.retire_settled_households()
         eco, itv = self.config.economy, self.config.intervention
         by_slot = self.ledger.category_by_body(slice(months.start, months.stop))
         # displacement: a share of the freed EB budget is spent again on refill clients

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents.children import PROTECTIVE_FACTORS, RISK_FACTORS, ChildPopulation
+from agents.children import ADULT_OUTCOMES, PROTECTIVE_FACTORS, RISK_FACTORS, ChildPopulation
 from agents.households import (COMPOSITION_INDEX, HouseholdPopulation, exit_hazard_per_month,
                                monthly_from_cumulative, spell_survival)
 from scenarios.schema import COMPOSITIONS, EXIT_ROUTES, EconomyConfig, PopulationConfig
@@ -26,8 +26,6 @@ class SyntheticPopulation:
     households: HouseholdPopulation
     children: ChildPopulation
     inflow_per_month: float
-    enrolment_priority: np.ndarray      # per household, lower = earlier
-    child_priority: np.ndarray          # per child
 
 
 def eb_amount_sek_per_month(composition: np.ndarray, n_children: np.ndarray,
@@ -169,7 +167,8 @@ def build_population(pop: PopulationConfig, economy: EconomyConfig, n_months: in
     households = HouseholdPopulation(
         composition=composition, n_children=n_children, exit_propensity=propensity,
         eb_sek_per_month=eb_amount_sek_per_month(composition, n_children, economy),
-        entry_month=entry_month, initial_months_on_eb=initial_months)
+        entry_month=entry_month, initial_months_on_eb=initial_months,
+        enrolment_priority=streams[Stream.ENROLMENT].random(composition.shape[0]))
     if n_pool:
         households.start_off_eb(np.arange(n0, n0 + n_pool), pool_route, pool_months)
 
@@ -181,13 +180,13 @@ def build_population(pop: PopulationConfig, economy: EconomyConfig, n_months: in
     prot_prev = np.array([pop.protective_factor_prevalence_at_entry[k] for k in PROTECTIVE_FACTORS])
     risk = gen.random((m, len(RISK_FACTORS))) < risk_prev
     protective = gen.random((m, len(PROTECTIVE_FACTORS))) < prot_prev
-    children = ChildPopulation(household=household_of_child, birth_month=entry - age_at_entry,
-                               risk=risk, protective=protective)
+    children = ChildPopulation(
+        household=household_of_child, birth_month=entry - age_at_entry, risk=risk, protective=protective,
+        priority=streams[Stream.ENROLMENT].random(m),
+        adult_outcome_draws=streams[Stream.ADULT_OUTCOME].random((m, len(ADULT_OUTCOMES)), dtype=np.float32))
     children.activate_households(households.n_active)
-    enrol = streams[Stream.ENROLMENT]
-    return SyntheticPopulation(
-        households=households, children=children, inflow_per_month=float(inflow_rate),
-        enrolment_priority=enrol.random(composition.shape[0]), child_priority=enrol.random(m))
+    return SyntheticPopulation(households=households, children=children,
+                               inflow_per_month=float(inflow_rate))
 
 
 def reentry_hazard_by_route(pop: PopulationConfig) -> np.ndarray:  # noqa: D401

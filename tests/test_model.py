@@ -197,3 +197,34 @@ def test_household_view_matches_arrays():
     assert view.participant and view.arm == "intervention"
     assert view.on_eb == bool(model.households.on_eb[INTERVENTION, i])
     assert view.children == int(model.households.n_children[i]) > 0
+
+
+def test_retired_households_are_settled_and_their_identity_is_kept():
+    cfg = make_config("replications=1", "horizon_years=12")
+    model = SifsimModel(cfg).run()
+    hh = model.households
+    assert model.retired_households > 0
+    start, end = hh.capacity - hh.n_retired, hh.capacity
+    retired = {name: hh._full[name][..., start:end] for name in ("on_eb", "participant", "months_since_exit",
+                                                                  "present")}
+    assert not retired["on_eb"].any() and not retired["participant"].any()
+    gone = ~retired["present"].any(axis=0)
+    assert ((retired["months_since_exit"] >= cfg.population.retire_after_months_off_eb).all(axis=0) | gone).all()
+    # every household is still there exactly once
+    ids = np.sort(hh._full["original_index"])
+    assert np.array_equal(ids, np.arange(hh.capacity))
+    # children follow their households
+    ch = model.children
+    assert (np.diff(ch._full["household"]) >= 0).all()
+    assert np.array_equal(np.bincount(ch._full["household"], minlength=hh.capacity),
+                          hh._full["n_children"].astype(int))
+
+
+def test_without_retirement_the_arms_still_pair_and_more_households_stay_active():
+    cfg = make_config("replications=1", "horizon_years=8", "population.retire_after_months_off_eb=null",
+                      "intervention.effect_scale=0")
+    model = SifsimModel(cfg).run()
+    assert model.retired_households == 0
+    assert len(model.households) == model.households.capacity - int(
+        (model.households._full["entry_month"] >= model.n_months).sum())
+    assert np.array_equal(model.households.on_eb[INTERVENTION], model.households.on_eb[CONTROL])
