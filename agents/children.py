@@ -127,6 +127,12 @@ class ChildPopulation:
         for name in self.STATE:
             setattr(self, name, self._full[name][:, :m])
 
+    def start_placed(self, index: np.ndarray, kind: np.ndarray, months_left: np.ndarray) -> None:
+        """Children already in care when the simulation starts (both arms alike)."""
+        self.placement[:, index] = kind
+        self.placement_months_left[:, index] = months_left
+        self.ever_placed[:, index] = True
+
     def follow_households(self, household_perm: np.ndarray, n_households: int) -> None:
         """Reorder after the households were permuted (new position -> old position).
 

@@ -49,12 +49,14 @@ class Household:
 
 
 def exit_hazard_per_month(base_per_month: np.ndarray | float, months_on_eb: np.ndarray,
-                          duration_decay: float) -> np.ndarray:
-    """Monthly EB exit hazard with duration dependence, h(d) = h0 · exp(−λ d).
+                          duration_decay: float, floor_per_month: float = 0.0) -> np.ndarray:
+    """Monthly EB exit hazard with duration dependence, h(d) = h0 · exp(−λ d) + floor.
 
-    Source: parameters.md §1 (hazard form; Mood 2012 for the duration dependence).
+    Source: parameters.md §1 (hazard form; Mood 2012 for the duration dependence). The
+    floor is the exit rate that does not fade with duration (pension, other reasons):
+    without it a long-stayer would never leave and the stock would creep upwards.
     """
-    return base_per_month * np.exp(-duration_decay * months_on_eb)
+    return base_per_month * np.exp(-duration_decay * months_on_eb) + floor_per_month
 
 
 def monthly_from_cumulative(prob: float | np.ndarray, months: float) -> np.ndarray:
@@ -64,13 +66,13 @@ def monthly_from_cumulative(prob: float | np.ndarray, months: float) -> np.ndarr
 
 
 def spell_survival(months: np.ndarray, base_per_month: np.ndarray | float,
-                   duration_decay: float) -> np.ndarray:
+                   duration_decay: float, floor_per_month: float = 0.0) -> np.ndarray:
     """Probability that a spell lasts beyond ``months`` under the continuous-time hazard."""
     if duration_decay == 0.0:
         cumulative = base_per_month * months
     else:
         cumulative = base_per_month * (1.0 - np.exp(-duration_decay * months)) / duration_decay
-    return np.exp(-cumulative)
+    return np.exp(-(cumulative + floor_per_month * months))
 
 
 class HouseholdPopulation:

@@ -57,7 +57,8 @@ class PopulationConfig:
     name: str = "malmo_oster"
     households: int = f(200, lo=1)
     eb_exit_hazard_per_month: float = f(0.25, **PROB)
-    eb_duration_decay: float = f(0.03, **NONNEG)
+    eb_duration_decay: float = f(0.05, **NONNEG)
+    eb_exit_hazard_floor_per_month: float = f(0.008, **PROB)
     exit_propensity_sd: float = f(0.6, **NONNEG)
     exit_hazard_multiplier_by_composition: dict[str, float] = f(
         {"single_adult": 1.0, "single_parent": 0.8, "couple_with_children": 0.9,
@@ -75,7 +76,7 @@ class PopulationConfig:
     retire_after_months_off_eb: Optional[int] = f(60, lo=0)
     inflow_households_per_month: Optional[float] = f(None, lo=0.0)
     inflow_trend_per_year: float = f(0.0, lo=-0.5, hi=1.0)
-    caseload_elasticity: float = f(0.5, **NONNEG)
+    caseload_elasticity: float = f(0.0, **NONNEG)
     reentry_enabled: bool = True
     inflow_enabled: bool = True
     max_initial_months_on_eb: int = f(240, lo=1)

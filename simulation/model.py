@@ -229,7 +229,7 @@ class SifsimModel(mesa.Model):
         """EB exits (duration dependence, caseload, intervention) and re-entries."""
         hh, pop = self.households, self.config.population
         base = exit_hazard_per_month(pop.eb_exit_hazard_per_month * hh.exit_propensity, hh.months_on_eb,
-                                     pop.eb_duration_decay)
+                                     pop.eb_duration_decay, pop.eb_exit_hazard_floor_per_month)
         # caseload per worker scales the hazard (DESIGN §3); posts fixed at the start
         on_eb = hh.on_eb.sum(axis=1)
         caseload_factor = (self.eb_posts * self.units["eb_unit"].caseload_households_per_worker

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents.children import ADULT_OUTCOMES, PROTECTIVE_FACTORS, RISK_FACTORS, ChildPopulation
+from agents.children import (ADULT_OUTCOMES, FAMILY_HOME, HVB, PROTECTIVE_FACTORS, RISK_FACTORS,
+                             ChildPopulation)
 from agents.households import (COMPOSITION_INDEX, HouseholdPopulation, exit_hazard_per_month,
                                monthly_from_cumulative, spell_survival)
 from scenarios.schema import COMPOSITIONS, EXIT_ROUTES, EconomyConfig, PopulationConfig
@@ -75,7 +76,8 @@ def _steady_stock(pop: PopulationConfig, gen: np.random.Generator, n: int):
         c, k, z = _draw_households(pop, gen, batch)
         d = gen.integers(0, pop.max_initial_months_on_eb, size=batch)
         base = pop.eb_exit_hazard_per_month * z
-        accept = gen.random(batch) < spell_survival(d, base, pop.eb_duration_decay)
+        accept = gen.random(batch) < spell_survival(d, base, pop.eb_duration_decay,
+                                                    pop.eb_exit_hazard_floor_per_month)
         comp = np.concatenate([comp, c[accept]])[:n]
         kids = np.concatenate([kids, k[accept]])[:n]
         prop = np.concatenate([prop, z[accept]])[:n]
@@ -129,9 +131,10 @@ def steady_inflow_per_month(pop: PopulationConfig, gen: np.random.Generator) -> 
     eventual re-entry by route).
     """
     _, _, z = _draw_households(pop, gen, 4000)
-    d = np.arange(pop.max_initial_months_on_eb * 2)
+    d = np.arange(max(pop.max_initial_months_on_eb * 2, 600))
     base = pop.eb_exit_hazard_per_month * z[:, None]
-    hazard = np.clip(exit_hazard_per_month(base, d[None, :], pop.eb_duration_decay), 0, 1)
+    hazard = np.clip(exit_hazard_per_month(base, d[None, :], pop.eb_duration_decay,
+                                           pop.eb_exit_hazard_floor_per_month), 0, 1)
     survival = np.cumprod(1 - hazard, axis=1)      # P(still on EB after month d)
     mean_spell = float((1 + survival[:, :-1].sum(axis=1)).mean())
     return pop.households / (mean_spell * expected_spells_per_entrant(pop))
@@ -185,8 +188,29 @@ def build_population(pop: PopulationConfig, economy: EconomyConfig, n_months: in
         priority=streams[Stream.ENROLMENT].random(m),
         adult_outcome_draws=streams[Stream.ADULT_OUTCOME].random((m, len(ADULT_OUTCOMES)), dtype=np.float32))
     children.activate_households(households.n_active)
+    _initial_placements(pop, gen, children, entry_month[household_of_child] < 0, age_at_entry)
     return SyntheticPopulation(households=households, children=children,
                                inflow_per_month=float(inflow_rate))
+
+
+def _initial_placements(pop: PopulationConfig, gen: np.random.Generator, children: ChildPopulation,
+                        at_start: np.ndarray, age_months: np.ndarray) -> None:
+    """Children in care at the start, from the steady state: P(in care) = r·L / (1 + r·L).
+
+    r is the yearly placement hazard and L the mean length in years (kind mix);
+    the remaining length is geometric with the kind's mean (memoryless).
+    """
+    days = pop.hvb_share_of_placements * pop.hvb_mean_days + \
+        (1 - pop.hvb_share_of_placements) * pop.family_home_mean_days
+    load = pop.placement_hazard_per_year * days / 365.25
+    p_in_care = load / (1.0 + load)
+    minors = at_start & (age_months < 18 * 12)
+    idx = np.flatnonzero(minors & (gen.random(at_start.shape[0]) < p_in_care))
+    hvb = gen.random(idx.size) < pop.hvb_share_of_placements
+    mean_months = np.where(hvb, pop.hvb_mean_days, pop.family_home_mean_days) / (365.25 / 12)
+    months_left = gen.geometric(1.0 / np.maximum(mean_months, 1.0))
+    children.start_placed(idx, np.where(hvb, HVB, FAMILY_HOME).astype(np.int8),
+                          np.minimum(months_left, 32_000).astype(np.int16))
 
 
 def reentry_hazard_by_route(pop: PopulationConfig) -> np.ndarray:  # noqa: D401

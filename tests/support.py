@@ -20,6 +20,7 @@ def make_config(*overrides: str) -> SifsimConfig:
 # a baseline whose closed form is known: constant hazard, no heterogeneity, nothing coming in or back
 CONSTANT_HAZARD = (
     "intervention=none", "population.eb_duration_decay=0", "population.exit_propensity_sd=0",
+    "population.eb_exit_hazard_floor_per_month=0",
     "population.reentry_enabled=false", "population.inflow_enabled=false",
     "population.caseload_elasticity=0",
     "population.exit_hazard_multiplier_by_composition={single_adult:1,single_parent:1,"
