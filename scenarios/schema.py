@@ -331,6 +331,8 @@ class SifsimConfig:
     scenario: str = "default"
     charts: bool = True
     progress: bool = True
+    # worker processes for replications: null = one per core, 1 = serial; same tables either way
+    workers: Optional[int] = f(1, lo=1)
     municipality: MunicipalityConfig = field(default_factory=MunicipalityConfig)
     intervention: InterventionConfig = field(default_factory=InterventionConfig)
     repayment: RepaymentConfig = field(default_factory=RepaymentConfig)

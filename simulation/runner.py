@@ -7,8 +7,11 @@ launchers, one level up), gathers the tidy tables and computes the summary.
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
+import os
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -112,28 +115,61 @@ def fund_totals(repayment: pd.DataFrame, capital_sek: float) -> pd.DataFrame:
     return full
 
 
+def simulate_rows(case: SifsimConfig, grant: str, replications: list[int]) -> dict[str, list]:
+    """Simulate some replications of one grant; return their raw table rows (picklable)."""
+    out: dict[str, list] = {"ledger": [], "population": [], "repayment": [], "years": []}
+    for r in replications:
+        model = run_replication(case, r)
+        out["ledger"].extend(row + (grant,) for row in model.ledger_rows)
+        out["population"].extend(row + (grant,) for row in model.population_rows)
+        out["repayment"].extend({**row, "grant": grant} for row in model.repayment_rows)
+        out["years"].extend({"replication": r, **vars(y), "grant": grant} for y in model.years)
+    return out
+
+
+def worker_count(config: SifsimConfig, tasks: int) -> int:
+    """``workers: null`` = one per core; never more than there are replications to run."""
+    wanted = config.workers if config.workers is not None else (os.cpu_count() or 1)
+    return max(1, min(wanted, tasks))
+
+
 def run(config: SifsimConfig, *, progress: bool | None = None,
         on_replication: Callable[[int], None] | None = None) -> Results:
-    """Validate ``config``, simulate all replications of every grant and summarise them."""
+    """Validate ``config``, simulate all replications of every grant and summarise them.
+
+    Replications are independent (their own random streams), so they may run in
+    worker processes (``workers``); the tables are assembled in replication order
+    and are identical whatever the number of workers.
+    """
     validate(config)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    ledger_rows, population_rows, repayment_rows, year_rows = [], [], [], []
     show = config.progress if progress is None else progress
     cases = grants(config)
-    bar = Progress(config.replications * len(cases), config.scenario, enabled=show)
-    done = 0
-    for grant, case in cases.items():
-        for r in range(config.replications):
-            model = run_replication(case, r)
-            ledger_rows.extend(row + (grant,) for row in model.ledger_rows)
-            population_rows.extend(row + (grant,) for row in model.population_rows)
-            repayment_rows.extend({**row, "grant": grant} for row in model.repayment_rows)
-            year_rows.extend({"replication": r, **vars(y), "grant": grant} for y in model.years)
-            done += 1
-            bar.update(done)
+    tasks = [(grant, case, [r]) for grant, case in cases.items() for r in range(config.replications)]
+    bar = Progress(len(tasks), config.scenario, enabled=show)
+    workers = worker_count(config, len(tasks))
+    parts: list[dict[str, list]] = [None] * len(tasks)  # type: ignore[list-item]
+    if workers == 1:
+        for i, (grant, case, reps) in enumerate(tasks):
+            parts[i] = simulate_rows(case, grant, reps)
+            bar.update(i + 1)
             if on_replication is not None:
-                on_replication(r)
+                on_replication(reps[0])
+    else:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            futures = {pool.submit(simulate_rows, case, grant, reps): i
+                       for i, (grant, case, reps) in enumerate(tasks)}
+            for done, future in enumerate(as_completed(futures), start=1):
+                parts[futures[future]] = future.result()
+                bar.update(done)
+                if on_replication is not None:
+                    on_replication(tasks[futures[future]][2][0])
+    ledger_rows = [row for part in parts for row in part["ledger"]]
+    population_rows = [row for part in parts for row in part["population"]]
+    repayment_rows = [row for part in parts for row in part["repayment"]]
+    year_rows = [row for part in parts for row in part["years"]]
     timings["simulate"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()

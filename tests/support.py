@@ -13,7 +13,7 @@ def make_config(*overrides: str) -> SifsimConfig:
     """Compose conf/config.yaml with Hydra overrides and return the typed config."""
     register_configs()
     with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
-        cfg = compose("config", overrides=["charts=false", "progress=false", *overrides])
+        cfg = compose("config", overrides=["charts=false", "progress=false", "workers=1", *overrides])
     return to_typed(cfg)
 
 

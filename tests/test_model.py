@@ -228,3 +228,10 @@ def test_without_retirement_the_arms_still_pair_and_more_households_stay_active(
     assert len(model.households) == model.households.capacity - int(
         (model.households._full["entry_month"] >= model.n_months).sum())
     assert np.array_equal(model.households.on_eb[INTERVENTION], model.households.on_eb[CONTROL])
+
+
+def test_worker_processes_give_identical_tables():
+    serial = run(make_config("replications=3", "horizon_years=3", "workers=1"))
+    parallel = run(make_config("replications=3", "horizon_years=3", "workers=2"))
+    for name in ("ledger", "population", "repayment", "summary", "years"):
+        pd.testing.assert_frame_equal(getattr(serial, name), getattr(parallel, name), check_exact=True)
