@@ -142,12 +142,19 @@ class ChildPopulation:
         new_position = np.empty_like(household_perm)
         new_position[household_perm] = np.arange(household_perm.size)
         new_household = new_position[self._full["household"]]
-        order = np.argsort(new_household, kind="stable")
-        for name, arr in self._full.items():
-            if name == "household":
-                continue
-            arr[...] = arr[:, order] if name in self.STATE else arr[order]
-        self._full["household"][...] = new_household[order]
+        # children of households that did not move keep their place: only reorder the rest
+        moved = np.flatnonzero(new_household != self._full["household"])
+        if moved.size:
+            start = int(moved[0])
+            order = start + np.argsort(new_household[start:], kind="stable")
+            for name, arr in self._full.items():
+                if name == "household":
+                    continue
+                if name in self.STATE:
+                    arr[:, start:] = arr[:, order]
+                else:
+                    arr[start:] = arr[order]
+            self._full["household"][start:] = new_household[order]
         self.activate_households(n_households)
 
     def __len__(self) -> int:

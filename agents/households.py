@@ -155,10 +155,11 @@ class HouseholdPopulation:
         active = np.arange(self.n_active)
         keep, gone = active[~retiring], active[retiring]
         future_end = self.capacity - self.n_retired
-        perm = np.concatenate([keep, np.arange(self.n_active, future_end), gone,
-                               np.arange(future_end, self.capacity)])
-        for name, arr in self._full.items():
-            arr[...] = arr[..., perm] if arr.ndim == 2 else arr[perm]
+        local = np.concatenate([keep, np.arange(self.n_active, future_end), gone])
+        # households retired earlier stay where they are at the end
+        for arr in self._full.values():
+            arr[..., :future_end] = arr[..., local]
+        perm = np.concatenate([local, np.arange(future_end, self.capacity)])
         self.n_retired += gone.size
         self._activate(keep.size)
         return perm
@@ -215,12 +216,16 @@ class HouseholdPopulation:
         """Households on EB leave with probability ``hazard`` (shape (arms, N)).
 
         Returns ``(exits, route)``: a boolean (arms, N) mask and the route index
-        drawn for every household (used where ``exits``). Moving away removes
-        the household (and its children) from the area.
+        of every household leaving in either arm (from its own draw, so the same
+        in both arms; NO_ROUTE elsewhere). Moving away removes the household
+        (and its children) from the area.
         """
         exits = self.on_eb & (u_exit[None, :] < hazard)
-        route = np.searchsorted(route_cdf, u_route, side="right").astype(np.int8)
-        np.minimum(route, len(route_cdf) - 1, out=route)
+        leaving = np.flatnonzero(exits[0] | exits[1]) if exits.shape[0] == 2 else \
+            np.flatnonzero(exits.any(axis=0))
+        route = np.full(exits.shape[1], NO_ROUTE, dtype=np.int8)
+        route[leaving] = np.minimum(np.searchsorted(route_cdf, u_route[leaving], side="right"),
+                                    len(route_cdf) - 1)
         self.on_eb &= ~exits
         np.copyto(self.last_exit_route, route[None, :], where=exits)
         self.months_since_exit[exits] = 0
@@ -231,13 +236,16 @@ class HouseholdPopulation:
                      after_24_multiplier: float, window_months: int) -> np.ndarray:
         """Households off EB (still in the area) return with a hazard by exit route.
 
-        The hazard drops by ``after_24_multiplier`` after 24 months off EB and
-        ends after ``window_months``: state dependence fades (Andrén & Andrén 2013).
+        Only from the month after the exit; the hazard drops by
+        ``after_24_multiplier`` after 24 months off EB and ends after
+        ``window_months``: state dependence fades (Andrén & Andrén 2013).
         """
-        off = self.present & ~self.on_eb & (self.last_exit_route >= 0) \
-            & (self.months_since_exit < window_months)
-        hazard = hazard_by_route[np.maximum(self.last_exit_route, 0)]
-        hazard[self.months_since_exit >= 24] *= after_24_multiplier
+        since = self.months_since_exit
+        off = self.present & ~self.on_eb & (self.last_exit_route >= 0) & (since >= 1) \
+            & (since < window_months)
+        n_routes = hazard_by_route.shape[0]
+        table = np.concatenate([hazard_by_route, hazard_by_route * after_24_multiplier])
+        hazard = table[np.maximum(self.last_exit_route, 0) + n_routes * (since >= 24)]
         back = off & (u_reentry[None, :] < hazard)
         self.on_eb |= back
         self.months_on_eb[back] = 0

@@ -128,8 +128,19 @@ def simulate_rows(case: SifsimConfig, grant: str, replications: list[int]) -> di
 
 
 def worker_count(config: SifsimConfig, tasks: int) -> int:
-    """``workers: null`` = one per core; never more than there are replications to run."""
-    wanted = config.workers if config.workers is not None else (os.cpu_count() or 1)
+    """``workers: null`` = one per core, never more than there are replications to run.
+
+    Inside a process that is itself a worker (a Hydra joblib or submitit job, a
+    pool worker) ``null`` means 1: the launcher already spreads jobs over cores,
+    and nested pools would only compete for them (and loky workers cannot
+    start a spawn pool at all).
+    """
+    if config.workers is not None:
+        wanted = config.workers
+    elif multiprocessing.parent_process() is not None:
+        wanted = 1
+    else:
+        wanted = os.cpu_count() or 1
     return max(1, min(wanted, tasks))
 
 

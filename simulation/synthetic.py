@@ -120,7 +120,8 @@ def _recent_leavers(pop: PopulationConfig, gen: np.random.Generator, exits_per_m
     weight = exits_per_month * routes[:, None] * still_out
     n = int(gen.poisson(weight.sum())) if weight.sum() > 0 else 0
     cell = gen.choice(weight.size, size=n, p=(weight / weight.sum()).ravel()) if n else np.empty(0, int)
-    return (cell // weight.shape[1]).astype(np.int8), (cell % weight.shape[1]).astype(np.int32)
+    # months since exit 1 … window (a household can come back from the month after it left)
+    return (cell // weight.shape[1]).astype(np.int8), (cell % weight.shape[1] + 1).astype(np.int32)
 
 
 def steady_inflow_per_month(pop: PopulationConfig, gen: np.random.Generator) -> float:

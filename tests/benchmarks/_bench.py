@@ -1,0 +1,272 @@
+"""Benchmark workloads, the per-workload subprocess runner, and the one results table.
+
+Every workload runs in a fresh Python process (``bench_worker.py``) so that its
+peak memory (``ru_maxrss``) is its own and imports are not shared; the worker
+writes one JSON record. The records of a pytest session are collected in
+:data:`RESULTS` and printed as one table at the end (``conftest.py``), and
+written to ``results/benchmarks/benchmark_<date>.md``.
+
+``SIFSIM_BENCH_SMOKE=1`` shrinks every workload to seconds (CI smoke run).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+WORKER = HERE / "bench_worker.py"
+SMOKE = os.environ.get("SIFSIM_BENCH_SMOKE", "") not in ("", "0")
+RESULTS: list[dict] = []
+
+BASE = ["charts=false", "progress=false", "seed=20140101"]
+
+
+@dataclass(frozen=True)
+class Workload:
+    name: str
+    kind: str                      # reference | sifsim | sweep
+    overrides: tuple[str, ...]
+    describe: str
+    months: int = 0                # for the reference: months to simulate
+    sweep_grid: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _workloads() -> dict[str, Workload]:
+    if SMOKE:
+        base_h, base_years, city_h, city_years, nat_h, nat_years = 1000, 2, 1000, 2, 5000, 2
+        sweep_reps, sweep_years = 2, 2
+    else:
+        base_h, base_years, city_h, city_years, nat_h, nat_years = 10_000, 5, 10_000, 20, 200_000, 20
+        sweep_reps, sweep_years = 20, 20
+    baseline = ("population=city", f"population.households={base_h}", "intervention=none",
+                "repayment=budget_model", "replications=1", f"horizon_years={base_years}", *BASE)
+    return {
+        "reference": Workload(
+            "reference", "reference", baseline, months=12 * base_years,
+            describe=f"per-agent Mesa, baseline EB dynamics, {base_h:,} households × {12 * base_years} months, 1 arm"),
+        "baseline_sifsim": Workload(
+            "baseline_sifsim", "sifsim", baseline,
+            describe=f"sifsim, same baseline ({base_h:,} households × {12 * base_years} months), "
+                     "paired arms, no intervention, children + ledger"),
+        "city": Workload(
+            "city", "sifsim",
+            ("population=city", f"population.households={city_h}", "intervention=hela_familjen_oster",
+             "intervention.participants_households=500", "replications=1", f"horizon_years={city_years}",
+             *BASE),
+            describe=f"population=city, {city_h:,} households, {city_years} years monthly, paired arms, "
+                     "Hela familjen (500 families), all repayment rules, 1 replication"),
+        "national": Workload(
+            "national", "sifsim",
+            ("population=national", f"population.households={nat_h}", "intervention=hela_familjen_oster",
+             "intervention.participants_households=500", "replications=1", f"horizon_years={nat_years}",
+             *BASE),
+            describe=f"population=national, {nat_h:,} households, {nat_years} years, 1 paired replication"),
+        "sweep": Workload(
+            "sweep", "sweep",
+            (f"replications={sweep_reps}", f"horizon_years={sweep_years}", *BASE),
+            sweep_grid=("intervention.effect_scale=0,1", "economy.displacement=0,0.5"),
+            describe=f"2×2 sweep (effect_scale × displacement), default scenario, {sweep_reps} replications "
+                     f"× {sweep_years} years per job: joblib n_jobs=2 vs basic (serial) launcher"),
+    }
+
+
+WORKLOADS = _workloads()
+
+
+def run_worker(workload: Workload, extra_args: tuple[str, ...] = ()) -> dict:
+    """Run one workload in a fresh interpreter; return its JSON record."""
+    with tempfile.TemporaryDirectory(prefix=f"sifsim-bench-{workload.name}-") as tmp:
+        out = Path(tmp) / "record.json"
+        spec = {"name": workload.name, "kind": workload.kind, "overrides": list(workload.overrides),
+                "months": workload.months, "sweep_grid": list(workload.sweep_grid), "workdir": tmp}
+        cmd = [sys.executable, str(WORKER), json.dumps(spec), str(out), *extra_args]
+        proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
+        if proc.returncode != 0 or not out.exists():
+            raise RuntimeError(f"benchmark worker {workload.name} failed ({proc.returncode}):\n"
+                               f"{proc.stdout[-4000:]}\n{proc.stderr[-4000:]}")
+        record = json.loads(out.read_text())
+    record["describe"] = workload.describe
+    return record
+
+
+# --- the table --------------------------------------------------------------------------
+
+def _fmt_rate(x: float | None) -> str:
+    if x is None:
+        return "—"
+    return f"{x / 1e6:,.2f} M" if x >= 1e5 else f"{x:,.0f}"
+
+
+def _fmt_count(n: float) -> str:
+    return f"{n / 1e6:,.1f} M" if n >= 1e6 else f"{n:,.0f}"
+
+
+def _fmt_cpu(r: dict) -> str:
+    return f"{r['cpu_s']:.1f}" if r.get("cpu_s") is not None else "—"
+
+
+def _fmt_mb(kb: float | None) -> str:
+    return "—" if kb is None else f"{kb / 1024:,.0f}"
+
+
+def machine() -> str:
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        mem_kb = int(next(l for l in Path("/proc/meminfo").read_text().splitlines()
+                          if l.startswith("MemTotal")).split()[1])
+        mem = f", {mem_kb / 1024 ** 2:.0f} GB RAM"
+    except (OSError, StopIteration, ValueError):
+        mem = ""
+    return f"{cpu or 'unknown CPU'}, {os.cpu_count()} cores{mem}; {platform.platform()}; Python {platform.python_version()}"
+
+
+def versions() -> str:
+    from importlib import metadata
+    out = []
+    for name in ("mesa", "numpy", "pandas", "hydra-core", "joblib"):
+        try:
+            out.append(f"{name} {metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            pass
+    return ", ".join(out)
+
+
+def git_head() -> str:
+    try:
+        proc = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True,
+                              text=True, timeout=10)
+        return proc.stdout.strip() or "unknown"
+    except (OSError, subprocess.SubprocessError):
+        return "unknown"
+
+
+TARGETS = {
+    "baseline_sifsim": "target ≥ 100× reference",
+    "city": "target ≥ 20 M household-months/s per core",
+    "national": "target ≤ 10 s, ≤ 2 GB",
+    "sweep_joblib": "target ≥ 1.7× serial",
+}
+
+
+def _range_mb(kbs: list[float]) -> str:
+    lo, hi = min(kbs) / 1024, max(kbs) / 1024
+    return f"≈{lo:.0f} MB" if round(lo) == round(hi) else f"≈{lo:.0f}–{hi:.0f} MB"
+
+
+def table(records: list[dict]) -> str:
+    """The one benchmark table (markdown), with its footnotes."""
+    by_name = {r["name"]: r for r in records}
+    ref = by_name.get("reference")
+    ref_rate = ref["household_months"] / ref["wall_s"] if ref else None
+    rows = []
+    for r in records:
+        if r["kind"] == "sweep":
+            serial, parallel = r["serial"], r["parallel"]
+            speedup = serial["wall_s"] / parallel["wall_s"]
+            rows.append(("sweep_serial", f"{serial['wall_s']:.1f}", _fmt_cpu(serial), "—", "—",
+                         _fmt_mb(serial["maxrss_kb"]), "4 jobs, hydra/launcher=basic"))
+            rows.append(("sweep_joblib", f"{parallel['wall_s']:.1f}", _fmt_cpu(parallel), "—", "—",
+                         _fmt_mb(parallel["maxrss_kb"]),
+                         f"4 jobs, joblib n_jobs=2: **speed-up {speedup:.2f}×** ({TARGETS['sweep_joblib']})"))
+            continue
+        rate = r["household_months"] / r["wall_s"]
+        ratio = f"{rate / ref_rate:,.0f}×" if ref_rate and r["name"] != "reference" else ("1×" if r["name"] == "reference" else "—")
+        note = _fmt_count(r["household_months"]) + " household-months" + ("" if r.get("counted_present", True) else " (nominal†)")
+        if r.get("simulated_household_months") and r["household_months"]:
+            note += f" ({100 * r['simulated_household_months'] / r['household_months']:.0f} % simulated)"
+        if r["name"] == "reference" and r.get("setup_s"):
+            loop = r["household_months"] / max(r["wall_s"] - r["setup_s"], 1e-9)
+            note += f"; set-up {r['setup_s']:.1f} s of the wall, monthly loop alone {_fmt_rate(loop)}/s"
+        if r["name"] == "city":
+            per_cpu = r["household_months"] / r["cpu_s"] if r.get("cpu_s") else rate
+            note += f"; {per_cpu / 1e6:.2f} M per CPU-second ({TARGETS['city']})"
+        elif r["name"] == "national":
+            note += f"; {TARGETS['national']}"
+        elif r["name"] == "baseline_sifsim":
+            note += f"; {TARGETS['baseline_sifsim']}"
+        rows.append((r["name"], f"{r['wall_s']:.1f}", _fmt_cpu(r), _fmt_rate(rate), ratio, _fmt_mb(r["maxrss_kb"]), note))
+    header = ("workload", "wall (s)", "CPU (s)", "household-months/s", "× reference", "peak RSS (MB)", "notes")
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    described = "\n".join(f"- `{r['name']}`: {r['describe']}" for r in records)
+    import_kb = [r["rss_before_kb"] for r in records if r.get("rss_before_kb")]
+    foot = [
+        "",
+        "Workloads:",
+        described,
+        "",
+        "- **household-months** = households present in the area (on EB or off it, not yet moved away) "
+        "at the end of each month, summed over months and counted per arm (sifsim simulates two arms, "
+        "the reference one). For sifsim it is counted by wrapping `SifsimModel.step` in the worker, and "
+        "includes households the model has retired from simulation while they are still in the area "
+        "(\"% simulated\" = the share it actually stepped); † marks a nominal count (starting households "
+        "× months × arms) where that hook was not available.",
+        "- **wall**: the simulation only (sifsim: `simulation.runner.run(config)` including building the "
+        "synthetic population and the summary tables; reference: building the Mesa model and running it); "
+        "imports and config composition excluded. Sweeps: the whole `python -m simulation -m …` command.",
+        "- **CPU**: user + system CPU seconds of the worker process over the same span (sweeps: of all "
+        "the command's processes). On a machine shared with other work, wall time suffers and CPU "
+        "time much less: compare the two before trusting a rate.",
+        "- **× reference** = household-months/s of the workload ÷ that of `reference` in the same session.",
+        "- **peak RSS**: `ru_maxrss` of a fresh process per workload (whole process: Python, numpy, pandas, "
+        "Mesa and Hydra imports are "
+        + (_range_mb(import_kb) + " of it" if import_kb else "included")
+        + "); sweeps: the largest single process of the command (main or a joblib worker).",
+        "- Load: 1-minute load average when each workload started: "
+        + ", ".join(f"{r['name']} {r['loadavg_1m']:.1f}" for r in _flat(records) if "loadavg_1m" in r)
+        + f" (on {os.cpu_count()} cores; above ≈1 means something else was running alongside).",
+        "- No target is asserted; the benchmark tests check correctness facts only (months simulated, arms, "
+        "identical sweep outputs serial vs parallel).",
+    ]
+    return "\n".join(lines + foot)
+
+
+def _flat(records: list[dict]) -> list[dict]:
+    out = []
+    for r in records:
+        if r["kind"] == "sweep":
+            out += [{**r["parallel"], "name": "sweep_joblib"}, {**r["serial"], "name": "sweep_serial"}]
+        else:
+            out.append(r)
+    return out
+
+
+def report(records: list[dict]) -> str:
+    now = _dt.datetime.now()
+    head = [f"# sifsim benchmarks{' (SMOKE: tiny workloads, not the targets)' if SMOKE else ''}",
+            "",
+            f"Measured {now:%Y-%m-%d %H:%M}; model at git {git_head()} plus any uncommitted changes in the "
+            "working tree at that moment.",
+            f"Machine: {machine()}.",
+            f"Packages: {versions()}.",
+            "Reproduce: `make bench` (= `pytest tests/benchmarks -m benchmark -s -p no:xdist`); "
+            "smoke: `make bench-smoke`.",
+            "",
+            ""]
+    return "\n".join(head) + table(records) + "\n"
+
+
+def write_report(records: list[dict]) -> Path:
+    text = report(records)
+    folder = REPO / "results" / "benchmarks"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"benchmark_{_dt.date.today():%Y-%m-%d}{'_smoke' if SMOKE else ''}.md"
+    path.write_text(text)
+    path.with_suffix(".json").write_text(json.dumps(records, indent=2, default=str))
+    return path

@@ -1,0 +1,180 @@
+"""Run ONE benchmark workload in this (fresh) process and write a JSON record.
+
+    python bench_worker.py SPEC_JSON OUT_JSON [--mode serial|parallel] [--profile OUT_TXT]
+
+Started by ``_bench.run_worker``; not a test module. A fresh process per
+workload keeps peak-memory figures (``ru_maxrss``) separate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _config import compose_config, serial_overrides  # noqa: E402
+
+
+def cpu_s(who: int = resource.RUSAGE_SELF) -> float:
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+
+
+def maxrss_kb(who: int = resource.RUSAGE_SELF) -> int:
+    return int(resource.getrusage(who).ru_maxrss)  # kilobytes on Linux
+
+
+def run_reference(spec: dict) -> dict:
+    from reference_model import ReferenceModel, ReferenceParams
+
+    config = compose_config(spec["overrides"])
+    params = ReferenceParams.from_config(config, months=spec["months"])
+    before, cpu0 = maxrss_kb(), cpu_s()
+    t0 = time.perf_counter()
+    model = ReferenceModel(params, rng=config.seed)
+    t_setup = time.perf_counter() - t0
+    model.run()
+    wall = time.perf_counter() - t0
+    traj = model.trajectory()
+    return {"wall_s": wall, "cpu_s": cpu_s() - cpu0, "setup_s": t_setup, "household_months": int(traj["households_present"].sum()),
+            "counted_present": True, "months": len(traj), "arms": 1, "replications": 1,
+            "households_on_eb_end": int(traj["households_on_eb"].iloc[-1]),
+            "rss_before_kb": before, "maxrss_kb": maxrss_kb()}
+
+
+def install_present_counter() -> dict:
+    """Count households in the area after every month by wrapping ``SifsimModel.step`` (no model edit).
+
+    In the area = present in the simulated (active) households, plus households
+    the model has retired from simulation while still in the area (settled
+    off EB; their storage sits at the end of the arrays). Both arms counted.
+    """
+    counter = {"household_months": 0, "simulated_household_months": 0, "ok": True}
+    try:
+        from simulation.model import SifsimModel
+    except ImportError:
+        counter["ok"] = False
+        return counter
+    original = SifsimModel.step
+
+    def step(self, *args, **kwargs):
+        out = original(self, *args, **kwargs)
+        try:
+            hh = self.households
+            simulated = int(hh.present.sum())
+            retired = int(getattr(hh, "n_retired", 0) or 0)
+            full = getattr(hh, "_full", None)
+            if retired and full is not None and "present" in full:
+                retired = int(full["present"][:, hh.capacity - retired:].sum())
+            elif retired:
+                retired = 0
+            counter["simulated_household_months"] += simulated
+            counter["household_months"] += simulated + retired
+        except (AttributeError, KeyError, TypeError):
+            counter["ok"] = False
+        return out
+
+    SifsimModel.step = step
+    return counter
+
+
+def run_sifsim(spec: dict, profile: str | None) -> dict:
+    from simulation.runner import run
+
+    config = compose_config(spec["overrides"])
+    counter = install_present_counter() if not profile else {"ok": False, "household_months": 0}
+    before, cpu0 = maxrss_kb(), cpu_s()
+    profiler = None
+    if profile:
+        import cProfile
+        profiler = cProfile.Profile()
+        profiler.enable()
+    t0 = time.perf_counter()
+    results = run(config, progress=False)
+    wall = time.perf_counter() - t0
+    cpu = cpu_s() - cpu0
+    if profiler is not None:
+        profiler.disable()
+        write_profile(profiler, Path(profile), wall, spec)
+    pop = results.population
+    sizes = pop.groupby(["replication", "arm"], observed=True).size()
+    months_expected = 12 * (config.horizon_years + (1 if config.intervention.start_month > 1 else 0))
+    nominal = config.population.households * months_expected * 2 * config.replications
+    counted = counter["ok"] and counter["household_months"] > 0
+    return {"wall_s": wall, "cpu_s": cpu, "household_months": counter["household_months"] if counted else nominal,
+            "counted_present": counted, "nominal_household_months": nominal,
+            "simulated_household_months": counter.get("simulated_household_months", 0),
+            "months": int(sizes.min()) if len(sizes) else 0, "months_max": int(sizes.max()) if len(sizes) else 0,
+            "months_expected": months_expected,
+            "arms": sorted(str(a) for a in pop["arm"].unique()),
+            "replications": int(pop["replication"].nunique()), "replications_expected": config.replications,
+            "ledger_rows": len(results.ledger), "timings_s": results.timings_s,
+            "rss_before_kb": before, "maxrss_kb": maxrss_kb()}
+
+
+def write_profile(profiler, path: Path, wall: float, spec: dict) -> None:
+    import io
+    import pstats
+    buf = io.StringIO()
+    buf.write(f"cProfile of workload {spec['name']} ({' '.join(spec['overrides'])}); "
+              f"wall under the profiler {wall:.1f} s\n\n")
+    stats = pstats.Stats(profiler, stream=buf).strip_dirs()
+    buf.write("=== by own time (tottime) ===\n")
+    stats.sort_stats("tottime").print_stats(35)
+    buf.write("\n=== by cumulative time ===\n")
+    stats.sort_stats("cumulative").print_stats(45)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(buf.getvalue())
+
+
+def run_sweep(spec: dict, mode: str) -> dict:
+    workdir = Path(spec["workdir"])
+    sweep_dir = workdir / f"sweep_{mode}"
+    launcher = ["hydra/launcher=joblib", "hydra.launcher.n_jobs=2"] if mode == "parallel" \
+        else ["hydra/launcher=basic"]
+    # each job serial inside (workers=1 where the schema has it): parallelism only across jobs
+    cmd = [sys.executable, "-m", "simulation", "-m", *launcher, *spec["sweep_grid"], *serial_overrides(),
+           *spec["overrides"], f"hydra.sweep.dir={sweep_dir}"]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"sweep ({mode}) failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    jobs = {}
+    for job in sorted(p for p in sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()):
+        overrides = (job / ".hydra" / "overrides.yaml")
+        table = job / "population.csv"
+        jobs[job.name] = {
+            "overrides": overrides.read_text() if overrides.exists() else "",
+            "population_sha256": hashlib.sha256(table.read_bytes()).hexdigest() if table.exists() else None,
+        }
+    return {"mode": mode, "wall_s": wall, "cpu_s": cpu_s(resource.RUSAGE_CHILDREN), "command": " ".join(cmd[1:]), "jobs": jobs,
+            "maxrss_kb": max(maxrss_kb(resource.RUSAGE_CHILDREN), 0)}
+
+
+def main(argv: list[str]) -> None:
+    import os
+    spec, out = json.loads(argv[1]), Path(argv[2])
+    load = os.getloadavg()[0]
+    opts = dict(zip(argv[3::2], argv[4::2]))
+    if spec["kind"] == "reference":
+        record = run_reference(spec)
+    elif spec["kind"] == "sifsim":
+        record = run_sifsim(spec, opts.get("--profile"))
+    elif spec["kind"] == "sweep":
+        record = run_sweep(spec, opts.get("--mode", "serial"))
+    else:
+        raise SystemExit(f"unknown workload kind {spec['kind']!r}")
+    record.update(name=spec["name"], kind=spec["kind"], overrides=spec["overrides"], loadavg_1m=load)
+    out.write_text(json.dumps(record, indent=2))
+
+
+if __name__ == "__main__":
+    main(sys.argv)

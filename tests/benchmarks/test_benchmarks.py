@@ -1,0 +1,78 @@
+"""The benchmark suite (issue 6): run on demand, never in the default test run.
+
+    make bench          # pytest tests/benchmarks -m benchmark -s -p no:xdist
+    make bench-smoke    # the same with SIFSIM_BENCH_SMOKE=1: tiny workloads (CI)
+
+Each workload runs in a fresh process (peak memory of its own); the session
+prints ONE table at the end (see ``conftest.py``) and writes it to
+``results/benchmarks/``. Speed targets are reported, never asserted: these
+tests assert correctness facts only (months simulated, arms, replications,
+identical sweep outputs whatever the launcher).
+
+``SIFSIM_BENCH_PROFILE=1`` also writes a cProfile of the ``city`` workload to
+``results/benchmarks/profile_city_<date>.txt``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import pytest
+
+from . import _bench
+
+pytestmark = pytest.mark.benchmark
+
+
+def _record(workload: str) -> dict:
+    record = _bench.run_worker(_bench.WORKLOADS[workload])
+    _bench.RESULTS.append(record)
+    return record
+
+
+def _check_sifsim(record: dict) -> None:
+    assert record["months"] == record["months_max"] == record["months_expected"]
+    assert record["arms"] == ["control", "intervention"]
+    assert record["replications"] == record["replications_expected"]
+    assert record["household_months"] > 0 and record["ledger_rows"] > 0
+
+
+def test_reference():
+    record = _record("reference")
+    assert record["months"] == _bench.WORKLOADS["reference"].months
+    assert record["household_months"] >= record["months"] * 1  # someone was there every month
+    assert record["households_on_eb_end"] > 0
+
+
+def test_baseline_sifsim():
+    _check_sifsim(_record("baseline_sifsim"))
+
+
+def test_city():
+    _check_sifsim(_record("city"))
+
+
+def test_national():
+    _check_sifsim(_record("national"))
+
+
+def test_sweep():
+    workload = _bench.WORKLOADS["sweep"]
+    parallel = _bench.run_worker(workload, ("--mode", "parallel"))
+    serial = _bench.run_worker(workload, ("--mode", "serial"))
+    _bench.RESULTS.append({"name": "sweep", "kind": "sweep", "describe": workload.describe,
+                           "serial": serial, "parallel": parallel})
+    assert sorted(serial["jobs"]) == sorted(parallel["jobs"]) == ["0", "1", "2", "3"]
+    for job, info in serial["jobs"].items():
+        assert info["population_sha256"] is not None, f"job {job}: no population table"
+        assert info["overrides"] == parallel["jobs"][job]["overrides"]
+        # same seed and overrides: the launcher must not change a single number
+        assert info["population_sha256"] == parallel["jobs"][job]["population_sha256"], f"job {job}"
+
+
+@pytest.mark.skipif(not os.environ.get("SIFSIM_BENCH_PROFILE"), reason="set SIFSIM_BENCH_PROFILE=1 to profile")
+def test_profile_city():
+    path = _bench.REPO / "results" / "benchmarks" / f"profile_city_{dt.date.today():%Y-%m-%d}.txt"
+    record = _bench.run_worker(_bench.WORKLOADS["city"], ("--profile", str(path)))
+    assert path.exists() and record["months"] == record["months_expected"]
