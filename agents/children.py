@@ -181,9 +181,12 @@ class ChildPopulation:
     # --- transitions ----------------------------------------------------------------
 
     def sync_presence(self, household_present: np.ndarray, month: int) -> None:
-        """Minors are in the area while their household is; adults stay once grown up."""
+        """Minors are in the area while their household is; adults stay once grown up.
+
+        ``household_present`` is already spread to the children (arms, children).
+        """
         minors = self.age_months(month) < ADULT_AGE_MONTHS
-        np.copyto(self.present, household_present[:, self.household], where=minors[None, :])
+        np.copyto(self.present, household_present, where=minors[None, :])
 
     def evolve_factors(self, onset_per_month: np.ndarray, remission_per_month: np.ndarray,
                        protective_loss_per_month: float, u_risk: np.ndarray,

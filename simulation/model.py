@@ -231,7 +231,7 @@ class SifsimModel(mesa.Model):
         base = exit_hazard_per_month(pop.eb_exit_hazard_per_month * hh.exit_propensity, hh.months_on_eb,
                                      pop.eb_duration_decay, pop.eb_exit_hazard_floor_per_month)
         # caseload per worker scales the hazard (DESIGN §3); posts fixed at the start
-        on_eb = hh.on_eb.sum(axis=1)
+        on_eb = np.count_nonzero(hh.on_eb, axis=1)
         caseload_factor = (self.eb_posts * self.units["eb_unit"].caseload_households_per_worker
                            / np.maximum(on_eb, 1)) ** pop.caseload_elasticity
         hazard = base * caseload_factor[:, None]
@@ -252,8 +252,8 @@ class SifsimModel(mesa.Model):
         exits, route = hh.eb_exits(hazard, u[Stream.EB_EXIT], u[Stream.EXIT_ROUTE], self.route_cdf)
         back = hh.eb_reentries(self.reentry_hazard, u[Stream.REENTRY],
                                pop.reentry_hazard_multiplier_after_24_months, pop.reentry_window_months)
-        self._exits = exits.sum(axis=1)
-        self._entries = self._entries + back.sum(axis=1)
+        self._exits = np.count_nonzero(exits, axis=1)
+        self._entries = self._entries + np.count_nonzero(back, axis=1)
         if self.active and t <= self.t_end:
             naive = self.config.intervention.naive_claim
             claimed = exits[INTERVENTION] & hh.participant[INTERVENTION]
@@ -268,18 +268,18 @@ class SifsimModel(mesa.Model):
         if len(ch) == 0:
             self._open_care(t, u, np.zeros((2, len(hh))))
             return
-        ch.sync_presence(hh.present, t)
+        ch.sync_presence(self.per_child(hh.present), t)
         age = ch.age_months(t)
         minors = ch.present & ~ch.adult & (age >= 0)[None, :] & (age < 216)[None, :]
         strength = self.effect_strength(t)
         itv = self.config.intervention
         # the household's situation protects too: a parent in work, or in treatment
-        parent_in_work = (~hh.on_eb & (hh.last_exit_route == ROUTE_INDEX["work"]))[:, ch.household]
+        parent_in_work = self.per_child(~hh.on_eb & (hh.last_exit_route == ROUTE_INDEX["work"]))
         n_protective = count_factors(ch.protective) + parent_in_work
         onset = self.onset_by_protection[n_protective]
         remission = np.full(onset.shape, pop.risk_remission_per_month)
-        intensive = (hh.open_care_intensive & (hh.open_care_months_left > 0))[:, ch.household]
-        participant_child = hh.participant[:, ch.household]
+        intensive = self.per_child(hh.open_care_intensive & (hh.open_care_months_left > 0))
+        participant_child = self.per_child(hh.participant)
         if strength > 0 or intensive[INTERVENTION].any():
             ft = itv.family_treatment
             if ft.enabled:
@@ -303,8 +303,8 @@ class SifsimModel(mesa.Model):
         new = ch.placements(hazard, u[Stream.PLACEMENT], u[Stream.PLACEMENT_KIND],
                             pop.hvb_share_of_placements, self.hvb_mean_months,
                             self.family_home_mean_months, minors)
-        self._placements_this_year += int(new[CONTROL].sum())
-        self._minor_months_this_year += int(minors[CONTROL].sum())
+        self._placements_this_year += int(np.count_nonzero(new[CONTROL]))
+        self._minor_months_this_year += int(np.count_nonzero(minors[CONTROL]))
         # open-care need of a family rises with its children's risk
         family_risk = np.zeros((2, len(hh)))
         k = int(np.searchsorted(self._families, len(hh)))
@@ -406,8 +406,8 @@ class SifsimModel(mesa.Model):
         off = hh.present & ~hh.on_eb
         fk = off & (hh.last_exit_route == ROUTE_INDEX["other_benefit"])
         studies = off & (hh.last_exit_route == ROUTE_INDEX["studies"]) & (hh.months_since_exit < 24)
-        led.add(t, "other_benefit", "state", fk.sum(axis=1) * eco.state_benefit_sek_per_household_month
-                + studies.sum(axis=1) * eco.student_aid_sek_per_household_month)
+        led.add(t, "other_benefit", "state", np.count_nonzero(fk, axis=1) * eco.state_benefit_sek_per_household_month
+                + np.count_nonzero(studies, axis=1) * eco.student_aid_sek_per_household_month)
         in_care = hh.open_care_months_left > 0
         idx = np.minimum(hh.open_care_month_index, self.hours_table.shape[1] - 1)
         hours = np.where(in_care, self.hours_table[hh.open_care_intensive.astype(int), idx], 0.0)
@@ -415,14 +415,14 @@ class SifsimModel(mesa.Model):
                 hours.sum(axis=1) * eco.therapists_per_family * eco.therapist_sek_per_hour)
         if len(ch):
             led.add(t, "placement_hvb", "child_authority",
-                    (ch.placement == HVB).sum(axis=1) * DAYS_PER_MONTH * eco.hvb_sek_per_day)
+                    np.count_nonzero(ch.placement == HVB, axis=1) * DAYS_PER_MONTH * eco.hvb_sek_per_day)
             led.add(t, "placement_family_home", "child_authority",
-                    (ch.placement == FAMILY_HOME).sum(axis=1) * DAYS_PER_MONTH * eco.family_home_sek_per_day)
+                    np.count_nonzero(ch.placement == FAMILY_HOME, axis=1) * DAYS_PER_MONTH * eco.family_home_sek_per_day)
             minors = ch.present & ~ch.adult
-            conduct = (minors & ch.risk[:, :, 0]).sum(axis=1) * eco.conduct_problems_sek_per_child_year / 12
+            conduct = np.count_nonzero(minors & ch.risk[:, :, 0], axis=1) * eco.conduct_problems_sek_per_child_year / 12
             led.add(t, "conduct_problems", "school", conduct * eco.conduct_problems_municipality_share)
             led.add(t, "conduct_problems", "region", conduct * (1 - eco.conduct_problems_municipality_share))
-            adults = ch.adult_outcome.sum(axis=1)  # (arms, 3)
+            adults = np.count_nonzero(ch.adult_outcome, axis=1)  # (arms, 3)
             for k, name in enumerate(ADULT_OUTCOMES):
                 cost = eco.adult_outcomes[name]
                 monthly = adults[:, k] * cost.sek_per_person_year / 12
@@ -449,8 +449,8 @@ class SifsimModel(mesa.Model):
             cohort = hh.entry_month == t - 60
             self._cohort_on_eb_at_60[0] += int((cohort & hh.on_eb[CONTROL]).sum())
             self._cohort_on_eb_at_60[1] += int(cohort.sum())
-        placed = (ch.placement != HOME).sum(axis=1) if len(ch) else np.zeros(2, dtype=int)
-        on_eb = hh.on_eb.sum(axis=1)
+        placed = np.count_nonzero(ch.placement != HOME, axis=1) if len(ch) else np.zeros(2, dtype=int)
+        on_eb = np.count_nonzero(hh.on_eb, axis=1)
         year, month = self.start_year + t // 12, t % 12 + 1
         for arm, name in ((INTERVENTION, "intervention"), (CONTROL, "control")):
             self.population_rows.append((self.replication, name, year, month, int(on_eb[arm]),
@@ -458,6 +458,10 @@ class SifsimModel(mesa.Model):
                                          int(placed[arm])))
         self._entries = np.zeros(2, dtype=np.int64)
         self.datacollector.collect(self)
+
+    def per_child(self, household_values: np.ndarray) -> np.ndarray:
+        """A per-household (arms, N) array spread to the children, who are stored household by household."""
+        return np.repeat(household_values, self.households.n_children, axis=1)
 
     def _index_families(self) -> None:
         """Children are stored household by household: segment starts for per-family reductions."""
