@@ -76,8 +76,16 @@ def payer_bands(results) -> pd.DataFrame:
     return q.reset_index().sort_values("p50", ascending=False)
 
 
-def execute(cfg: DictConfig, output_dir: Path) -> int:
-    """Validate, run, write. On a config problem remove ``output_dir`` and return 2."""
+def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: int | None = None) -> int:
+    """Validate, run, write.
+
+    On a config problem: in a single run print every problem, remove ``output_dir``
+    and return 2; in a sweep job (``in_sweep``) raise :class:`ConfigError` so the
+    job's ``error.json`` lists the problems and the other jobs go on. A sweep job
+    logs a progress line at most every ``SWEEP_PROGRESS_EVERY_S`` seconds instead of
+    the runner's one-line display (parallel jobs would overwrite each other's), and
+    one line instead of the summary table.
+    """
     from simulation.outputs import write_run
     from simulation.runner import run
     try:
@@ -86,12 +94,18 @@ def execute(cfg: DictConfig, output_dir: Path) -> int:
         if problems:
             raise ConfigError(problems)
     except ConfigError as err:
+        if in_sweep:
+            raise
         print(str(err), file=sys.stderr)
-        shutil.rmtree(output_dir, ignore_errors=True)
+        remove_run_folder(output_dir)
         return 2
-    results = run(config)
+    cases = max(1, len(getattr(config, "portfolio", None) or {}))   # a fund portfolio runs each grant
+    on_replication = job_progress(config.replications * cases, job) if in_sweep and config.progress else None
+    results = run(config, progress=config.progress and not in_sweep, on_replication=on_replication)
     t0 = time.perf_counter()
     write_run(results, output_dir)
+    from simulation.studies import run_studies
+    study_text = run_studies(results, output_dir)
     timings = {"write_tables": time.perf_counter() - t0}
     if config.charts:
         t1 = time.perf_counter()
@@ -99,9 +113,48 @@ def execute(cfg: DictConfig, output_dir: Path) -> int:
         build_report(output_dir)
         timings["charts_and_report"] = time.perf_counter() - t1
     write_run_manifest_timings(output_dir, timings)
+    if in_sweep:
+        print(f"{output_dir}: {config.replications} replications in "
+              f"{sum(results.timings_s.values()) + sum(timings.values()):.1f} s")
+        return 0
     print(format_summary(results.summary, payer_bands(results)))
+    if study_text:
+        print("\n" + study_text)
     print(f"\nRun folder: {output_dir}")
     return 0
+
+
+SWEEP_PROGRESS_EVERY_S = 30.0
+
+
+def job_progress(total: int, job: int | None, every_s: float = SWEEP_PROGRESS_EVERY_S):
+    """A callback for ``run(on_replication=...)`` logging ``job N: done/total, time left``."""
+    t0 = last = time.perf_counter()
+    done = 0
+
+    def update(_replication: int) -> None:
+        nonlocal last, done
+        now, done = time.perf_counter(), done + 1
+        if now - last < every_s or done >= total:
+            return
+        last = now
+        left = (now - t0) / done * (total - done)
+        log.info(f"job {job}: {done}/{total} replications, {now - t0:.0f} s, ≈{left:.0f} s left")
+    return update
+
+
+def remove_run_folder(output_dir: Path) -> None:
+    """Remove a run folder and the parents it leaves empty, up to the working directory."""
+    output_dir = Path(output_dir).resolve()
+    shutil.rmtree(output_dir, ignore_errors=True)
+    stop = Path.cwd().resolve()
+    parent = output_dir.parent
+    while parent != stop and stop in parent.parents:
+        try:
+            parent.rmdir()  # only succeeds when empty
+        except OSError:
+            break
+        parent = parent.parent
 
 
 def write_run_manifest_timings(folder: Path, timings: dict[str, float]) -> None:
@@ -115,22 +168,105 @@ def write_run_manifest_timings(folder: Path, timings: dict[str, float]) -> None:
 
 @hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="config")
 def hydra_main(cfg: DictConfig) -> None:
+    """The Hydra task: one run, or one job of a sweep.
+
+    In a sweep a job whose folder already holds a complete result for the same
+    overrides is skipped (resume), and a job that fails writes ``error.json``
+    instead of raising, so the other jobs and the sweep table still happen.
+    Under a parallel launcher a job runs its replications in one process.
+    """
     from hydra.core.hydra_config import HydraConfig
-    output_dir = Path(HydraConfig.get().runtime.output_dir)
-    code = execute(cfg, output_dir)
+    from hydra.types import RunMode
+
+    from simulation import sweep
+    hc = HydraConfig.get()
+    output_dir = Path(hc.runtime.output_dir)
+    in_sweep = hc.mode == RunMode.MULTIRUN
+    overrides = list(hc.overrides.task)
+    job = hc.job.num if in_sweep else None
+    if in_sweep and sweep.is_complete(output_dir, overrides):
+        log.info(f"job {job}: complete result already in {output_dir}; skipped")
+        return
+    if in_sweep and "workers" in cfg and not hc.launcher._target_.endswith(".BasicLauncher") \
+            and not any(o.split("=")[0].lstrip("+") == "workers" for o in overrides):
+        # A parallel launcher already runs a job per core: each job runs its replications
+        # serially (no pool inside a pool; loky workers cannot spawn one). `workers=N` on
+        # the command line still wins, e.g. on SLURM with hydra.launcher.cpus_per_task=N.
+        cfg.workers = 1
+    sweep.start_job(output_dir)
+    t0 = time.perf_counter()
+    try:
+        sweep.maybe_inject_failure(overrides)
+        code = execute(cfg, output_dir, in_sweep=in_sweep, job=job)
+    except Exception as exc:
+        sweep.write_error(output_dir, overrides, job, exc, time.perf_counter() - t0)
+        if not in_sweep:
+            raise
+        log.error(f"job {job} failed: {type(exc).__name__}: {str(exc).splitlines()[0]} "
+                  f"(details in {output_dir / sweep.ERROR})")
+        return
     if code:
         sys.exit(code)
+    sweep.write_done(output_dir, overrides, job, time.perf_counter() - t0)
+
+
+def preflight(args: list[str]) -> int:
+    """Check the config of every job a command line would run, before Hydra creates anything.
+
+    Returns 0 to go on, 2 after printing every problem. Command lines with
+    Hydra's own flags (``--help``, ``--cfg``, ``-cn`` ...) are left to Hydra;
+    ``execute`` still validates each job.
+    """
+    from simulation import sweep
+    flags = [a for a in args if a.startswith("-")]
+    if any(a not in ("-m", "--multirun") for a in flags):
+        return 0
+    multirun = bool(flags)
+    overrides = [a for a in args if not a.startswith("-")]
+    try:
+        if not multirun and any(o.is_sweep_override() for o in sweep.parse_overrides(overrides)):
+            return 0  # Hydra explains that a sweep needs --multirun
+        checks = sweep.check_grid(overrides, multirun=multirun)
+    except Exception:  # noqa: BLE001 - unparsable overrides, non-grid sweepers: Hydra reports those
+        return 0
+    bad = [c for c in checks if c.problems]
+    if not bad:
+        return 0
+    if multirun:
+        print("sweep not started, invalid configuration:\n"
+              + sweep.format_checks(checks, ok_lines=False), file=sys.stderr)
+    else:
+        print(str(ConfigError(bad[0].problems)), file=sys.stderr)
+    return 2
 
 
 def main() -> None:
     register_configs()
-    if len(sys.argv) > 1 and sys.argv[1] == "report":
+    args = sys.argv[1:]
+    if args[:1] == ["report"]:
         from simulation.report import report_main
-        sys.exit(report_main(sys.argv[2:]))
-    if len(sys.argv) > 1 and sys.argv[1] == "validate":
+        sys.exit(report_main(args[1:]))
+    if args[:1] == ["validate"]:
         from simulation.sweep import validate_main
-        sys.exit(validate_main(sys.argv[2:]))
-    hydra_main()
+        sys.exit(validate_main(args[1:]))
+    if args[:1] == ["aggregate"]:
+        from simulation.sweep import aggregate_main
+        sys.exit(aggregate_main(args[1:]))
+    code = preflight(args)
+    if code:
+        sys.exit(code)
+    from simulation import sweep
+    sweep.LAST_SWEEP.clear()
+    try:
+        hydra_main()
+    except (SystemExit, KeyboardInterrupt):
+        # Hydra exits 1 when a launcher fails (a killed or timed-out job): on_multirun_end
+        # does not run then, so the table of what did finish is built here.
+        if sweep.LAST_SWEEP.get("dir") and not sweep.LAST_SWEEP.get("aggregated"):
+            sweep.finish_sweep(Path(sweep.LAST_SWEEP["dir"]))
+        raise
+    if sweep.LAST_SWEEP.get("not_ok"):
+        sys.exit(1)
 
 
 if __name__ == "__main__":
