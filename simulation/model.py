@@ -107,8 +107,9 @@ class SifsimModel(mesa.Model):
                                   ) ** itv.caseload.exit_hazard_elasticity_to_caseload
         self._index_families()
         self.mean_risk = float(count_factors(self.children.risk[CONTROL]).mean()) if len(self.children) else 0.0
-        self.onset_by_protection = pop.risk_onset_per_month * np.exp(
-            -pop.protective_onset_log_multiplier * np.arange(len(PROTECTIVE_FACTORS) + 2))
+        # float32 like the draws they are compared with
+        self.onset_by_protection = (pop.risk_onset_per_month * np.exp(
+            -pop.protective_onset_log_multiplier * np.arange(len(PROTECTIVE_FACTORS) + 2))).astype(np.float32)
         self.placement_hazard_table = np.clip(placement_hazard_per_month(
             pop.placement_hazard_per_year, np.arange(5)[:, None], np.arange(len(PROTECTIVE_FACTORS) + 2)[None, :],
             pop.placement_risk_log_multiplier, pop.placement_protection_log_multiplier, self.mean_risk), 0, 1)
@@ -268,18 +269,24 @@ class SifsimModel(mesa.Model):
         if len(ch) == 0:
             self._open_care(t, u, np.zeros((2, len(hh))))
             return
-        ch.sync_presence(self.per_child(hh.present), t)
+        # household state the children need, packed into bits and spread to them in one pass
+        flags = self.per_child(
+            hh.present.view(np.uint8)
+            | ((~hh.on_eb & (hh.last_exit_route == ROUTE_INDEX["work"])).view(np.uint8) << 1)
+            | ((hh.open_care_intensive & (hh.open_care_months_left > 0)).view(np.uint8) << 2)
+            | (hh.participant.view(np.uint8) << 3))
+        ch.sync_presence((flags & 1).view(bool), t)
         age = ch.age_months(t)
         minors = ch.present & ~ch.adult & (age >= 0)[None, :] & (age < 216)[None, :]
         strength = self.effect_strength(t)
         itv = self.config.intervention
         # the household's situation protects too: a parent in work, or in treatment
-        parent_in_work = self.per_child(~hh.on_eb & (hh.last_exit_route == ROUTE_INDEX["work"]))
+        parent_in_work = (flags >> 1) & 1
         n_protective = count_factors(ch.protective) + parent_in_work
         onset = self.onset_by_protection[n_protective]
-        remission = np.full(onset.shape, pop.risk_remission_per_month)
-        intensive = self.per_child(hh.open_care_intensive & (hh.open_care_months_left > 0))
-        participant_child = self.per_child(hh.participant)
+        remission = np.full(onset.shape, pop.risk_remission_per_month, dtype=np.float32)
+        intensive = ((flags >> 2) & 1).view(bool)
+        participant_child = ((flags >> 3) & 1).view(bool)
         if strength > 0 or intensive[INTERVENTION].any():
             ft = itv.family_treatment
             if ft.enabled:
@@ -490,7 +497,8 @@ class SifsimModel(mesa.Model):
         if len(ch):
             placed_child[ch.household[(ch.placement != HOME).any(axis=0)]] = True
         retiring = (gone | settled) & ~placed_child
-        if not retiring.any():
+        # compacting the arrays costs a pass over all of them: wait until it pays (≥ 10 % of the active)
+        if np.count_nonzero(retiring) < max(1, len(hh) // 10):
             return 0
         perm = hh.retire(retiring)
         ch.follow_households(perm, len(hh))
