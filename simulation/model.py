@@ -326,7 +326,7 @@ class SifsimModel(mesa.Model):
 
     def _open_care(self, t: int, u: dict, family_risk: np.ndarray) -> None:
         """Families with children start open-care episodes; participants may get the intensive one."""
-        hh, pop, itv = self.households, self.config.population, self.config.intervention
+        hh, pop = self.households, self.config.population
         hh.open_care_months_left -= (hh.open_care_months_left > 0)
         hh.open_care_month_index += (hh.open_care_months_left > 0)
         with_children = (hh.n_children > 0)[None, :] & hh.present

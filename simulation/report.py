@@ -678,7 +678,7 @@ def caveats(config: Mapping[str, Any], ctx: charts.ChartContext, summary: pd.Dat
              f"{money(borrower)} varav {money(cash)} kontant. En återbetalning ur ”besparingen” måste därför "
              f"hittas i budgeten — se budgettrycket i nyckeltalen."),
             ("Effekterna kommer sent.",
-             f"Effekter på barnen (placeringar, vuxenutfall) visar sig år efter projektet. "
+             "Effekter på barnen (placeringar, vuxenutfall) visar sig år efter projektet. "
              + (f"I denna körning kommer {pct(late)} av den hänförbara besparingen efter år {start + window}, "
                 f"då Stockholms regel (2016) slutat räkna; " if not math.isnan(late) and h > window else "")
              + f"det som händer efter horisonten på {h} år räknas inte alls."),
@@ -705,7 +705,7 @@ def caveats(config: Mapping[str, Any], ctx: charts.ChartContext, summary: pd.Dat
              f"{money(cash)} of it as cash. A repayment out of \u201csavings\u201d has to be found in the budget — "
              f"see the budget pressure in the key figures."),
             ("Effects come late.",
-             f"Effects on the children (placements, adult outcomes) show years after the project. "
+             "Effects on the children (placements, adult outcomes) show years after the project. "
              + (f"In this run {pct(late)} of the attributable saving arrives after {start + window}, when the "
                 f"Stockholm 2016 rule has stopped counting; " if not math.isnan(late) and h > window else "")
              + f"whatever happens after the {h}-year horizon is not counted at all."),

@@ -8,7 +8,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scenarios.schema import RepaymentRuleConfig
 from simulation.repayment import schedule
 from tests.support import make_config
 
