@@ -17,6 +17,7 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from scenarios.schema import SifsimConfig
 from scenarios.validation import validate
@@ -281,19 +282,40 @@ def per_replication_metrics(config: SifsimConfig, ledger: pd.DataFrame, repaymen
     return per_rule.merge(base, on="replication", how="left")
 
 
+def monte_carlo_interval(successes: int, trials: int, level: float = 0.8) -> tuple[float, float]:
+    """Clopper–Pearson interval for a probability estimated as successes / trials.
+
+    Exact (beta quantiles): with 0 of n the upper bound is 1 − ((1 − level)/2)^(1/n).
+    """
+    if trials == 0:
+        return float("nan"), float("nan")
+    tail = (1.0 - level) / 2.0
+    low = 0.0 if successes == 0 else float(stats.beta.ppf(tail, successes, trials - successes + 1))
+    high = 1.0 if successes == trials else float(stats.beta.ppf(1 - tail, successes + 1, trials - successes))
+    return low, high
+
+
 def summarise(per_rep: pd.DataFrame) -> pd.DataFrame:
     """``rule, metric, mean, p10, p50, p90`` over replications (INTERFACE.md).
 
     ``year_fully_repaid``: replications that never repay count as later than
     any year, so a quantile falling among them is empty ("never"), and the
     mean is given only when every replication repays.
+    ``p_full_repayment``: mean and p50 are the share of replications fully
+    repaid; p10 and p90 bound its 80 % Monte Carlo (Clopper–Pearson) interval —
+    quantiles of a 0/1 outcome would say nothing.
     """
     out = []
     metrics = [m for m in OUTCOMES if m in per_rep.columns]
     for rule, g in per_rep.groupby("rule", sort=False):
         for metric in metrics:
             values = g[metric].to_numpy(dtype=float)
-            if metric == "year_fully_repaid":
+            if metric == "p_full_repayment":
+                done = values[~np.isnan(values)]
+                mean = float(done.mean()) if done.size else float("nan")
+                low, high = monte_carlo_interval(int(done.sum()), int(done.size))
+                q = [low, mean, high]
+            elif metric == "year_fully_repaid":
                 filled = np.where(np.isnan(values), np.inf, values)
                 q = np.quantile(filled, [0.1, 0.5, 0.9], method="inverted_cdf")
                 q = [float(v) if np.isfinite(v) else float("nan") for v in q]

@@ -174,3 +174,22 @@ def test_every_evaluation_method_drives_the_rules_in_a_run(evaluation):
     stock = rep[rep["rule"] == "stockholm_2016"].set_index(["replication", "year"])
     assert (stock["measured_saving_sek"] == years.loc[stock.index, column]).all()
     assert set(rep["rule"]) == set(PRESETS)
+
+
+@pytest.mark.parametrize("n", [20, 100])
+def test_p_full_repayment_interval_has_the_closed_form_at_the_edges(n):
+    from simulation.runner import monte_carlo_interval
+    low, high = monte_carlo_interval(0, n, level=0.8)
+    assert low == 0 and high == pytest.approx(1 - 0.1 ** (1 / n), rel=1e-9)
+    low, high = monte_carlo_interval(n, n, level=0.8)
+    assert high == 1 and low == pytest.approx(0.1 ** (1 / n), rel=1e-9)
+    low, high = monte_carlo_interval(n // 2, n, level=0.8)
+    assert low < 0.5 < high and high - low < 0.35
+
+
+def test_summary_reports_p_full_repayment_with_its_monte_carlo_interval():
+    from simulation.runner import run
+    summary = run(make_config("replications=4", "horizon_years=10")).summary.set_index(["rule", "metric"])
+    row = summary.loc[("sodertalje_2015", "p_full_repayment")]
+    assert row["mean"] == row["p50"] == 1.0
+    assert row["p90"] == 1.0 and row["p10"] == pytest.approx(0.1 ** (1 / 4))
