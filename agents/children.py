@@ -14,6 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from agents.storage import compact
+
 RISK_FACTORS = ("conduct_problems", "school_absence", "family_conflict", "weak_parenting")
 PROTECTIVE_FACTORS = ("organised_leisure", "prosocial_context", "school_engagement",
                       "parenting_support")
@@ -133,29 +135,22 @@ class ChildPopulation:
         self.placement_months_left[:, index] = months_left
         self.ever_placed[:, index] = True
 
-    def follow_households(self, household_perm: np.ndarray, n_households: int) -> None:
-        """Reorder after the households were permuted (new position -> old position).
+    def follow_households(self, new_position: np.ndarray, n_kept: int, future_end: int) -> None:
+        """Follow households moved by :meth:`HouseholdPopulation.retire`.
 
-        Children stay grouped by household in the households' new order, so the
-        children of active households remain a prefix.
+        ``new_position`` maps every household before the old retired block (which
+        starts at ``future_end``) to its new position; the first ``n_kept`` positions
+        are the households still active. Children stay grouped by household in
+        the new order, so the children of active households remain a prefix.
         """
-        new_position = np.empty_like(household_perm)
-        new_position[household_perm] = np.arange(household_perm.size)
-        new_household = new_position[self._full["household"]]
-        # children of households that did not move keep their place: only reorder the rest
-        moved = np.flatnonzero(new_household != self._full["household"])
-        if moved.size:
-            start = int(moved[0])
-            order = start + np.argsort(new_household[start:], kind="stable")
-            for name, arr in self._full.items():
-                if name == "household":
-                    continue
-                if name in self.STATE:
-                    arr[:, start:] = arr[:, order]
-                else:
-                    arr[start:] = arr[order]
-            self._full["household"][start:] = new_household[order]
-        self.activate_households(n_households)
+        household = self._full["household"]
+        m_active = self.n_active
+        m_end = int(np.searchsorted(household, future_end, side="left"))
+        household[:m_end] = new_position[household[:m_end]]
+        staying = household[:m_active] < n_kept
+        arrays = [(arr, 1 if name in self.STATE else 0) for name, arr in self._full.items()]
+        compact(arrays, np.flatnonzero(staying), np.flatnonzero(~staying), m_active, m_end)
+        self.activate_households(n_kept)
 
     def __len__(self) -> int:
         """Children of the households that have arrived so far."""

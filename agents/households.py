@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from agents.storage import compact
 from scenarios.schema import COMPOSITIONS, EXIT_ROUTES
 
 ROUTE_INDEX = {name: i for i, name in enumerate(EXIT_ROUTES)}
@@ -144,25 +145,27 @@ class HouseholdPopulation:
         self.last_exit_route[:, index] = route
         self.months_since_exit[:, index] = months_since_exit
 
-    def retire(self, retiring: np.ndarray) -> np.ndarray:
+    def retire(self, retiring: np.ndarray) -> tuple[np.ndarray, int]:
         """Move the active households flagged in ``retiring`` out of the active prefix.
 
-        Storage becomes [still active | not yet arrived | retired]; returns the
-        permutation applied (new position -> old position) so that the caller
-        can reorder what it keeps per household. Retired households are no
-        longer simulated; ``original_index`` keeps their identity.
+        Storage becomes [still active | not yet arrived | retired]. Returns the
+        new position of every household before the old retired block (old
+        position -> new position) and where that block starts, so that the
+        children can follow. Retired households are no longer simulated;
+        ``original_index`` keeps their identity.
         """
         active = np.arange(self.n_active)
         keep, gone = active[~retiring], active[retiring]
         future_end = self.capacity - self.n_retired
-        local = np.concatenate([keep, np.arange(self.n_active, future_end), gone])
-        # households retired earlier stay where they are at the end
-        for arr in self._full.values():
-            arr[..., :future_end] = arr[..., local]
-        perm = np.concatenate([local, np.arange(future_end, self.capacity)])
+        new_position = np.empty(future_end, dtype=np.int64)
+        new_position[keep] = np.arange(keep.size)
+        new_position[self.n_active:] = np.arange(self.n_active, future_end) - gone.size
+        new_position[gone] = future_end - gone.size + np.arange(gone.size)
+        compact(((arr, arr.ndim - 1) for arr in self._full.values()), keep, gone,
+                self.n_active, future_end)
         self.n_retired += gone.size
         self._activate(keep.size)
-        return perm
+        return new_position, future_end
 
     def _activate(self, n: int) -> None:
         """Re-bind every attribute to a view of the first ``n`` households."""

@@ -500,10 +500,10 @@ class SifsimModel(mesa.Model):
         # compacting the arrays costs a pass over all of them: wait until it pays (≥ 10 % of the active)
         if np.count_nonzero(retiring) < max(1, len(hh) // 10):
             return 0
-        perm = hh.retire(retiring)
-        ch.follow_households(perm, len(hh))
+        new_position, future_end = hh.retire(retiring)
+        ch.follow_households(new_position, len(hh), future_end)
         self._index_families()
-        self._months_on_eb_this_year = self._months_on_eb_this_year[perm]
+        # the yearly counters were reset at the close just before: nothing per household to carry
         return int(retiring.sum())
 
     # ======================================================================================
