@@ -597,17 +597,23 @@ def figure_eb_caseload(population: pd.DataFrame, language: str,
     diff_x = sum(part.reindex(diff_h.index).fillna(0.0) for part in parts)
     plot_band(ax2, diff_h.index, diff_h, PALETTE["difference"], t(language, "eb_diff_households"))
     plot_band(ax2, diff_x.index, diff_x, PALETTE["exits"], t(language, "eb_diff_exits"), linestyle="--")
-    ax2.axhline(0, color="#000000", linewidth=0.6)
-    ax2.set_ylabel(t(language, "eb_diff_y"))
-    ax2.set_xlabel(t(language, "year"))
-    ax2.yaxis.set_major_formatter(CountFormatter(language))
-    shade_project(ax2, ctx)
-    year_axis(ax2)
-    h2, l2 = ax2.get_legend_handles_labels()
-    legend_above(ax2, h2, l2)
-    add_title(fig, t(language, "eb_title"))
-    add_note(fig, _population_note(ctx, portfolio))
+    _finish_difference_panel(fig, ax2, language, ctx, portfolio, "eb_diff_y", "eb_title", annual=False)
     return fig
+
+
+def _finish_difference_panel(fig: Figure, ax, language: str, ctx, portfolio: bool, ylabel: str, title: str,
+                             *, annual: bool) -> None:
+    """The lower panel (intervention − control) of the population charts, and the figure's title and note."""
+    ax.axhline(0, color="#000000", linewidth=0.6)
+    ax.set_ylabel(t(language, ylabel))
+    ax.set_xlabel(t(language, "year"))
+    ax.yaxis.set_major_formatter(CountFormatter(language))
+    shade_project(ax, ctx, annual=annual)
+    year_axis(ax)
+    handles, labels = ax.get_legend_handles_labels()
+    legend_above(ax, handles, labels)
+    add_title(fig, t(language, title))
+    add_note(fig, _population_note(ctx, portfolio))
 
 
 def eb_caseload(population: pd.DataFrame, language: str, folder: Path,
@@ -640,16 +646,7 @@ def figure_children_placed(population: pd.DataFrame, language: str,
     # a difference of a few children is mostly 0 in the median: the mean shows the expected effect
     ax2.plot(diff.index, diff.mean(axis=1), color=PALETTE["exits"], linestyle="--", linewidth=1.0,
              label=t(language, "placed_diff_mean"))
-    ax2.axhline(0, color="#000000", linewidth=0.6)
-    ax2.set_ylabel(t(language, "placed_diff_y"))
-    ax2.set_xlabel(t(language, "year"))
-    ax2.yaxis.set_major_formatter(CountFormatter(language))
-    shade_project(ax2, ctx, annual=True)
-    year_axis(ax2)
-    h2, l2 = ax2.get_legend_handles_labels()
-    legend_above(ax2, h2, l2)
-    add_title(fig, t(language, "placed_title"))
-    add_note(fig, _population_note(ctx, portfolio))
+    _finish_difference_panel(fig, ax2, language, ctx, portfolio, "placed_diff_y", "placed_title", annual=True)
     return fig
 
 
