@@ -104,9 +104,9 @@ def test_joblib_jobs_run_their_replications_serially_unless_told(tmp_path):
 
 def test_mesa_is_quiet_under_joblib(serial, parallel):
     # control: with MESA at INFO every model step is logged in the job's log file
-    assert "[MESA" in (serial / "0" / "cli.log").read_text()
+    assert "[MESA" in (serial / "0" / "sifsim.log").read_text()
     for job in range(4):
-        assert "[MESA" not in (parallel / str(job) / "cli.log").read_text()
+        assert "[MESA" not in (parallel / str(job) / "sifsim.log").read_text()
 
 
 def test_submitit_local_gives_the_same_rows(serial, tmp_path):
