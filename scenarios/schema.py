@@ -330,6 +330,7 @@ class SifsimConfig:
     language: str = f("sv", choices=LANGUAGES)
     scenario: str = "default"
     charts: bool = True
+    sweep_charts: bool = True      # after a sweep: heatmap, tornado and report of the whole sweep
     progress: bool = True
     # worker processes for replications: null = one per core, 1 = serial; same tables either way
     workers: Optional[int] = f(1, lo=1)

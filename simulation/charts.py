@@ -265,13 +265,19 @@ KEY_NAMES = {
            "population.eb_exit_hazard_per_month": "EB exit hazard per month",
            "population.eb_duration_decay": "duration decay", "horizon_years": "horizon (years)",
            "evaluation": "evaluation", "municipality": "municipality", "intervention": "intervention",
-           "repayment": "repayment rule", "replications": "replications"},
+           "repayment": "repayment rule", "replications": "replications",
+           "intervention.caseload.exit_hazard_elasticity_to_caseload": "caseload elasticity",
+           "population.exit_propensity_sd": "exit propensity spread",
+           "population.eb_exit_hazard_floor_per_month": "EB exit floor per month"},
     "sv": {"intervention.effect_scale": "effektskala", "economy.displacement": "undanträngning",
            "economy.discount_rate": "diskonteringsränta", "population.households": "hushåll med EB",
            "population.eb_exit_hazard_per_month": "avslutsrisk EB per månad",
            "population.eb_duration_decay": "varaktighetsberoende", "horizon_years": "horisont (år)",
            "evaluation": "utvärdering", "municipality": "kommun", "intervention": "insats",
-           "repayment": "återbetalningsregel", "replications": "replikeringar"},
+           "repayment": "återbetalningsregel", "replications": "replikeringar",
+           "intervention.caseload.exit_hazard_elasticity_to_caseload": "ärendemängdens elasticitet",
+           "population.exit_propensity_sd": "spridning i avslutsbenägenhet",
+           "population.eb_exit_hazard_floor_per_month": "lägsta avslutsrisk EB per månad"},
 }
 
 
@@ -286,7 +292,12 @@ def payer_name(payer: str, language: str) -> str:
 
 
 def key_name(key: str, language: str) -> str:
-    return KEY_NAMES[language].get(key, key)
+    """A swept key's label; an unknown dotted key is shortened to its last part, readable."""
+    known = KEY_NAMES[language].get(key)
+    if known:
+        return known
+    last = key.rsplit(".", 1)[-1].replace("_", " ")
+    return last if len(last) <= 32 else last[:31] + "…"
 
 
 def metric_name(metric: str, language: str) -> str:
@@ -1165,7 +1176,7 @@ def figure_tornado(sweep_summary: pd.DataFrame, baseline_overrides: Mapping[str,
         else money_scale(all_values, language)
     panel_h = 0.28 * max(n_keys, 1) + 0.55
     fig = new_figure(len(rules) * panel_h + 1.2)
-    legend_ax, axes = panels_with_legend_row(fig, len(rules), 1, 0.25, panel_h, sharex=True)
+    legend_ax, axes = panels_with_legend_row(fig, len(rules), 1, 0.35, panel_h, sharex=True)
     for ax, r in zip(axes, rules):
         base, ss = results[r]
         ss = ss[::-1]  # widest on top
@@ -1203,7 +1214,7 @@ def figure_tornado(sweep_summary: pd.DataFrame, baseline_overrides: Mapping[str,
     handles = [Patch(color=PALETTE["low"]), Patch(color=PALETTE["high"]),
                Line2D([], [], color="#000000", linewidth=0.7)]
     legend_ax.legend(handles, [t(language, "tornado_low"), t(language, "tornado_high"), t(language, "tornado_base")],
-                     loc="center left", ncols=2, fontsize=6, borderaxespad=0.0)
+                     loc="center left", ncols=1, fontsize=6, borderaxespad=0.0)
     add_title(fig, t(language, "tornado_title", metric=metric_name(metric, language)))
     add_note(fig, sweep_note(frame, language, stat, replications))
     return fig

@@ -643,7 +643,9 @@ class SweepCallback(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        finish_sweep(sweep_dir, charts=bool(config.get("charts", False)),
+        # the sweep's own charts and report are cheap: drawn unless sweep_charts=false, even when
+        # each job's charts are off (charts=false)
+        finish_sweep(sweep_dir, charts=bool(config.get("sweep_charts", True)),
                      language=str(config.get("language", "sv")))
 
 
