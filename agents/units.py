@@ -44,7 +44,3 @@ class MunicipalUnit(mesa.Agent):
     def record_spending(self, year: int, arm: str, amount_sek: float) -> None:
         key = (year, arm)
         self.spending_sek_by_year[key] = self.spending_sek_by_year.get(key, 0.0) + amount_sek
-
-    def budget_pressure_posts(self, amount_sek: float) -> float:
-        """A budget cut expressed in posts of this unit's average cost."""
-        return amount_sek / self.sek_per_post_year if self.sek_per_post_year else 0.0

@@ -87,6 +87,9 @@ class SifsimModel(mesa.Model):
         self.payer_by_unit_month = {name: [u.payer_at(m) for m in range(self.n_months)]
                                     for name, u in self.units.items()}
         self.borrower_units = tuple(n for n, u in self.units.items() if u.committee == itv.borrower)
+        # budget pressure in posts of the borrowing committee's average cost per post
+        self.borrower_sek_per_post_year = float(np.mean(
+            [self.units[u].sek_per_post_year for u in self.borrower_units])) if self.borrower_units else 0.0
         cost_years = sorted(int(y) for y, v in itv.cost_sek_by_year.items() if v > 0)
         self.fund_start_year = cost_years[0] if cost_years else self.start_year
         self.funds: dict[str, Fund] = {
@@ -139,7 +142,7 @@ class SifsimModel(mesa.Model):
         self._naive_eb = np.zeros(self.n_years)
         self._naive_open_care = np.zeros(self.n_years)
         self._expected_baseline = np.zeros(self.n_years)    # SEK of exits expected anyway
-        self._cumulative_measured = {name: 0.0 for name in self.funds}
+        self._cumulative_measured = 0.0   # the same measured saving feeds every rule
         self._exits = np.zeros(2, dtype=np.int64)
         self._entries = np.zeros(2, dtype=np.int64)
         # calibration statistics of the control arm (parameters.md §7), one row per year
@@ -562,24 +565,21 @@ class SifsimModel(mesa.Model):
         self.years.append(record)
         measured = {"attributable": borrower_saving, "naive": record.naive_claim_sek,
                     "deadweight_adjusted": record.deadweight_adjusted_claim_sek}[self.config.evaluation]
-        moved = any(self.units[u].moved_before(months.stop - 1) for u in self.borrower_units) \
-            or any(u.committee == itv.borrower and u.moved_before(months.stop - 1)
-                   for u in self.units.values())
+        if year < self.fund_start_year:
+            return
+        moved = any(self.units[u].moved_before(months.stop - 1) for u in self.borrower_units)
+        self._cumulative_measured += measured
         for name, fund in self.funds.items():
-            if year < self.fund_start_year:
-                continue
-            self._cumulative_measured[name] += measured
             row = fund.close_year(YearInputs(
                 year=year, year_offset=year - self.fund_start_year, disbursed_sek=disbursed,
                 measured_saving_sek=measured, cash_saving_sek=borrower_cash,
                 project_ended=months.start > self.t_end, responsibility_moved=moved,
-                cumulative_measured_saving_sek=self._cumulative_measured[name]))
-            borrower_post_cost = np.mean([self.units[u].sek_per_post_year for u in self.borrower_units]) \
-                if self.borrower_units else 0.0
+                cumulative_measured_saving_sek=self._cumulative_measured))
             pressure = row["budget_pressure_sek"]
             self.repayment_rows.append({
                 "rule": name, "replication": self.replication, **row,
-                "budget_pressure_posts": pressure / borrower_post_cost if borrower_post_cost else 0.0})
+                "budget_pressure_posts": pressure / self.borrower_sek_per_post_year
+                if self.borrower_sek_per_post_year else 0.0})
 
     def _naive_for_borrower(self, year_index: int, months: range) -> tuple[float, float, float]:
         """Naive and deadweight-adjusted claims that land on the borrower, and the naive total.
