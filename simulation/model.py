@@ -22,12 +22,12 @@ from agents.children import (ADULT_OUTCOMES, FAMILY_HOME, HOME, HVB, PROTECTIVE_
 from agents.fund import Fund, YearInputs
 from agents.households import COMPOSITION_INDEX, ROUTE_INDEX, exit_hazard_per_month
 from agents.units import MunicipalUnit
-from scenarios.schema import EXIT_ROUTES, SifsimConfig
+from scenarios.schema import SifsimConfig
 from simulation import repayment
 from simulation.evaluation import naive_eb_claim_sek, naive_open_care_claim_sek, naive_placement_claim_sek
 from simulation.ledger import FINANCING_CATEGORIES, MonthlyLedger
 from simulation.rng import Stream, replication_streams
-from simulation.synthetic import build_population, reentry_hazard_by_route
+from simulation.synthetic import build_population, reentry_hazard_by_route, route_shares
 
 INTERVENTION, CONTROL = 0, 1
 DAYS_PER_MONTH = 365.25 / 12
@@ -97,8 +97,7 @@ class SifsimModel(mesa.Model):
             for name, rule in config.repayment.rules.items()}
 
         # --- parameters turned into arrays once ---------------------------------------------
-        self.route_cdf = np.cumsum([pop.exit_route_shares.get(r, 0.0) for r in EXIT_ROUTES])
-        self.route_cdf /= self.route_cdf[-1]
+        self.route_cdf = np.cumsum(route_shares(pop))
         self.reentry_hazard = reentry_hazard_by_route(pop)
         on_eb0 = self.households.on_eb[CONTROL].sum()
         eb_posts = max(on_eb0 / self.units["eb_unit"].caseload_households_per_worker, 1e-9)

@@ -85,20 +85,28 @@ def _steady_stock(pop: PopulationConfig, gen: np.random.Generator, n: int):
     return comp, kids, prop, months
 
 
+def route_shares(pop: PopulationConfig) -> np.ndarray:
+    """The exit-route mix, normalised to sum to 1, in EXIT_ROUTES order."""
+    routes = np.array([pop.exit_route_shares.get(r, 0.0) for r in EXIT_ROUTES])
+    return routes / max(routes.sum(), 1e-12)
+
+
+def still_out_by_route(pop: PopulationConfig, months: np.ndarray) -> np.ndarray:
+    """P(not back on EB after m months off), by exit route (rows) and m (columns)."""
+    q = reentry_hazard_by_route(pop)[:, None]
+    late = np.clip(q * pop.reentry_hazard_multiplier_after_24_months, 0, 1)
+    m = np.asarray(months)[None, :]
+    return np.where(m < 24, (1 - q) ** m, (1 - q) ** 24 * (1 - late) ** np.maximum(m - 24, 0))
+
+
 def eventual_reentry_by_route(pop: PopulationConfig) -> np.ndarray:
     """Probability that a household leaving by each route comes back within the re-entry window."""
-    q = reentry_hazard_by_route(pop)
-    late = np.clip(q * pop.reentry_hazard_multiplier_after_24_months, 0, 1)
-    stay_out = (1 - q) ** min(24, pop.reentry_window_months) * \
-        (1 - late) ** max(0, pop.reentry_window_months - 24)
-    return 1 - stay_out
+    return 1 - still_out_by_route(pop, np.array([pop.reentry_window_months]))[:, 0]
 
 
 def expected_spells_per_entrant(pop: PopulationConfig) -> float:
     """Spells repeat with the probability of coming back (route mix × eventual re-entry)."""
-    routes = np.array([pop.exit_route_shares.get(r, 0.0) for r in EXIT_ROUTES])
-    routes = routes / max(routes.sum(), 1e-12)
-    p_back = float((routes * eventual_reentry_by_route(pop)).sum())
+    p_back = float((route_shares(pop) * eventual_reentry_by_route(pop)).sum())
     return 1.0 / max(1.0 - p_back, 1e-6)
 
 
@@ -109,14 +117,9 @@ def _recent_leavers(pop: PopulationConfig, gen: np.random.Generator, exits_per_m
     Steady state: for each route r and months off m, exits × share_r × P(not yet back after m).
     Returns (route, months_since_exit) arrays.
     """
-    routes = np.array([pop.exit_route_shares.get(r, 0.0) for r in EXIT_ROUTES])
-    routes = routes / max(routes.sum(), 1e-12)
+    routes = route_shares(pop)
     routes[EXIT_ROUTES.index("moved")] = 0.0          # they left the area
-    q = reentry_hazard_by_route(pop)
-    m = np.arange(pop.reentry_window_months)
-    late = np.clip(q * pop.reentry_hazard_multiplier_after_24_months, 0, 1)
-    still_out = np.where(m[None, :] < 24, (1 - q[:, None]) ** m[None, :],
-                         (1 - q[:, None]) ** 24 * (1 - late[:, None]) ** np.maximum(m[None, :] - 24, 0))
+    still_out = still_out_by_route(pop, np.arange(pop.reentry_window_months))
     weight = exits_per_month * routes[:, None] * still_out
     n = int(gen.poisson(weight.sum())) if weight.sum() > 0 else 0
     cell = gen.choice(weight.size, size=n, p=(weight / weight.sum()).ravel()) if n else np.empty(0, int)
