@@ -9,7 +9,6 @@
 from __future__ import annotations
 
 import logging
-import shutil
 import sys
 import time
 from pathlib import Path
@@ -21,6 +20,7 @@ from omegaconf import DictConfig, OmegaConf
 from scenarios.registry import register_configs
 from scenarios.schema import SifsimConfig
 from scenarios.validation import ConfigError, collect_problems
+from simulation.run_folder import discard_fresh_run_folder
 
 CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
 log = logging.getLogger("sifsim")
@@ -79,8 +79,9 @@ def payer_bands(results) -> pd.DataFrame:
 def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: int | None = None) -> int:
     """Validate, run, write.
 
-    On a config problem: in a single run print every problem, remove ``output_dir``
-    and return 2; in a sweep job (``in_sweep``) raise :class:`ConfigError` so the
+    On a config problem: in a single run print every problem, remove what this
+    process created in ``output_dir`` (nothing, if the folder existed before: see
+    :mod:`simulation.run_folder`) and return 2; in a sweep job (``in_sweep``) raise :class:`ConfigError` so the
     job's ``error.json`` lists the problems and the other jobs go on. A sweep job
     logs a progress line at most every ``SWEEP_PROGRESS_EVERY_S`` seconds instead of
     the runner's one-line display (parallel jobs would overwrite each other's), and
@@ -97,7 +98,7 @@ def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: i
         if in_sweep:
             raise
         print(str(err), file=sys.stderr)
-        remove_run_folder(output_dir)
+        discard_fresh_run_folder(output_dir)
         return 2
     cases = max(1, len(getattr(config, "portfolio", None) or {}))   # a fund portfolio runs each grant
     on_replication = job_progress(config.replications * cases, job) if in_sweep and config.progress else None
@@ -141,20 +142,6 @@ def job_progress(total: int, job: int | None, every_s: float = SWEEP_PROGRESS_EV
         left = (now - t0) / done * (total - done)
         log.info(f"job {job}: {done}/{total} replications, {now - t0:.0f} s, ≈{left:.0f} s left")
     return update
-
-
-def remove_run_folder(output_dir: Path) -> None:
-    """Remove a run folder and the parents it leaves empty, up to the working directory."""
-    output_dir = Path(output_dir).resolve()
-    shutil.rmtree(output_dir, ignore_errors=True)
-    stop = Path.cwd().resolve()
-    parent = output_dir.parent
-    while parent != stop and stop in parent.parents:
-        try:
-            parent.rmdir()  # only succeeds when empty
-        except OSError:
-            break
-        parent = parent.parent
 
 
 def write_run_manifest_timings(folder: Path, timings: dict[str, float]) -> None:
@@ -210,25 +197,59 @@ def hydra_main(cfg: DictConfig) -> None:
     sweep.write_done(output_dir, overrides, job, time.perf_counter() - t0)
 
 
+def parse_command_line(args: list[str]):
+    """Hydra's own argument parser on ``args``; None where Hydra will refuse them itself."""
+    from hydra._internal.utils import get_args_parser
+    parser = get_args_parser()
+    try:
+        return parser.parse_args(args)
+    except SystemExit:
+        return None
+
+
+def search_dirs(ns) -> tuple[str, list[str]]:
+    """(primary config dir, extra dirs) as Hydra resolves ``--config-path`` and ``--config-dir``."""
+    primary = CONF_DIR
+    if ns.config_path is not None:
+        here = Path(__file__).resolve().parent       # relative to the file declaring @hydra.main
+        primary = str((here / ns.config_path).resolve()) if not Path(ns.config_path).is_absolute() \
+            else ns.config_path
+    extra = [str(Path(ns.config_dir).resolve())] if ns.config_dir else []
+    return primary, extra
+
+
 def preflight(args: list[str]) -> int:
     """Check the config of every job a command line would run, before Hydra creates anything.
 
-    Returns 0 to go on, 2 after printing every problem. Command lines with
-    Hydra's own flags (``--help``, ``--cfg``, ``-cn`` ...) are left to Hydra;
-    ``execute`` still validates each job.
+    Returns 0 to go on, 2 after printing every problem. Runs whatever Hydra
+    flags are given (``-cn``, ``-cp``, ``-cd``, ``-m``); only command lines that
+    run no task (``--help``, ``--cfg``, ``--info``, shell completion) or that
+    Hydra's parser refuses are left to Hydra. A single run is always checked
+    here, so a bad value never reaches a run folder; a sweep whose sweeper
+    chooses its own jobs is checked job by job inside each job.
     """
     from simulation import sweep
-    flags = [a for a in args if a.startswith("-")]
-    if any(a not in ("-m", "--multirun") for a in flags):
+    ns = parse_command_line(args)
+    if ns is None or ns.help or ns.hydra_help or ns.cfg or ns.info or ns.shell_completion \
+            or ns.experimental_rerun:
         return 0
-    multirun = bool(flags)
-    overrides = [a for a in args if not a.startswith("-")]
+    multirun = bool(ns.multirun)
+    overrides = list(ns.overrides)
+    conf_dir, extra_dirs = search_dirs(ns)
+    config_name = ns.config_name or "config"
     try:
         if not multirun and any(o.is_sweep_override() for o in sweep.parse_overrides(overrides)):
             return 0  # Hydra explains that a sweep needs --multirun
-        checks = sweep.check_grid(overrides, multirun=multirun)
-    except Exception:  # noqa: BLE001 - unparsable overrides, non-grid sweepers: Hydra reports those
-        return 0
+    except Exception:  # noqa: BLE001 - an unparsable override: the check below names it
+        pass
+    try:
+        checks = sweep.check_grid(overrides, multirun=multirun, conf_dir=conf_dir,
+                                  config_name=config_name, extra_dirs=extra_dirs)
+    except Exception as exc:  # noqa: BLE001
+        if multirun:
+            return 0   # a sweeper that picks its own jobs: each job is checked when it runs
+        print(f"sifsim: not started: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
     bad = [c for c in checks if c.problems]
     if not bad:
         return 0

@@ -234,9 +234,12 @@ class GridChecker:
     values, so a grid of 100 jobs is checked in about a second.
     """
 
-    def __init__(self, conf_dir: str, config_name: str = "config"):
+    def __init__(self, conf_dir: str, config_name: str = "config", extra_dirs: Sequence[str] = ()):
         self.conf_dir, self.config_name = conf_dir, config_name
-        self.groups = config_groups(conf_dir)
+        self.groups = set().union(*(config_groups(d) for d in (conf_dir, *extra_dirs)))
+        # --config-dir: Hydra appends it to the search path; the compose API takes it as an override
+        self.search_path = [f"hydra.searchpath=[{','.join('file://' + d for d in extra_dirs)}]"] \
+            if extra_dirs else []
         self._bases: dict[tuple[str, ...], tuple[DictConfig | None, list[str]]] = {}
 
     def _is_structural(self, o) -> bool:
@@ -244,7 +247,7 @@ class GridChecker:
 
     def _compose(self, lines: list[str]) -> DictConfig:
         from hydra import compose
-        return compose(self.config_name, overrides=lines)
+        return compose(self.config_name, overrides=self.search_path + lines)
 
     def _base(self, structural: list) -> tuple[DictConfig | None, list[str]]:
         key = tuple(o.input_line for o in structural)
@@ -321,7 +324,8 @@ class GridChecker:
                 structural.append(o.input_line if first is None
                                   else f"{o.get_key_element()}={first}")
         try:
-            cfg = compose(self.config_name, overrides=structural, return_hydra_config=True)
+            cfg = compose(self.config_name, overrides=self.search_path + structural,
+                          return_hydra_config=True)
         except Exception:  # noqa: BLE001 - the per-job check reports it
             return {}, BASIC_SWEEPER
         params = cfg.hydra.sweeper.get("params")
@@ -330,7 +334,8 @@ class GridChecker:
 
 
 @contextmanager
-def checker(conf_dir: str | None = None) -> Iterator[GridChecker]:
+def checker(conf_dir: str | None = None, config_name: str = "config",
+            extra_dirs: Sequence[str] = ()) -> Iterator[GridChecker]:
     """A :class:`GridChecker` inside Hydra's compose API (cleared on exit)."""
     from hydra import initialize_config_dir
     from scenarios.registry import register_configs
@@ -338,7 +343,7 @@ def checker(conf_dir: str | None = None) -> Iterator[GridChecker]:
     register_configs()
     conf_dir = conf_dir or CONF_DIR
     with initialize_config_dir(config_dir=conf_dir, version_base="1.3"):
-        yield GridChecker(conf_dir)
+        yield GridChecker(conf_dir, config_name, extra_dirs)
 
 
 @dataclasses.dataclass
@@ -348,9 +353,10 @@ class JobCheck:
     problems: list[str]
 
 
-def check_grid(arguments: Sequence[str], *, multirun: bool = True) -> list[JobCheck]:
+def check_grid(arguments: Sequence[str], *, multirun: bool = True, conf_dir: str | None = None,
+               config_name: str = "config", extra_dirs: Sequence[str] = ()) -> list[JobCheck]:
     """Check every job a command line would launch (the whole grid with ``multirun``)."""
-    with checker() as chk:
+    with checker(conf_dir, config_name, extra_dirs) as chk:
         if multirun:
             params, target = chk.sweeper(arguments)
             if target != BASIC_SWEEPER:

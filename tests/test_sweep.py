@@ -162,14 +162,14 @@ def test_aggregate_lists_missing_and_stale_jobs(serial, tmp_path):
     assert len(table(sweep_dir)) == 2 * per_job + 3
 
 
-def test_config_problem_in_a_job_is_listed_when_the_precheck_is_bypassed(tmp_path):
-    """With Hydra flags (-cn) sifsim leaves the command to Hydra; the task still refuses bad jobs."""
+def test_a_sweep_with_hydra_flags_is_checked_before_any_job_starts(tmp_path):
+    """Hydra's flags (-cn) no longer bypass the pre-check: a bad job stops the sweep before it starts."""
     proc = sifsim("-m", "-cn", "config", "replications=1", "horizon_years=1", "charts=false",
                   "seed=-1,1", f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path)
-    assert proc.returncode == 1, proc.stderr
-    status = jobs(tmp_path / "sweep")
-    assert status["status"].tolist() == ["failed", "ok"]
-    assert status.loc[0, "error"].startswith("ConfigError: seed=-1: expected a number >= 0")
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("sweep not started")
+    assert "seed=-1: expected a number >= 0" in proc.stderr
+    assert not (tmp_path / "sweep").exists()
 
 
 def test_a_failing_single_run_exits_non_zero_and_keeps_its_error(tmp_path):

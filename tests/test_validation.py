@@ -3,8 +3,8 @@
 The corpus (tests/bad_configs/corpus.yaml) is run through the real entry point
 ``simulation.cli.main`` in a scratch working directory: exit code 2, every
 expected key named, no other problem, and nothing written (Hydra never starts).
-A few cases go through the console command in a subprocess, and one through
-Hydra itself with the pre-check bypassed, to show the run folder is removed.
+A few cases go through the console command in a subprocess; the data-loss
+cases (a failed run into a folder sifsim did not create) are in test_run_folder.py.
 """
 
 from __future__ import annotations
@@ -83,20 +83,35 @@ def test_a_valid_config_has_no_problems():
     assert collect_problems(make_config()) == []
 
 
-def test_execute_removes_the_run_folder_on_a_config_problem(tmp_path, monkeypatch, capsys):
-    """The check inside the Hydra task, for command lines the pre-check leaves to Hydra."""
+def test_execute_on_a_config_problem_removes_only_a_folder_this_process_created(tmp_path, monkeypatch,
+                                                                               capsys):
+    """The check inside the Hydra task: a fresh folder (claimed by RunFolderGuard) goes, with the
+    parents it created; a folder that existed before keeps every file."""
     from hydra import compose, initialize_config_dir
+
+    from simulation.run_folder import claim_new_folder
     monkeypatch.chdir(tmp_path)
-    run_dir = tmp_path / "results" / "runs" / "x"
-    (run_dir / ".hydra").mkdir(parents=True)
-    (run_dir / ".hydra" / "config.yaml").write_text("seed: -1\n")
     with initialize_config_dir(config_dir=cli.CONF_DIR, version_base="1.3"):
         cfg = compose("config", overrides=["seed=-1", "+typo=1"])
-    assert cli.execute(cfg, run_dir) == 2
+    fresh = tmp_path / "results" / "runs" / "x"
+    assert claim_new_folder(fresh)
+    (fresh / ".hydra").mkdir()
+    (fresh / ".hydra" / "config.yaml").write_text("seed: -1\n")   # what Hydra writes next
+    (fresh / "sifsim.log").write_text("")
+    assert cli.execute(cfg, fresh) == 2
     assert list(tmp_path.iterdir()) == [], "results/ should be gone with the run folder"
     err = capsys.readouterr().err
     assert any(names_key(p, "seed") for p in problem_lines(err))
     assert any(names_key(p, "typo") for p in problem_lines(err))
+
+    earlier = tmp_path / "earlier_run"
+    (earlier / ".hydra").mkdir(parents=True)
+    (earlier / "ledger.csv").write_text("keep me")
+    (earlier / ".hydra" / "config.yaml").write_text("seed: 1\n")
+    assert not claim_new_folder(earlier)
+    assert cli.execute(cfg, earlier) == 2
+    assert (earlier / "ledger.csv").read_text() == "keep me"
+    assert (earlier / ".hydra" / "config.yaml").read_text() == "seed: 1\n"
     with pytest.raises(ConfigError):
         cli.execute(cfg, tmp_path / "job", in_sweep=True)
 
@@ -114,13 +129,13 @@ def test_console_command_refuses_plus_typo_and_writes_nothing(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_console_command_with_hydra_flags_still_validates_inside_the_task(tmp_path):
-    """`-cn config` skips the pre-check (Hydra's flags are Hydra's); the task refuses and cleans up."""
+def test_console_command_with_hydra_flags_is_checked_before_hydra_starts(tmp_path):
+    """`-cn config` no longer skips the pre-check: Hydra never creates a folder."""
     proc = _sifsim("-cn", "config", "+typo=1", "seed=-1", cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
     keys = [p.split("=")[0] for p in problem_lines(proc.stderr)]
     assert keys == ["typo", "seed"]
-    assert list(tmp_path.iterdir()) == [], "run folder and results/ must be removed"
+    assert list(tmp_path.iterdir()) == [], "nothing may be written"
 
 
 # --- sifsim validate: a whole grid -----------------------------------------------------
