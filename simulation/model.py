@@ -245,8 +245,9 @@ class SifsimModel(mesa.Model):
                 treated, hazard[INTERVENTION] * (1.0 + strength * (self.caseload_mult - 1.0)),
                 hazard[INTERVENTION])
         hazard = np.clip(hazard, 0.0, 1.0)
-        # what a pre/post evaluator would expect participants to do anyway (deadweight)
-        if self.active:
+        # what a pre/post evaluator would expect participants to do anyway (deadweight), over
+        # the same months as the naive claim below: both stop when the project ends
+        if self.active and t <= self.t_end:
             year = t // 12
             expected = base[INTERVENTION] * caseload_factor[INTERVENTION]
             self._expected_baseline[year] += float(

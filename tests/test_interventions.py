@@ -58,3 +58,21 @@ def test_protective_places_respect_capacity_and_age_and_only_the_intervention_ar
         assert 0 < held.sum() <= mech.capacity_children
         assert not (ch.assigned_protective[CONTROL] == k).any()
         assert ch.protective[INTERVENTION, held, k].all()
+
+
+def test_deadweight_adjusted_claim_stops_with_the_project():
+    """Naive and expected-anyway exits are counted over the same years (issue 10, smell 2).
+
+    The expected baseline kept growing after the project while the naive claim
+    stopped, so the deadweight-adjusted claim went negative in 2018–21.
+    """
+    cfg = make_config("replications=1", "horizon_years=8", "municipality.reorganisations=[]")
+    model = SifsimModel(cfg).run()
+    end = cfg.intervention.end_year
+    after = [y for y in model.years if y.year > end]
+    during = [y for y in model.years if y.year <= end]
+    assert after and all(y.naive_claim_sek == 0.0 for y in after)
+    assert all(y.deadweight_adjusted_claim_sek == 0.0 for y in after), \
+        [(y.year, y.deadweight_adjusted_claim_sek) for y in after]
+    # during the project the expected-anyway exits are subtracted (so the adjusted claim is smaller)
+    assert sum(y.deadweight_adjusted_claim_sek for y in during) < sum(y.naive_claim_sek for y in during)
