@@ -1,9 +1,11 @@
-"""Agents of sifsim: households and children (array populations), municipal units and the fund."""
+"""Agents of sifsim: households and children (array populations) and municipal units.
+
+The fund is the executive board's books and lives with the accounting
+(:mod:`simulation.accounting.fund`); agents never import :mod:`simulation`.
+"""
 
 from agents.children import Child, ChildPopulation
-from agents.fund import Fund, FundBooks
 from agents.households import Household, HouseholdPopulation
 from agents.units import MunicipalUnit
 
-__all__ = ["Child", "ChildPopulation", "Fund", "FundBooks", "Household", "HouseholdPopulation",
-           "MunicipalUnit"]
+__all__ = ["Child", "ChildPopulation", "Household", "HouseholdPopulation", "MunicipalUnit"]

@@ -1,6 +1,6 @@
 """The Hela familjen Öster final report's own accounting (seed 004, 2018-05-04), as data.
 
-These are the counts and prices the report used; ``simulation.oster_report``
+These are the counts and prices the report used; ``simulation.accounting.oster_report``
 reproduces its table from them to the krona.
 """
 

@@ -1,4 +1,4 @@
-from simulation.cli import main
+from simulation.app.cli import main
 
 if __name__ == "__main__":
     main()

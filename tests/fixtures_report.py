@@ -24,9 +24,9 @@ def make_run_folder(folder: Path) -> Path:
     from hydra import compose, initialize_config_dir
 
     from scenarios.registry import register_configs
-    from simulation.cli import CONF_DIR, to_typed
-    from simulation.outputs import write_run
-    from simulation.runner import run
+    from simulation.app.cli import CONF_DIR, to_typed
+    from simulation.app.outputs import write_run
+    from simulation.core.runner import run
 
     register_configs()
     with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
@@ -65,7 +65,7 @@ def run_config(run_folder) -> dict:
 def built_reports(run_folder, tmp_path_factory) -> dict[str, Path]:
     """{language: a copy of the run folder with charts and report.html built in that language}."""
     if "reports" not in _CACHE:
-        from simulation.report import build_report
+        from simulation.present.report import build_report
         out = {}
         for lang in ("sv", "en"):
             folder = copy_run(run_folder, tmp_path_factory.mktemp(f"report_{lang}") / "run")

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from scenarios.calibration import TARGETS
-from simulation.calibration import baseline_statistics, calibration_table
-from simulation.model import SifsimModel
+from simulation.core.calibration import baseline_statistics, calibration_table
+from simulation.core.model import SifsimModel
 from tests.support import make_config
 
 

@@ -15,7 +15,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.lines import Line2D
 
-from simulation import charts
+from simulation.present import charts
 from tests.fixtures_report import REPLICATIONS, run_config, run_folder, tables  # noqa: F401
 
 LANGS = ("sv", "en")

@@ -9,8 +9,8 @@ from hydra import compose, initialize_config_dir
 
 from scenarios.registry import register_configs
 from scenarios.validation import collect_problems
-from simulation import cli, sweep
-from simulation.runner import run
+from simulation.app import cli, sweep
+from simulation.core.runner import run
 
 CONF = Path(cli.CONF_DIR)
 GROUPS = ("municipality", "intervention", "repayment", "population", "economy")
@@ -117,7 +117,7 @@ def test_compare_rules_is_every_preset_on_the_default_case():
 def test_hydra_settings_of_the_primary_config():
     hydra = compose_cfg(hydra=True).hydra
     assert hydra.job_logging.loggers.MESA.level == "WARNING"
-    assert hydra.callbacks.sweep_summary._target_ == "simulation.sweep.SweepCallback"
+    assert hydra.callbacks.sweep_summary._target_ == "simulation.app.sweep.SweepCallback"
     assert hydra.job.chdir is False
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from simulation.runner import run
+from simulation.core.runner import run
 from tests.support import make_config
 
 GOLDEN = Path(__file__).parent / "golden" / "default_summary.csv"

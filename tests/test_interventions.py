@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simulation.model import CONTROL, INTERVENTION, SifsimModel
-from simulation.runner import run, savings_by
+from simulation.core.model import CONTROL, INTERVENTION, SifsimModel
+from simulation.core.runner import run, savings_by
 from tests.support import make_config
 
 

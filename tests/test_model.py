@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation.ledger import FINANCING_CATEGORIES
-from simulation.model import CONTROL, INTERVENTION, SifsimModel
-from simulation.runner import run, savings_by
+from simulation.accounting.ledger import FINANCING_CATEGORIES
+from simulation.core.model import CONTROL, INTERVENTION, SifsimModel
+from simulation.core.runner import run, savings_by
 from tests.support import CONSTANT_HAZARD, make_config
 
 

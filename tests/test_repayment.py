@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from simulation.repayment import schedule
+from simulation.accounting.repayment import schedule
 from tests.support import make_config
 
 PRESETS = make_config("repayment=all").repayment.rules
@@ -163,7 +163,7 @@ def test_a_larger_measured_saving_never_lowers_what_is_repaid(rule, disbursed, m
 
 @pytest.mark.parametrize("evaluation", ["attributable", "naive", "deadweight_adjusted"])
 def test_every_evaluation_method_drives_the_rules_in_a_run(evaluation):
-    from simulation.runner import run
+    from simulation.core.runner import run
     cfg = make_config(f"evaluation={evaluation}", "replications=2", "horizon_years=6",
                       "municipality.reorganisations=[]")
     results = run(cfg)
@@ -178,7 +178,7 @@ def test_every_evaluation_method_drives_the_rules_in_a_run(evaluation):
 
 @pytest.mark.parametrize("n", [20, 100])
 def test_p_full_repayment_interval_has_the_closed_form_at_the_edges(n):
-    from simulation.runner import monte_carlo_interval
+    from simulation.core.runner import monte_carlo_interval
     low, high = monte_carlo_interval(0, n, level=0.8)
     assert low == 0 and high == pytest.approx(1 - 0.1 ** (1 / n), rel=1e-9)
     low, high = monte_carlo_interval(n, n, level=0.8)
@@ -188,7 +188,7 @@ def test_p_full_repayment_interval_has_the_closed_form_at_the_edges(n):
 
 
 def test_summary_reports_p_full_repayment_with_its_monte_carlo_interval():
-    from simulation.runner import run
+    from simulation.core.runner import run
     summary = run(make_config("replications=4", "horizon_years=10")).summary.set_index(["rule", "metric"])
     row = summary.loc[("sodertalje_2015", "p_full_repayment")]
     assert row["mean"] == row["p50"] == 1.0

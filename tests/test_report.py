@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simulation import charts, report
+from simulation.present import charts, report
 from tests.fixtures_report import built_reports, copy_run, run_config, run_folder  # noqa: F401
 from tests.test_charts import synthetic_sweep
 

@@ -39,7 +39,7 @@ FLAGS = {
     "no_flags": [],
     "config_name": ["--config-name", "config"],
     "short_config_name": ["-cn", "config"],
-    "config_path": ["--config-path", "../conf"],
+    "config_path": ["--config-path", "../../conf"],
 }
 
 
@@ -77,7 +77,7 @@ def test_a_failed_run_with_an_extra_config_dir_is_refused_before_hydra_starts(tm
 
 def test_a_successful_run_marks_the_folder_it_created_and_keeps_foreign_files(tmp_path):
     """A run into a new folder creates it (marked as sifsim's); nothing foreign is touched."""
-    from simulation.run_folder import MARKER
+    from simulation.app.run_folder import MARKER
     (tmp_path / "notes.txt").write_text("mine")
     run = tmp_path / "results" / "new"
     proc = sifsim("replications=1", "horizon_years=1", "charts=false", "progress=false",

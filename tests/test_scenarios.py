@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from scenarios import oster_report as R
-from simulation.oster_report import comparison_table, report_table
-from simulation.runner import run
+from simulation.accounting.oster_report import comparison_table, report_table
+from simulation.core.runner import run
 from tests.support import make_config
 
 

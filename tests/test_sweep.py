@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from simulation import sweep
+from simulation.app import sweep
 
 # workers=1: replications in the job's own process (where Hydra configured logging); a pool of
 # two for two tiny replications would only cost start-up time

@@ -1,7 +1,7 @@
 """Validation before any work: a corpus of bad configs, each refused naming exactly its keys.
 
 The corpus (tests/bad_configs/corpus.yaml) is run through the real entry point
-``simulation.cli.main`` in a scratch working directory: exit code 2, every
+``simulation.app.cli.main`` in a scratch working directory: exit code 2, every
 expected key named, no other problem, and nothing written (Hydra never starts).
 A few cases go through the console command in a subprocess; the data-loss
 cases (a failed run into a folder sifsim did not create) are in test_run_folder.py.
@@ -19,7 +19,7 @@ import pytest
 import yaml
 
 from scenarios.validation import ConfigError, collect_problems
-from simulation import cli, sweep
+from simulation.app import cli, sweep
 from tests.support import make_config
 
 CORPUS = yaml.safe_load((Path(__file__).parent / "bad_configs" / "corpus.yaml").read_text())
@@ -89,7 +89,7 @@ def test_execute_on_a_config_problem_removes_only_a_folder_this_process_created(
     parents it created; a folder that existed before keeps every file."""
     from hydra import compose, initialize_config_dir
 
-    from simulation.run_folder import claim_new_folder
+    from simulation.app.run_folder import claim_new_folder
     monkeypatch.chdir(tmp_path)
     with initialize_config_dir(config_dir=cli.CONF_DIR, version_base="1.3"):
         cfg = compose("config", overrides=["seed=-1", "+typo=1"])

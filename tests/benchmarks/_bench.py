@@ -217,7 +217,7 @@ def table(records: list[dict]) -> str:
         "includes households the model has retired from simulation while they are still in the area "
         "(\"% simulated\" = the share it actually stepped); † marks a nominal count (starting households "
         "× months × arms) where that hook was not available.",
-        "- **wall**: the simulation only (sifsim: `simulation.runner.run(config)` including building the "
+        "- **wall**: the simulation only (sifsim: `simulation.core.runner.run(config)` including building the "
         "synthetic population and the summary tables; reference: building the Mesa model and running it); "
         "imports and config composition excluded. Sweeps: the whole `python -m simulation -m …` command.",
         "- **CPU**: user + system CPU seconds of the worker process over the same span (sweeps: of all "

@@ -58,7 +58,7 @@ def install_present_counter() -> dict:
     """
     counter = {"household_months": 0, "simulated_household_months": 0, "ok": True}
     try:
-        from simulation.model import SifsimModel
+        from simulation.core.model import SifsimModel
     except ImportError:
         counter["ok"] = False
         return counter
@@ -86,7 +86,7 @@ def install_present_counter() -> dict:
 
 
 def run_sifsim(spec: dict, profile: str | None) -> dict:
-    from simulation.runner import run
+    from simulation.core.runner import run
 
     config = compose_config(spec["overrides"])
     counter = install_present_counter() if not profile else {"ok": False, "household_months": 0}

@@ -61,7 +61,7 @@ FULL = COMMON + ["population.households=500", "population.eb_exit_hazard_per_mon
 
 def sifsim_runs(config) -> dict[str, np.ndarray]:
     """Per replication (rows): on EB at MONTHS, and exits over the horizon (control arm)."""
-    from simulation.runner import run
+    from simulation.core.runner import run
 
     pop = run(config, progress=False).population
     ctl = pop[pop["arm"] == "control"].sort_values(["replication", "year", "month"])

@@ -68,7 +68,7 @@ class Fund(mesa.Agent):
     """One fund applying one repayment rule (``repayment=all`` makes one per preset).
 
     The rule's arithmetic is a pure function supplied by the model
-    (``simulation.repayment.step``); the fund keeps the books and the history.
+    (``simulation.accounting.repayment.step``); the fund keeps the books and the history.
     """
 
     def __init__(self, model: mesa.Model, rule_name: str, rule: RepaymentRuleConfig,

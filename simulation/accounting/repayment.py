@@ -1,6 +1,6 @@
 """Repayment rules: one general rule, presets are parameter sets of it (DESIGN §3).
 
-:func:`step` is the pure yearly arithmetic a :class:`agents.fund.Fund` applies at
+:func:`step` is the pure yearly arithmetic a :class:`simulation.accounting.fund.Fund` applies at
 each fiscal close; :func:`schedule` runs it over a whole stream of years (used
 by tests with hand-computed schedules, and by the report).
 
@@ -9,7 +9,7 @@ Year offsets count from the start year, the year of the first disbursement.
 
 from __future__ import annotations
 
-from agents.fund import FundBooks, RuleState, YearInputs
+from simulation.accounting.fund import FundBooks, RuleState, YearInputs
 from scenarios.schema import RepaymentRuleConfig
 
 EPS_SEK = 1e-6

@@ -17,7 +17,7 @@ from agents.children import (ADULT_OUTCOMES, FAMILY_HOME, HVB, PROTECTIVE_FACTOR
 from agents.households import (COMPOSITION_INDEX, HouseholdPopulation, exit_hazard_per_month,
                                monthly_from_cumulative, spell_survival)
 from scenarios.schema import COMPOSITIONS, EXIT_ROUTES, EconomyConfig, PopulationConfig
-from simulation.rng import Stream
+from simulation.core.draws import Stream
 
 WITH_CHILDREN = (COMPOSITION_INDEX["single_parent"], COMPOSITION_INDEX["couple_with_children"])
 

@@ -19,15 +19,15 @@ import numpy as np
 
 from agents.children import (ADULT_OUTCOMES, FAMILY_HOME, HOME, HVB, PROTECTIVE_FACTORS,
                              count_factors, placement_hazard_per_month)
-from agents.fund import Fund, YearInputs
+from simulation.accounting.fund import Fund, YearInputs
 from agents.households import COMPOSITION_INDEX, ROUTE_INDEX, exit_hazard_per_month
 from agents.units import MunicipalUnit
 from scenarios.schema import SifsimConfig
-from simulation import repayment
-from simulation.evaluation import naive_eb_claim_sek, naive_open_care_claim_sek, naive_placement_claim_sek
-from simulation.ledger import FINANCING_CATEGORIES, MonthlyLedger
-from simulation.rng import Stream, replication_streams
-from simulation.synthetic import build_population, reentry_hazard_by_route, route_shares
+from simulation.accounting import repayment
+from simulation.accounting.evaluation import naive_eb_claim_sek, naive_open_care_claim_sek, naive_placement_claim_sek
+from simulation.accounting.ledger import FINANCING_CATEGORIES, MonthlyLedger
+from simulation.core.draws import Stream, replication_streams
+from simulation.core.population import build_population, reentry_hazard_by_route, route_shares
 
 INTERVENTION, CONTROL = 0, 1
 DAYS_PER_MONTH = 365.25 / 12

@@ -14,7 +14,7 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import OmegaConf
 
-from simulation.runner import Results
+from simulation.core.runner import Results
 
 PACKAGES = ("mesa", "hydra-core", "omegaconf", "numpy", "scipy", "pandas", "matplotlib", "pyarrow")
 

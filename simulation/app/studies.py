@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simulation.outputs import write_table
-from simulation.runner import Results
+from simulation.app.outputs import write_table
+from simulation.core.runner import Results
 
 
 def run_studies(results: Results, folder: Path) -> str | None:
     """Write the study's tables into ``folder``; return text to print, if any."""
     if results.config.study == "replicate_oster_report":
-        from simulation.oster_report import comparison_table, format_comparison
+        from simulation.accounting.oster_report import comparison_table, format_comparison
         table = comparison_table(results)
         write_table(table, Path(folder), "oster_report_comparison")
         return format_comparison(table)

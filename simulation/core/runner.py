@@ -21,9 +21,9 @@ from scipy import stats
 
 from scenarios.schema import SifsimConfig
 from scenarios.validation import validate
-from simulation.ledger import FINANCING_CATEGORIES, LEDGER_COLUMNS
-from simulation.model import SifsimModel
-from simulation.outcomes import OUTCOMES
+from simulation.accounting.ledger import FINANCING_CATEGORIES, LEDGER_COLUMNS
+from simulation.core.model import SifsimModel
+from simulation.core.outcomes import OUTCOMES
 
 POPULATION_COLUMNS = ("replication", "arm", "year", "month", "households_on_eb", "eb_exits",
                       "eb_entries", "children_placed")
@@ -231,7 +231,7 @@ def fund_rows(repayment: pd.DataFrame) -> pd.DataFrame:
 
 def per_replication_metrics(config: SifsimConfig, ledger: pd.DataFrame, repayment: pd.DataFrame,
                             years: pd.DataFrame) -> pd.DataFrame:
-    """One row per (rule, replication) with every outcome of :mod:`simulation.outcomes`."""
+    """One row per (rule, replication) with every outcome of :mod:`simulation.core.outcomes`."""
     start = min(c.intervention.start_year for c in grants(config).values())
     rate = config.economy.discount_rate
     by_year_payer = savings_by(ledger, ["replication", "year", "payer"])

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 
 from scenarios import oster_report as R
-from simulation.evaluation import naive_eb_claim_sek, naive_open_care_claim_sek, naive_placement_claim_sek
-from simulation.runner import Results, savings_by
+from simulation.accounting.evaluation import naive_eb_claim_sek, naive_open_care_claim_sek, naive_placement_claim_sek
+from simulation.core.runner import Results, savings_by
 
 LINES = ("investment", "eb", "open_care", "placements", "total_saving")
 CATEGORIES = {"eb": ["eb", "eb_refill"], "open_care": ["open_care_hours"],

@@ -20,9 +20,9 @@ from omegaconf import DictConfig, OmegaConf
 from scenarios.registry import register_configs
 from scenarios.schema import SifsimConfig
 from scenarios.validation import ConfigError, collect_problems
-from simulation.run_folder import discard_fresh_run_folder
+from simulation.app.run_folder import discard_fresh_run_folder
 
-CONF_DIR = str(Path(__file__).resolve().parent.parent / "conf")
+CONF_DIR = str(Path(__file__).resolve().parents[2] / "conf")
 log = logging.getLogger("sifsim")
 
 
@@ -67,7 +67,7 @@ def format_summary(summary: pd.DataFrame, ledger_savings_by_payer: pd.DataFrame 
 
 
 def payer_bands(results) -> pd.DataFrame:
-    from simulation.runner import savings_by
+    from simulation.core.runner import savings_by
     per = savings_by(results.ledger, ["replication", "payer"])
     full = per.pivot_table(index="replication", columns="payer", values="saving_sek",
                            fill_value=0.0, observed=True)
@@ -81,14 +81,14 @@ def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: i
 
     On a config problem: in a single run print every problem, remove what this
     process created in ``output_dir`` (nothing, if the folder existed before: see
-    :mod:`simulation.run_folder`) and return 2; in a sweep job (``in_sweep``) raise :class:`ConfigError` so the
+    :mod:`simulation.app.run_folder`) and return 2; in a sweep job (``in_sweep``) raise :class:`ConfigError` so the
     job's ``error.json`` lists the problems and the other jobs go on. A sweep job
     logs a progress line at most every ``SWEEP_PROGRESS_EVERY_S`` seconds instead of
     the runner's one-line display (parallel jobs would overwrite each other's), and
     one line instead of the summary table.
     """
-    from simulation.outputs import write_run
-    from simulation.runner import run
+    from simulation.app.outputs import write_run
+    from simulation.core.runner import run
     try:
         config = to_typed(cfg)
         problems = collect_problems(config)
@@ -105,12 +105,12 @@ def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: i
     results = run(config, progress=config.progress and not in_sweep, on_replication=on_replication)
     t0 = time.perf_counter()
     write_run(results, output_dir)
-    from simulation.studies import run_studies
+    from simulation.app.studies import run_studies
     study_text = run_studies(results, output_dir)
     timings = {"write_tables": time.perf_counter() - t0}
     if config.charts:
         t1 = time.perf_counter()
-        from simulation.report import build_report
+        from simulation.present.report import build_report
         build_report(output_dir)
         timings["charts_and_report"] = time.perf_counter() - t1
     write_run_manifest_timings(output_dir, timings)
@@ -146,7 +146,7 @@ def job_progress(total: int, job: int | None, every_s: float = SWEEP_PROGRESS_EV
 
 def write_run_manifest_timings(folder: Path, timings: dict[str, float]) -> None:
     import json
-    from simulation.outputs import atomic_write
+    from simulation.app.outputs import atomic_write
     path = folder / "manifest.json"
     data = json.loads(path.read_text())
     data["wall_time_s"].update(timings)
@@ -165,7 +165,7 @@ def hydra_main(cfg: DictConfig) -> None:
     from hydra.core.hydra_config import HydraConfig
     from hydra.types import RunMode
 
-    from simulation import sweep
+    from simulation.app import sweep
     hc = HydraConfig.get()
     output_dir = Path(hc.runtime.output_dir)
     in_sweep = hc.mode == RunMode.MULTIRUN
@@ -228,7 +228,7 @@ def preflight(args: list[str]) -> int:
     here, so a bad value never reaches a run folder; a sweep whose sweeper
     chooses its own jobs is checked job by job inside each job.
     """
-    from simulation import sweep
+    from simulation.app import sweep
     ns = parse_command_line(args)
     if ns is None or ns.help or ns.hydra_help or ns.cfg or ns.info or ns.shell_completion \
             or ns.experimental_rerun:
@@ -265,18 +265,18 @@ def main() -> None:
     register_configs()
     args = sys.argv[1:]
     if args[:1] == ["report"]:
-        from simulation.report import report_main
+        from simulation.present.report import report_main
         sys.exit(report_main(args[1:]))
     if args[:1] == ["validate"]:
-        from simulation.sweep import validate_main
+        from simulation.app.sweep import validate_main
         sys.exit(validate_main(args[1:]))
     if args[:1] == ["aggregate"]:
-        from simulation.sweep import aggregate_main
+        from simulation.app.sweep import aggregate_main
         sys.exit(aggregate_main(args[1:]))
     code = preflight(args)
     if code:
         sys.exit(code)
-    from simulation import sweep
+    from simulation.app import sweep
     sweep.LAST_SWEEP.clear()
     try:
         hydra_main()

@@ -303,7 +303,7 @@ class GridChecker:
     def check(self, overrides: Sequence[str]) -> list[str]:
         """Every problem of the job with these overrides: the overrides', then the config's."""
         from scenarios.validation import collect_problems
-        from simulation.cli import to_typed
+        from simulation.app.cli import to_typed
 
         cfg, problems = self.build(overrides)
         if cfg is None:
@@ -339,7 +339,7 @@ def checker(conf_dir: str | None = None, config_name: str = "config",
     """A :class:`GridChecker` inside Hydra's compose API (cleared on exit)."""
     from hydra import initialize_config_dir
     from scenarios.registry import register_configs
-    from simulation.cli import CONF_DIR
+    from simulation.app.cli import CONF_DIR
     register_configs()
     conf_dir = conf_dir or CONF_DIR
     with initialize_config_dir(config_dir=conf_dir, version_base="1.3"):
@@ -411,7 +411,7 @@ def validate_main(argv: list[str]) -> int:
 # --- job records -----------------------------------------------------------------------
 
 def _atomic_json(path: Path, data: dict) -> None:
-    from simulation.outputs import atomic_write
+    from simulation.app.outputs import atomic_write
     atomic_write(path, lambda p: p.write_text(json.dumps(data, indent=2, default=str)))
 
 
@@ -567,7 +567,7 @@ def collect(sweep_dir: Path) -> pd.DataFrame:
 
 def aggregate(sweep_dir: Path) -> pd.DataFrame:
     """Write ``sweep_summary.csv`` and ``.parquet`` into ``sweep_dir`` (each written, then renamed)."""
-    from simulation.outputs import write_table
+    from simulation.app.outputs import write_table
     table = collect(Path(sweep_dir))
     write_table(table, Path(sweep_dir), SUMMARY_STEM)
     return table
@@ -593,7 +593,7 @@ def describe(sweep_dir: Path, table: pd.DataFrame) -> str:
 
 def _sweep_charts(sweep_dir: Path, table: pd.DataFrame, language: str) -> None:
     """Charts/report of a sweep, when the chart owners' functions exist (they may not yet)."""
-    from simulation import charts, report
+    from simulation.present import charts, report
     if hasattr(report, "build_sweep_report"):
         report.build_sweep_report(sweep_dir, language)
         return
@@ -603,7 +603,7 @@ def _sweep_charts(sweep_dir: Path, table: pd.DataFrame, language: str) -> None:
         charts.sweep_heatmap(table, numeric[0], numeric[1], language, Path(sweep_dir) / "charts")
 
 
-#: What the last sweep in this process ended with (read by ``simulation.cli.main`` for its exit code).
+#: What the last sweep in this process ended with (read by ``simulation.app.cli.main`` for its exit code).
 LAST_SWEEP: dict[str, Any] = {}
 
 

@@ -28,10 +28,10 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 import yaml
 
-from simulation import charts
-from simulation.charts import fmt_number, fmt_percent
+from simulation.present import charts
+from simulation.present.charts import fmt_number, fmt_percent
 
-CONF_DIR = Path(__file__).resolve().parent.parent / "conf"
+CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 ECONOMY_OPTION = "sweden_2017"          # the one economy group option (the config does not name it)
 ASSUMPTIONS_FILE = "assumptions.csv"
 REPORT_FILE = "report.html"
@@ -59,7 +59,7 @@ def read_config(folder: Path) -> dict:
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    from simulation.outputs import atomic_write
+    from simulation.app.outputs import atomic_write
     atomic_write(path, lambda p: p.write_bytes(data))
 
 
@@ -208,7 +208,7 @@ def load_or_capture_assumptions(folder: Path, config: Mapping[str, Any]) -> pd.D
         frame["changed"] = frame["changed"].str.lower() == "true"
         return frame
     frame = collect_assumptions(config)
-    from simulation.outputs import atomic_write
+    from simulation.app.outputs import atomic_write
     atomic_write(path, lambda p: frame.to_csv(p, index=False))
     return frame
 
@@ -576,7 +576,7 @@ def late_share(ledger: pd.DataFrame, after_year: int) -> float:
 
 def cash_share_all_payers(ledger: pd.DataFrame) -> float:
     """Median share of the attributable saving (all payers) that is cash somewhere."""
-    from simulation.runner import savings_by
+    from simulation.core.runner import savings_by
     per = savings_by(ledger, ["replication", "cash"])
     wide = per.pivot_table(index="replication", columns="cash", values="saving_sek", aggfunc="sum", fill_value=0.0)
     total = wide.sum(axis=1)

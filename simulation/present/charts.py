@@ -33,7 +33,7 @@ from matplotlib.lines import Line2D  # noqa: E402
 from matplotlib.patches import Patch  # noqa: E402
 from matplotlib.ticker import Formatter, FuncFormatter, MaxNLocator  # noqa: E402
 
-from simulation.outcomes import OUTCOMES  # noqa: E402
+from simulation.core.outcomes import OUTCOMES  # noqa: E402
 
 # --- style ----------------------------------------------------------------------------
 
@@ -105,7 +105,7 @@ def styled(builder: Callable[..., Figure]) -> Callable[..., Figure]:
 
 def save(fig: Figure, folder: Path, stem: str) -> list[Path]:
     """Write ``stem.png`` and ``stem.svg`` without date or version stamps; close the figure."""
-    from simulation.outputs import atomic_write  # a reader never sees half a chart
+    from simulation.app.outputs import atomic_write  # a reader never sees half a chart
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
@@ -683,7 +683,7 @@ def _rules(table: pd.DataFrame) -> list[str]:
 def year_fully_repaid_median(per_replication: pd.DataFrame, rule: str) -> float:
     """Median year of full repayment, "never" (NaN) counting as later than any year.
 
-    The same convention as the summary table (simulation.runner.summarise).
+    The same convention as the summary table (simulation.core.runner.summarise).
     """
     values = per_replication.loc[per_replication["rule"] == rule, "year_fully_repaid"].to_numpy(dtype=float)
     if values.size == 0:
@@ -863,7 +863,7 @@ def repayment_waterfall(per_replication: pd.DataFrame, language: str, folder: Pa
 
 def saving_by_payer_year(ledger: pd.DataFrame) -> pd.DataFrame:
     """Attributable saving per (year, payer) row and replication column, financing excluded, zeros filled."""
-    from simulation.runner import savings_by  # the one definition of a saving
+    from simulation.core.runner import savings_by  # the one definition of a saving
     per = savings_by(ledger, ["replication", "year", "payer"])
     per["payer"] = per["payer"].astype(str)
     full = per.pivot_table(index=["year", "payer"], columns="replication", values="saving_sek",
