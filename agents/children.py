@@ -14,7 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents.storage import compact
+from agents.base import ArrayPopulation
+from agents.hazards import adult_risk_multiplier
 
 RISK_FACTORS = ("conduct_problems", "school_absence", "family_conflict", "weak_parenting")
 PROTECTIVE_FACTORS = ("organised_leisure", "prosocial_context", "school_engagement",
@@ -55,25 +56,7 @@ def count_factors(flags: np.ndarray) -> np.ndarray:
     return ((words * np.uint32(0x01010101)) >> np.uint32(24)).astype(np.int8)
 
 
-def placement_hazard_per_month(base_per_year: float, n_risk: np.ndarray, n_protective: np.ndarray,
-                               risk_log_multiplier: float, protection_log_multiplier: float,
-                               mean_risk: float) -> np.ndarray:
-    """Monthly placement hazard: rises with risk factors, falls with protective ones.
-
-    Log-linear around the population's mean risk so that ``base_per_year`` stays
-    the average yearly rate (parameters.md §2: 0.01–0.02/year in long-term EB families).
-    """
-    base = 1.0 - (1.0 - base_per_year) ** (1.0 / 12.0)
-    return base * np.exp(risk_log_multiplier * (n_risk - mean_risk)
-                         - protection_log_multiplier * n_protective)
-
-
-def adult_risk_multiplier(n_risk: np.ndarray, max_multiplier: float) -> np.ndarray:
-    """Relative risk of adult outcomes: 1 with no childhood risk, ``max`` with all four."""
-    return 1.0 + (max_multiplier - 1.0) * n_risk / len(RISK_FACTORS)
-
-
-class ChildPopulation:
+class ChildPopulation(ArrayPopulation):
     """Array-backed population of children, both arms side by side.
 
     Children are stored household by household, so the children of the
@@ -93,10 +76,8 @@ class ChildPopulation:
         capacity = household.shape[0]
         if np.any(np.diff(household) < 0):
             raise ValueError("children must be ordered by household")
-        self.capacity = capacity
-        self.n_arms = n_arms
         shape = (n_arms, capacity)
-        self._full = {
+        arrays = {
             "household": household.astype(np.int32),
             "birth_month": birth_month.astype(np.int32),  # relative to the simulation start
             "original_index": np.arange(capacity, dtype=np.int64),
@@ -117,17 +98,13 @@ class ChildPopulation:
             "adult": np.zeros(shape, dtype=bool),
             "adult_outcome": np.zeros((n_arms, capacity, len(ADULT_OUTCOMES)), dtype=bool),
         }
-        self.n_active = 0
+        super().__init__(arrays, capacity, n_arms)
+        self._index_families()
         self.activate_households(0)
 
     def activate_households(self, n_households: int) -> None:
         """Re-bind every attribute to the children of the first ``n_households`` households."""
-        m = int(np.searchsorted(self._full["household"], n_households, side="left"))
-        self.n_active = m
-        for name in self.FIXED:
-            setattr(self, name, self._full[name][:m])
-        for name in self.STATE:
-            setattr(self, name, self._full[name][:, :m])
+        self._bind(int(np.searchsorted(self._arrays["household"], n_households, side="left")))
 
     def start_placed(self, index: np.ndarray, kind: np.ndarray, months_left: np.ndarray) -> None:
         """Children already in care when the simulation starts (both arms alike)."""
@@ -143,18 +120,26 @@ class ChildPopulation:
         are the households still active. Children stay grouped by household in
         the new order, so the children of active households remain a prefix.
         """
-        household = self._full["household"]
+        household = self._arrays["household"]
         m_active = self.n_active
         m_end = int(np.searchsorted(household, future_end, side="left"))
         household[:m_end] = new_position[household[:m_end]]
         staying = household[:m_active] < n_kept
-        arrays = [(arr, 1 if name in self.STATE else 0) for name, arr in self._full.items()]
-        compact(arrays, np.flatnonzero(staying), np.flatnonzero(~staying), m_active, m_end)
+        self._compact(np.flatnonzero(staying), np.flatnonzero(~staying), m_active, m_end)
+        self._index_families()
         self.activate_households(n_kept)
 
-    def __len__(self) -> int:
-        """Children of the households that have arrived so far."""
-        return self.n_active
+    def _index_families(self) -> None:
+        """Children are stored household by household: each family's household and first child."""
+        self._families, self._family_first_child = np.unique(self._arrays["household"], return_index=True)
+
+    def family_max(self, values: np.ndarray, n_households: int) -> np.ndarray:
+        """Per household (arms, n_households): the largest of its children's ``values`` (0 if none)."""
+        out = np.zeros((values.shape[0], n_households), dtype=float)
+        k = int(np.searchsorted(self._families, n_households))
+        if k:
+            out[:, self._families[:k]] = np.maximum.reduceat(values, self._family_first_child[:k], axis=1)
+        return out
 
     def age_months(self, month: int) -> np.ndarray:
         return month - self.birth_month
@@ -253,7 +238,7 @@ class ChildPopulation:
         if idx.size == 0:
             return idx
         here = self.present[:, idx]
-        rr = adult_risk_multiplier(n_risk[:, idx], max_multiplier)
+        rr = adult_risk_multiplier(n_risk[:, idx], max_multiplier, len(RISK_FACTORS))
         probability = np.clip(base_probability[None, None, :] * rr[:, :, None], 0.0, 1.0)
         self.adult_outcome[:, idx] |= here[:, :, None] & (u_outcome[None, idx, :] < probability)
         self.adult[:, idx] |= here

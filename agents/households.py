@@ -20,13 +20,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents.storage import compact
+from agents.base import ArrayPopulation
 from scenarios.schema import COMPOSITIONS, EXIT_ROUTES
 
 ROUTE_INDEX = {name: i for i, name in enumerate(EXIT_ROUTES)}
 COMPOSITION_INDEX = {name: i for i, name in enumerate(COMPOSITIONS)}
 NO_ROUTE = -1
 ARMS = ("intervention", "control")
+#: re-entry hazards drop after this many months off EB (the key
+#: ``population.reentry_hazard_multiplier_after_24_months``; Andrén & Andrén 2013, assumption L)
+REENTRY_LATE_AFTER_MONTHS = 24
 
 
 @dataclass(frozen=True)
@@ -44,39 +47,11 @@ class Household:
     last_exit_route: str | None
     eb_sek_per_month: float
     participant: bool
-    track: int
     open_care_months_left: int
     open_care_intensive: bool
 
 
-def exit_hazard_per_month(base_per_month: np.ndarray | float, months_on_eb: np.ndarray,
-                          duration_decay: float, floor_per_month: float = 0.0) -> np.ndarray:
-    """Monthly EB exit hazard with duration dependence, h(d) = h0 · exp(−λ d) + floor.
-
-    Source: parameters.md §1 (hazard form; Mood 2012 for the duration dependence). The
-    floor is the exit rate that does not fade with duration (pension, other reasons):
-    without it a long-stayer would never leave and the stock would creep upwards.
-    """
-    return base_per_month * np.exp(-duration_decay * months_on_eb) + floor_per_month
-
-
-def monthly_from_cumulative(prob: float | np.ndarray, months: float) -> np.ndarray:
-    """The constant monthly hazard giving ``prob`` within ``months`` months."""
-    prob = np.clip(np.asarray(prob, dtype=float), 0.0, 1.0 - 1e-12)
-    return 1.0 - (1.0 - prob) ** (1.0 / months)
-
-
-def spell_survival(months: np.ndarray, base_per_month: np.ndarray | float,
-                   duration_decay: float, floor_per_month: float = 0.0) -> np.ndarray:
-    """Probability that a spell lasts beyond ``months`` under the continuous-time hazard."""
-    if duration_decay == 0.0:
-        cumulative = base_per_month * months
-    else:
-        cumulative = base_per_month * (1.0 - np.exp(-duration_decay * months)) / duration_decay
-    return np.exp(-(cumulative + floor_per_month * months))
-
-
-class HouseholdPopulation:
+class HouseholdPopulation(ArrayPopulation):
     """Array-backed population of households, both arms side by side.
 
     Households are stored in order of entry into the area (the starting stock
@@ -90,7 +65,7 @@ class HouseholdPopulation:
     FIXED = ("composition", "n_children", "n_adults", "exit_propensity", "eb_sek_per_month",
              "entry_month", "original_index", "enrolment_priority")
     STATE = ("present", "on_eb", "months_on_eb", "months_since_exit", "last_exit_route",
-             "participant", "track", "open_care_months_left", "open_care_month_index",
+             "participant", "open_care_months_left", "open_care_month_index",
              "open_care_intensive")
 
     def __init__(self, *, composition: np.ndarray, n_children: np.ndarray,
@@ -100,8 +75,6 @@ class HouseholdPopulation:
         capacity = composition.shape[0]
         if np.any(np.diff(entry_month) < 0):
             raise ValueError("households must be ordered by entry month")
-        self.capacity = capacity
-        self.n_arms = n_arms
         couple = np.isin(composition, [COMPOSITION_INDEX["couple_with_children"],
                                        COMPOSITION_INDEX["couple_without_children"]])
         full = {
@@ -124,16 +97,14 @@ class HouseholdPopulation:
             "months_since_exit": np.zeros(shape, dtype=np.int32),
             "last_exit_route": np.full(shape, NO_ROUTE, dtype=np.int8),
             "participant": np.zeros(shape, dtype=bool),
-            "track": np.zeros(shape, dtype=np.int8),  # 0 none, 1 financial aid only, 2 all partners
             "open_care_months_left": np.zeros(shape, dtype=np.int16),
             "open_care_month_index": np.zeros(shape, dtype=np.int16),
             "open_care_intensive": np.zeros(shape, dtype=bool),
         })
-        self._full = full
+        super().__init__(full, capacity, n_arms)
         initial = int((full["entry_month"] < 0).sum())
-        self.n_active = 0
         self.n_retired = 0
-        self._activate(initial)
+        self._bind(initial)
         self.present[:] = True
         self.on_eb[:] = True
         self.months_on_eb[:] = initial_months_on_eb[:initial]
@@ -161,19 +132,10 @@ class HouseholdPopulation:
         new_position[keep] = np.arange(keep.size)
         new_position[self.n_active:] = np.arange(self.n_active, future_end) - gone.size
         new_position[gone] = future_end - gone.size + np.arange(gone.size)
-        compact(((arr, arr.ndim - 1) for arr in self._full.values()), keep, gone,
-                self.n_active, future_end)
+        self._compact(keep, gone, self.n_active, future_end)
         self.n_retired += gone.size
-        self._activate(keep.size)
+        self._bind(keep.size)
         return new_position, future_end
-
-    def _activate(self, n: int) -> None:
-        """Re-bind every attribute to a view of the first ``n`` households."""
-        self.n_active = n
-        for name in self.FIXED:
-            setattr(self, name, self._full[name][:n])
-        for name in self.STATE:
-            setattr(self, name, self._full[name][:, :n])
 
     # --- inspection ---------------------------------------------------------------
 
@@ -187,28 +149,20 @@ class HouseholdPopulation:
             months_on_eb=int(self.months_on_eb[arm, index]),
             last_exit_route=None if route == NO_ROUTE else EXIT_ROUTES[route],
             eb_sek_per_month=float(self.eb_sek_per_month[index]),
-            participant=bool(self.participant[arm, index]), track=int(self.track[arm, index]),
+            participant=bool(self.participant[arm, index]),
             open_care_months_left=int(self.open_care_months_left[arm, index]),
             open_care_intensive=bool(self.open_care_intensive[arm, index]))
-
-    def __len__(self) -> int:
-        """Households that have arrived so far (the active prefix)."""
-        return self.n_active
-
-    def counts(self) -> dict[str, np.ndarray]:
-        """Head counts per arm."""
-        return {"present": self.present.sum(axis=1), "on_eb": self.on_eb.sum(axis=1)}
 
     # --- transitions (called by the model in schedule order) ------------------------
 
     def enter(self, month: int) -> int:
         """Households whose entry month is ``month`` arrive on EB. Returns how many."""
-        future = self._full["entry_month"][self.n_active:self.capacity - self.n_retired]
+        future = self._arrays["entry_month"][self.n_active:self.capacity - self.n_retired]
         arrived = int(np.searchsorted(future, month, side="right"))
         n_new = self.n_active + arrived
         if arrived > 0:
             old = self.n_active
-            self._activate(n_new)
+            self._bind(n_new)
             self.present[:, old:] = True
             self.on_eb[:, old:] = True
             self.months_on_eb[:, old:] = 0
@@ -240,7 +194,7 @@ class HouseholdPopulation:
         """Households off EB (still in the area) return with a hazard by exit route.
 
         Only from the month after the exit; the hazard drops by
-        ``after_24_multiplier`` after 24 months off EB and ends after
+        ``after_24_multiplier`` after ``REENTRY_LATE_AFTER_MONTHS`` off EB and ends after
         ``window_months``: state dependence fades (Andrén & Andrén 2013).
         """
         since = self.months_since_exit
@@ -248,7 +202,7 @@ class HouseholdPopulation:
             & (since < window_months)
         n_routes = hazard_by_route.shape[0]
         table = np.concatenate([hazard_by_route, hazard_by_route * after_24_multiplier])
-        hazard = table[np.maximum(self.last_exit_route, 0) + n_routes * (since >= 24)]
+        hazard = table[np.maximum(self.last_exit_route, 0) + n_routes * (since >= REENTRY_LATE_AFTER_MONTHS)]
         back = off & (u_reentry[None, :] < hazard)
         self.on_eb |= back
         self.months_on_eb[back] = 0
@@ -258,3 +212,30 @@ class HouseholdPopulation:
         """Durations tick for everyone present."""
         self.months_on_eb += self.on_eb
         self.months_since_exit += self.present & ~self.on_eb
+
+    # --- open care (an episode per family; its length and intensity decided by the caller) --
+
+    def tick_open_care(self) -> None:
+        """A month of every running open-care episode passes."""
+        running = self.open_care_months_left > 0
+        self.open_care_months_left -= running
+        self.open_care_month_index += (self.open_care_months_left > 0)
+
+    def start_open_care(self, start: np.ndarray, length_months: np.ndarray, intensive: np.ndarray) -> None:
+        """Episodes begin (or restart) where ``start`` is set, with the given lengths."""
+        np.copyto(self.open_care_months_left, length_months, where=start, casting="unsafe")
+        self.open_care_month_index[start] = 0
+        np.copyto(self.open_care_intensive, intensive, where=start)
+
+    # --- retirement ---------------------------------------------------------------------
+
+    def settled(self, window_months: int) -> np.ndarray:
+        """Households whose EB dynamics are over in both arms (see :meth:`retire`).
+
+        Moved away (gone in every arm), or off EB beyond the re-entry window in
+        every arm, never a participant, no open-care episode running.
+        """
+        gone = ~self.present.any(axis=0)
+        off = (~self.on_eb & (self.last_exit_route >= 0) & (self.months_since_exit >= window_months)).all(axis=0) \
+            & ~self.participant.any(axis=0) & (self.open_care_months_left == 0).all(axis=0)
+        return gone | off

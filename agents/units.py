@@ -10,8 +10,8 @@ from scenarios.schema import Reorganisation, UnitConfig
 class MunicipalUnit(mesa.Agent):
     """A unit of the municipality (EB unit, open care, child authority, school, leisure…).
 
-    It has a committee that holds its budget, posts and a caseload per
-    worker, and it knows which body bears its costs at a given month: a
+    It has a committee that holds its budget, a cost per post and a caseload
+    per worker, and it knows which body bears its costs at a given month: a
     reorganisation moves that responsibility (Malmö 2013: the EB budget went
     from the district committees to the executive board, seed 000).
     """
@@ -21,14 +21,11 @@ class MunicipalUnit(mesa.Agent):
         super().__init__(model)
         self.name = config.name
         self.committee = config.committee
-        self.budget_frame_sek_per_year = config.budget_frame_sek_per_year
-        self.posts = config.posts
         self.sek_per_post_year = config.sek_per_post_year
         self.caseload_households_per_worker = config.caseload_households_per_worker
         # (month index from the simulation start, new body), in date order
         self._moves = sorted(((r.year - start_year) * 12 + (r.month - 1), r.to_body)
                              for r in reorganisations if r.unit == config.name)
-        self.spending_sek_by_year: dict[tuple[int, str], float] = {}
 
     def payer_at(self, month_index: int) -> str:
         """The body that bears this unit's costs in a month (its own name until moved)."""
@@ -39,8 +36,5 @@ class MunicipalUnit(mesa.Agent):
         return payer
 
     def moved_before(self, month_index: int) -> bool:
+        """Whether its budget responsibility had moved by ``month_index``."""
         return any(at <= month_index for at, _ in self._moves)
-
-    def record_spending(self, year: int, arm: str, amount_sek: float) -> None:
-        key = (year, arm)
-        self.spending_sek_by_year[key] = self.spending_sek_by_year.get(key, 0.0) + amount_sek

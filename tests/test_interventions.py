@@ -26,7 +26,7 @@ def test_a_delayed_start_enrols_nobody_before_the_delay_is_over():
     cfg = make_config("intervention=familjecentral_sodertalje", "municipality=sodertalje",
                       "population=sodertalje", "replications=1", "horizon_years=5")
     model = SifsimModel(cfg)
-    assert model.t_start == 24
+    assert model.intervention.t_start == 24
     for _ in range(24):
         model.step()
     assert not model.households.participant.any()
@@ -40,10 +40,11 @@ def test_an_implementation_shock_cuts_the_effect_for_its_duration():
                       "intervention.implementation_shocks=[{year:2015,month:7,duration_months:6,"
                       "effect_multiplier:0.25}]")
     model = SifsimModel(cfg)
-    before, during, after = (model.effect_strength(t) for t in (17, 18, 24))
+    itv = model.intervention
+    before, during, after = (itv.effect_strength(t) for t in (17, 18, 24))
     assert before == after == pytest.approx(1.0)
     assert during == pytest.approx(0.25)
-    assert model.effect_strength(model.t_end + 12) == pytest.approx(np.exp(-12 / 12))
+    assert itv.effect_strength(itv.t_end + 12) == pytest.approx(np.exp(-12 / 12))
 
 
 def test_protective_places_respect_capacity_and_age_and_only_the_intervention_arm():
@@ -52,8 +53,10 @@ def test_protective_places_respect_capacity_and_age_and_only_the_intervention_ar
     for _ in range(30):
         model.step()
     ch = model.children
+    factors = {m.key: m.factor for m in model.intervention.mechanisms if m.name == "protective"}
+    assert set(factors) == set(cfg.intervention.protective)
     for name, mech in cfg.intervention.protective.items():
-        k = model.protective_index[name]
+        k = factors[name]
         held = ch.assigned_protective[INTERVENTION] == k
         assert 0 < held.sum() <= mech.capacity_children
         assert not (ch.assigned_protective[CONTROL] == k).any()

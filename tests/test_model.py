@@ -205,7 +205,7 @@ def test_retired_households_are_settled_and_their_identity_is_kept():
     hh = model.households
     assert model.retired_households > 0
     start, end = hh.capacity - hh.n_retired, hh.capacity
-    retired = {name: hh._full[name][..., start:end] for name in ("on_eb", "participant", "months_since_exit",
+    retired = {name: hh.full(name)[..., start:end] for name in ("on_eb", "participant", "months_since_exit",
                                                                   "present")}
     gone = ~retired["present"].any(axis=0)
     assert not retired["on_eb"].any()
@@ -213,13 +213,13 @@ def test_retired_households_are_settled_and_their_identity_is_kept():
     assert not retired["participant"][:, ~gone].any()
     assert ((retired["months_since_exit"] >= cfg.population.retire_after_months_off_eb).all(axis=0) | gone).all()
     # every household is still there exactly once
-    ids = np.sort(hh._full["original_index"])
+    ids = np.sort(hh.full("original_index"))
     assert np.array_equal(ids, np.arange(hh.capacity))
     # children follow their households
     ch = model.children
-    assert (np.diff(ch._full["household"]) >= 0).all()
-    assert np.array_equal(np.bincount(ch._full["household"], minlength=hh.capacity),
-                          hh._full["n_children"].astype(int))
+    assert (np.diff(ch.full("household")) >= 0).all()
+    assert np.array_equal(np.bincount(ch.full("household"), minlength=hh.capacity),
+                          hh.full("n_children").astype(int))
 
 
 def test_without_retirement_the_arms_still_pair_and_more_households_stay_active():
@@ -228,7 +228,7 @@ def test_without_retirement_the_arms_still_pair_and_more_households_stay_active(
     model = SifsimModel(cfg).run()
     assert model.retired_households == 0
     assert len(model.households) == model.households.capacity - int(
-        (model.households._full["entry_month"] >= model.n_months).sum())
+        (model.households.full("entry_month") >= model.n_months).sum())
     assert np.array_equal(model.households.on_eb[INTERVENTION], model.households.on_eb[CONTROL])
 
 
@@ -237,3 +237,33 @@ def test_worker_processes_give_identical_tables():
     parallel = run(make_config("replications=3", "horizon_years=3", "workers=2"))
     for name in ("ledger", "population", "repayment", "summary", "years"):
         pd.testing.assert_frame_equal(getattr(serial, name), getattr(parallel, name), check_exact=True)
+
+
+def test_the_ledger_refuses_a_category_it_does_not_know():
+    """A typo in a category must not silently become cash (issue 10)."""
+    from simulation.accounting.ledger import CATEGORIES, MonthlyLedger, cash_shares
+    ledger = MonthlyLedger(12, {"eb": 1.0})
+    with pytest.raises(KeyError, match="placement_hbv"):
+        ledger.add(0, "placement_hbv", "child_authority", 1.0)
+    with pytest.raises(ValueError, match="ebb"):
+        cash_shares({"ebb": 1.0})
+    shares = cash_shares({})
+    assert {name for name, s in shares.items() if s == 1.0} == {n for n, c in CATEGORIES.items() if c.budget_line}
+
+
+def test_norm_amounts_follow_the_riksnorm_formula():
+    """eb_amount_mode=norm: (personal + children + shared by size + rent) × share paid (parameters.md §1)."""
+    from agents.households import COMPOSITION_INDEX
+    from simulation.core.population import eb_amount_sek_per_month
+    eco = make_config("economy.eb_amount_mode=norm").economy
+    composition = np.array([COMPOSITION_INDEX[c] for c in ("single_adult", "single_parent",
+                                                           "couple_with_children", "couple_without_children")])
+    n_children = np.array([0, 2, 3, 0])
+    got = eb_amount_sek_per_month(composition, n_children, eco)
+    personal = eco.riksnorm_personal_sek_per_month
+    shared = eco.riksnorm_shared_sek_per_month_by_size
+    expected = [personal["single"] + shared[0],
+                personal["single"] + 2 * eco.riksnorm_child_sek_per_month + shared[2],
+                personal["couple"] + 3 * eco.riksnorm_child_sek_per_month + shared[3],   # 5 persons: capped at 4
+                personal["couple"] + shared[1]]
+    assert got == pytest.approx([(e + eco.rent_sek_per_month) * eco.eb_share_of_norm_paid for e in expected])

@@ -193,3 +193,10 @@ def test_summary_reports_p_full_repayment_with_its_monte_carlo_interval():
     row = summary.loc[("sodertalje_2015", "p_full_repayment")]
     assert row["mean"] == row["p50"] == 1.0
     assert row["p90"] == 1.0 and row["p10"] == pytest.approx(0.1 ** (1 / 4))
+
+
+def test_every_trigger_and_basis_the_schema_allows_has_a_registered_rule():
+    from scenarios.schema import AMOUNT_BASES, TRIGGERS
+    from simulation.accounting.repayment import BASIS_RULES, TRIGGER_RULES
+    assert set(TRIGGER_RULES) == set(TRIGGERS)
+    assert set(BASIS_RULES) == set(AMOUNT_BASES)

@@ -6,27 +6,72 @@ unit's budget that month (reorganisations move it) and split into a cash
 part (a budget line that actually falls) and a cost-avoidance part. The
 split conserves money exactly: cost-avoidance = total − cash.
 
+Categories form a closed vocabulary (:data:`CATEGORIES`): booking an unknown
+category is an error, and each category says who pays it by default and
+whether it is a budget line (the default of its cash share).
+
 Savings by payer are control − intervention.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 ARMS = ("intervention", "control")
 FIXED_BODIES = ("ks", "region", "state")
-
-# category -> how its municipal part is booked; region/state parts go to those bodies
-CATEGORIES = (
-    "eb", "eb_refill", "other_benefit", "open_care_hours", "placement_hvb",
-    "placement_family_home", "conduct_problems", "adult_unemployed_on_eb",
-    "adult_mental_illness", "adult_substance_abuse", "intervention_posts", "fund_grant",
-)
-# categories that are the intervention's own financing, not an effect on anyone
-FINANCING_CATEGORIES = ("intervention_posts", "fund_grant")
 LEDGER_COLUMNS = ("replication", "arm", "year", "payer", "category", "amount_sek", "cash")
+
+
+@dataclass(frozen=True)
+class Category:
+    """One kind of cost in the ledger.
+
+    Attributes:
+        name: the ``category`` column's value.
+        payer: the unit or body that books it unless a booking names another.
+        budget_line: whether a saving on it is money that falls out of a budget line
+            (default cash share 1) or cost avoidance (0): freed staff time, societal costs.
+        financing: the intervention's own financing (posts, the fund's grant), not an effect.
+    """
+
+    name: str
+    payer: str
+    budget_line: bool
+    financing: bool = False
+
+
+CATEGORIES: dict[str, Category] = {c.name: c for c in (
+    Category("eb", "eb_unit", True),
+    Category("eb_refill", "eb_unit", True),
+    Category("other_benefit", "state", True),
+    Category("open_care_hours", "open_care", False),
+    Category("placement_hvb", "child_authority", True),
+    Category("placement_family_home", "child_authority", True),
+    Category("conduct_problems", "school", False),
+    Category("adult_unemployed_on_eb", "eb_unit", False),
+    Category("adult_mental_illness", "adult_services", False),
+    Category("adult_substance_abuse", "adult_services", False),
+    Category("intervention_posts", "eb_unit", True, financing=True),
+    Category("fund_grant", "ks", True, financing=True),
+)}
+#: categories that are the intervention's own financing, not an effect on anyone
+FINANCING_CATEGORIES = tuple(c.name for c in CATEGORIES.values() if c.financing)
+
+
+def cash_shares(configured: dict[str, float]) -> dict[str, float]:
+    """Cash share of every category: the configured one, else 1 for a budget line and 0 otherwise.
+
+    Raises ValueError naming an unknown category (a typo must not silently become cash).
+    """
+    unknown = sorted(set(configured) - set(CATEGORIES))
+    if unknown:
+        raise ValueError(f"economy.cash_share_by_category: unknown categories {', '.join(unknown)}; "
+                         f"allowed are {', '.join(CATEGORIES)}")
+    return {name: float(configured.get(name, 1.0 if c.budget_line else 0.0)) for name, c in CATEGORIES.items()}
 
 
 class MonthlyLedger:
@@ -35,13 +80,15 @@ class MonthlyLedger:
     def __init__(self, n_months: int, cash_share_by_category: dict[str, float], n_arms: int = 2):
         self.n_months = n_months
         self.n_arms = n_arms
-        self.cash_share = dict(cash_share_by_category)
+        self.cash_share = cash_shares(cash_share_by_category)
         self._slot: dict[tuple[str, str], int] = {}
         self._amounts = np.zeros((n_arms, n_months, 32))
 
     def slot(self, category: str, body: str) -> int:
         key = (category, body)
         if key not in self._slot:
+            if category not in CATEGORIES:
+                raise KeyError(f"ledger category {category!r} is not registered; known: {', '.join(CATEGORIES)}")
             idx = len(self._slot)
             if idx >= self._amounts.shape[2]:
                 grown = np.zeros(self._amounts.shape[:2] + (2 * self._amounts.shape[2],))
@@ -50,11 +97,16 @@ class MonthlyLedger:
             self._slot[key] = idx
         return self._slot[key]
 
-    def add(self, month: int, category: str, body: str, amount_by_arm: np.ndarray | float) -> None:
-        """Book a cost (SEK) for this month, per arm (an array of length n_arms or a scalar)."""
+    def add(self, month: int, category: str, body: str | None, amount_by_arm: np.ndarray | float) -> None:
+        """Book a cost (SEK) for this month, per arm (an array of length n_arms or a scalar).
+
+        ``body`` None books it on the category's default payer.
+        """
+        body = CATEGORIES[category].payer if body is None else body
         self._amounts[:, month, self.slot(category, body)] += amount_by_arm
 
     def month_total(self, arm: int, months: slice) -> float:
+        """Everything booked for one arm over the months (for conservation checks)."""
         return float(self._amounts[arm, months].sum())
 
     def category_by_body(self, months: slice) -> dict[tuple[str, str], np.ndarray]:
@@ -80,9 +132,17 @@ class MonthlyLedger:
         for (arm, payer, category), amount in totals.items():
             if amount == 0.0:
                 continue
-            cash = amount * self.cash_share.get(category, 1.0)
+            cash = amount * self.cash_share[category]
             if cash != 0.0:
                 rows.append((replication, ARMS[arm], year, payer, category, cash, True))
             if amount - cash != 0.0:
                 rows.append((replication, ARMS[arm], year, payer, category, amount - cash, False))
         return rows
+
+
+def savings_by(ledger: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Attributable saving (control − intervention) grouped by ``keys``, financing excluded."""
+    effects = ledger[~ledger["category"].isin(FINANCING_CATEGORIES)]
+    signed = np.where(effects["arm"] == "control", effects["amount_sek"], -effects["amount_sek"])
+    out = effects.assign(saving_sek=signed).groupby(keys, observed=True)["saving_sek"].sum()
+    return out.reset_index()

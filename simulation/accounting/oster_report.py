@@ -13,7 +13,8 @@ import pandas as pd
 
 from scenarios import oster_report as R
 from simulation.accounting.evaluation import naive_eb_claim_sek, naive_open_care_claim_sek, naive_placement_claim_sek
-from simulation.core.runner import Results, savings_by
+from simulation.accounting.ledger import savings_by
+from simulation.core.runner import Results
 
 LINES = ("investment", "eb", "open_care", "placements", "total_saving")
 CATEGORIES = {"eb": ["eb", "eb_refill"], "open_care": ["open_care_hours"],

@@ -9,51 +9,110 @@ Year offsets count from the start year, the year of the first disbursement.
 
 from __future__ import annotations
 
-from simulation.accounting.fund import FundBooks, RuleState, YearInputs
+from dataclasses import dataclass
+from typing import Callable
+
 from scenarios.schema import RepaymentRuleConfig
 
 EPS_SEK = 1e-6
 
 
+@dataclass
+class FundBooks:
+    """The fund's cumulative books (SEK). Invariants, checked at every close:
+
+    cash = capital − disbursed + repaid; owed = disbursed − repaid − written off ≥ 0;
+    equity = capital − written off.
+    """
+
+    capital_sek: float
+    disbursed_sek: float = 0.0
+    repaid_sek: float = 0.0
+    written_off_sek: float = 0.0
+
+    @property
+    def cash_sek(self) -> float:
+        return self.capital_sek - self.disbursed_sek + self.repaid_sek
+
+    @property
+    def owed_sek(self) -> float:
+        return self.disbursed_sek - self.repaid_sek - self.written_off_sek
+
+    @property
+    def equity_sek(self) -> float:
+        return self.capital_sek - self.written_off_sek
+
+
+@dataclass
+class YearInputs:
+    """What a rule needs to know at a fiscal close."""
+
+    year: int
+    year_offset: int                 # years since the start year (first disbursement)
+    disbursed_sek: float
+    measured_saving_sek: float       # by the scenario's evaluation method, borrower only
+    cash_saving_sek: float           # the borrower's attributable cash saving
+    project_ended: bool
+    responsibility_moved: bool
+    cumulative_measured_saving_sek: float
+
+
+@dataclass
+class RuleState:
+    """What a rule remembers across years."""
+
+    triggered: bool = False
+    waived: bool = False
+    instalments_paid: int = 0
+
+
+# --- triggers and amount bases, registered by name (the schema's choices) -----------------
+
+Trigger = Callable[[RepaymentRuleConfig, YearInputs], bool]
+Basis = Callable[[RepaymentRuleConfig, RuleState, FundBooks, YearInputs], float]
+
+#: when repayment starts: the first year this is true (then it stays triggered)
+TRIGGER_RULES: dict[str, Trigger] = {
+    "none": lambda rule, inp: False,
+    "after_project": lambda rule, inp: inp.project_ended,
+    "fixed_year": lambda rule, inp: inp.year_offset >= rule.trigger_year_offset,
+    "threshold": lambda rule, inp: inp.measured_saving_sek > 0 and inp.measured_saving_sek >= rule.threshold_sek,
+}
+
+
+def _exempt(rule: RepaymentRuleConfig, inp: YearInputs) -> bool:
+    return rule.exempt_effects_after_years is not None and inp.year_offset > rule.exempt_effects_after_years
+
+
+def _fixed_instalment(rule: RepaymentRuleConfig, state: RuleState, books: FundBooks, inp: YearInputs) -> float:
+    if state.instalments_paid >= rule.instalments:
+        return 0.0
+    return books.disbursed_sek * rule.cap_share_of_grant / rule.instalments
+
+
+#: what a rule asks for in a year, before the cap
+BASIS_RULES: dict[str, Basis] = {
+    "none": lambda rule, state, books, inp: 0.0,
+    "fixed_instalment": _fixed_instalment,
+    "measured_saving": lambda rule, state, books, inp: (
+        0.0 if _exempt(rule, inp) else rule.share_of_basis * max(0.0, inp.measured_saving_sek)),
+    "cash_saving": lambda rule, state, books, inp: (
+        0.0 if _exempt(rule, inp) else rule.share_of_basis * max(0.0, inp.cash_saving_sek)),
+}
+
+
 def _triggered(rule: RepaymentRuleConfig, state: RuleState, inp: YearInputs) -> bool:
-    if state.triggered:
-        return True
-    if rule.trigger == "after_project":
-        hit = inp.project_ended
-    elif rule.trigger == "fixed_year":
-        hit = inp.year_offset >= rule.trigger_year_offset
-    elif rule.trigger == "threshold":
-        hit = inp.measured_saving_sek > 0 and inp.measured_saving_sek >= rule.threshold_sek
-    else:
-        hit = False
-    if hit:
+    if not state.triggered and TRIGGER_RULES[rule.trigger](rule, inp):
         state.triggered = True
-        state.trigger_year_offset = inp.year_offset
-    return hit
+    return state.triggered
 
 
-def _in_window(rule: RepaymentRuleConfig, state: RuleState, offset: int) -> bool:
+def _in_window(rule: RepaymentRuleConfig, offset: int) -> bool:
     if offset < rule.first_year_offset:
         return False
     if rule.last_year_offset is not None and offset > rule.last_year_offset:
         return False
     return True
-
-
-def _basis_sek(rule: RepaymentRuleConfig, state: RuleState, books: FundBooks,
-               inp: YearInputs) -> float:
-    """What the rule asks for this year, before the cap."""
-    if rule.amount_basis == "fixed_instalment":
-        if state.instalments_paid >= rule.instalments:
-            return 0.0
-        return books.disbursed_sek * rule.cap_share_of_grant / rule.instalments
-    if rule.exempt_effects_after_years is not None and inp.year_offset > rule.exempt_effects_after_years:
-        return 0.0
-    if rule.amount_basis == "measured_saving":
-        return rule.share_of_basis * max(0.0, inp.measured_saving_sek)
-    if rule.amount_basis == "cash_saving":
-        return rule.share_of_basis * max(0.0, inp.cash_saving_sek)
-    return 0.0
 
 
 def step(rule: RepaymentRuleConfig, state: RuleState, books: FundBooks, inp: YearInputs) -> dict:
@@ -80,9 +139,10 @@ def step(rule: RepaymentRuleConfig, state: RuleState, books: FundBooks, inp: Yea
                 state.waived = True
                 written_off = max(0.0, books.owed_sek)
                 books.written_off_sek += written_off
-        if not state.waived and _triggered(rule, state, inp) and _in_window(rule, state, inp.year_offset):
+        if not state.waived and _triggered(rule, state, inp) and _in_window(rule, inp.year_offset):
             cap_left = rule.cap_share_of_grant * books.disbursed_sek - books.repaid_sek
-            due = min(_basis_sek(rule, state, books, inp), max(0.0, books.owed_sek), max(0.0, cap_left))
+            due = min(BASIS_RULES[rule.amount_basis](rule, state, books, inp), max(0.0, books.owed_sek),
+                      max(0.0, cap_left))
             if due > EPS_SEK:
                 repaid = due
                 books.repaid_sek += repaid

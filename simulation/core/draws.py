@@ -2,17 +2,21 @@
 
 Each stochastic process of the model has its own named stream (STYLE item 6),
 so adding draws to one process never shifts another's, and both arms of a
-replication read the *same* draws (common random numbers). Every stream
-draws a fixed number of uniforms per month (one per agent slot), so the draw
-an agent gets in a month depends only on (seed, replication, process, month,
-agent), never on what happened in either arm.
+replication read the *same* draws (common random numbers). Every monthly
+stream draws a fixed number of uniforms per month (one per agent slot, times
+its declared columns), so the draw an agent gets in a month depends only on
+(seed, replication, process, month, agent), never on what happened in either
+arm. The shape of every monthly stream is declared once, in :data:`MONTHLY`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import IntEnum
 
 import numpy as np
+
+from agents.children import ADULT_OUTCOMES, PROTECTIVE_FACTORS, RISK_FACTORS
 
 
 class Stream(IntEnum):
@@ -30,6 +34,61 @@ class Stream(IntEnum):
     ADULT_OUTCOME = 11   # drawn once per child at set-up
     ADULT_REMISSION = 12
     TREATMENT = 13       # which families get the intensive variant when effect_scale < 1
+
+
+@dataclass(frozen=True)
+class MonthlyStream:
+    """A stream drawn every month: one uniform per household or child, per named column."""
+
+    stream: Stream
+    field: str                     # attribute name on :class:`MonthDraws`
+    per: str                       # "household" or "child"
+    columns: tuple[str, ...] = ()  # () = one uniform per agent
+
+
+#: Every monthly draw, declared once. CHILD_PROTECTIVE has one column per protective
+#: factor (its loss) and one more: a place in a protective activity dropping out.
+MONTHLY = (
+    MonthlyStream(Stream.EB_EXIT, "eb_exit", "household"),
+    MonthlyStream(Stream.EXIT_ROUTE, "exit_route", "household"),
+    MonthlyStream(Stream.REENTRY, "reentry", "household"),
+    MonthlyStream(Stream.OPEN_CARE, "open_care", "household"),
+    MonthlyStream(Stream.TREATMENT, "treatment", "household"),
+    MonthlyStream(Stream.CHILD_RISK, "child_risk", "child", RISK_FACTORS),
+    MonthlyStream(Stream.CHILD_PROTECTIVE, "child_protective", "child",
+                  PROTECTIVE_FACTORS + ("activity_dropout",)),
+    MonthlyStream(Stream.PLACEMENT, "placement", "child"),
+    MonthlyStream(Stream.PLACEMENT_KIND, "placement_kind", "child"),
+    MonthlyStream(Stream.ADULT_REMISSION, "adult_remission", "child", ADULT_OUTCOMES),
+)
+
+
+class MonthDraws:
+    """This month's uniforms (float32), one attribute per :data:`MONTHLY` stream.
+
+    ``protective_loss`` (children × protective factors) and ``activity_dropout``
+    (children) are the named parts of the CHILD_PROTECTIVE draw.
+    """
+
+    eb_exit: np.ndarray
+    exit_route: np.ndarray
+    reentry: np.ndarray
+    open_care: np.ndarray
+    treatment: np.ndarray
+    child_risk: np.ndarray
+    child_protective: np.ndarray
+    placement: np.ndarray
+    placement_kind: np.ndarray
+    adult_remission: np.ndarray
+
+    def __init__(self, streams: dict[Stream, np.random.Generator], n_households: int, n_children: int):
+        for spec in MONTHLY:
+            n = n_households if spec.per == "household" else n_children
+            shape = (n, len(spec.columns)) if spec.columns else n
+            setattr(self, spec.field, streams[spec.stream].random(shape, dtype=np.float32))
+        n_factors = len(PROTECTIVE_FACTORS)
+        self.protective_loss = self.child_protective[:, :n_factors]
+        self.activity_dropout = self.child_protective[:, n_factors]
 
 
 def replication_streams(seed: int, replication: int) -> dict[Stream, np.random.Generator]:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents.children import (ADULT_OUTCOMES, FAMILY_HOME, HVB, PROTECTIVE_FACTORS, RISK_FACTORS,
-                             ChildPopulation)
-from agents.households import (COMPOSITION_INDEX, HouseholdPopulation, exit_hazard_per_month,
-                               monthly_from_cumulative, spell_survival)
+from agents.children import (ADULT_AGE_MONTHS, ADULT_OUTCOMES, FAMILY_HOME, HOME, HVB, PROTECTIVE_FACTORS,
+                             RISK_FACTORS, ChildPopulation)
+from agents.hazards import DAYS_PER_MONTH, exit_hazard_per_month, monthly_from_cumulative, spell_survival
+from agents.households import COMPOSITION_INDEX, REENTRY_LATE_AFTER_MONTHS, HouseholdPopulation
 from scenarios.schema import COMPOSITIONS, EXIT_ROUTES, EconomyConfig, PopulationConfig
 from simulation.core.draws import Stream
 
@@ -26,7 +26,6 @@ WITH_CHILDREN = (COMPOSITION_INDEX["single_parent"], COMPOSITION_INDEX["couple_w
 class SyntheticPopulation:
     households: HouseholdPopulation
     children: ChildPopulation
-    inflow_per_month: float
 
 
 def eb_amount_sek_per_month(composition: np.ndarray, n_children: np.ndarray,
@@ -96,7 +95,8 @@ def still_out_by_route(pop: PopulationConfig, months: np.ndarray) -> np.ndarray:
     q = reentry_hazard_by_route(pop)[:, None]
     late = np.clip(q * pop.reentry_hazard_multiplier_after_24_months, 0, 1)
     m = np.asarray(months)[None, :]
-    return np.where(m < 24, (1 - q) ** m, (1 - q) ** 24 * (1 - late) ** np.maximum(m - 24, 0))
+    k = REENTRY_LATE_AFTER_MONTHS
+    return np.where(m < k, (1 - q) ** m, (1 - q) ** k * (1 - late) ** np.maximum(m - k, 0))
 
 
 def eventual_reentry_by_route(pop: PopulationConfig) -> np.ndarray:
@@ -193,8 +193,7 @@ def build_population(pop: PopulationConfig, economy: EconomyConfig, n_months: in
         adult_outcome_draws=streams[Stream.ADULT_OUTCOME].random((m, len(ADULT_OUTCOMES)), dtype=np.float32))
     children.activate_households(households.n_active)
     _initial_placements(pop, gen, children, entry_month[household_of_child] < 0, age_at_entry)
-    return SyntheticPopulation(households=households, children=children,
-                               inflow_per_month=float(inflow_rate))
+    return SyntheticPopulation(households=households, children=children)
 
 
 def _initial_placements(pop: PopulationConfig, gen: np.random.Generator, children: ChildPopulation,
@@ -206,12 +205,12 @@ def _initial_placements(pop: PopulationConfig, gen: np.random.Generator, childre
     """
     days = pop.hvb_share_of_placements * pop.hvb_mean_days + \
         (1 - pop.hvb_share_of_placements) * pop.family_home_mean_days
-    load = pop.placement_hazard_per_year * days / 365.25
+    load = pop.placement_hazard_per_year * days / (12 * DAYS_PER_MONTH)
     p_in_care = load / (1.0 + load)
-    minors = at_start & (age_months < 18 * 12)
+    minors = at_start & (age_months < ADULT_AGE_MONTHS)
     idx = np.flatnonzero(minors & (gen.random(at_start.shape[0]) < p_in_care))
     hvb = gen.random(idx.size) < pop.hvb_share_of_placements
-    mean_months = np.where(hvb, pop.hvb_mean_days, pop.family_home_mean_days) / (365.25 / 12)
+    mean_months = np.where(hvb, pop.hvb_mean_days, pop.family_home_mean_days) / DAYS_PER_MONTH
     months_left = gen.geometric(1.0 / np.maximum(mean_months, 1.0))
     children.start_placed(idx, np.where(hvb, HVB, FAMILY_HOME).astype(np.int8),
                           np.minimum(months_left, 32_000).astype(np.int16))
@@ -223,3 +222,31 @@ def reentry_hazard_by_route(pop: PopulationConfig) -> np.ndarray:  # noqa: D401
         return np.zeros(len(EXIT_ROUTES))
     return np.array([monthly_from_cumulative(pop.reentry_within_12_months_by_route[r], 12.0)
                      for r in EXIT_ROUTES])
+
+
+def retire_settled_households(households: HouseholdPopulation, children: ChildPopulation,
+                              window_months: int | None) -> int:
+    """Stop simulating households that have left the benefit system for good (yearly).
+
+    Retired, in both arms alike (so the arms stay paired): households that
+    moved away, and non-participants off EB beyond the re-entry window
+    (they can no longer come back) with no open-care episode and no child
+    placed. Their EB dynamics are over; what the model gives up is the
+    later child and adult costs of former clients' families, equal in both
+    arms but for spillovers (README: simplifications). Participants are
+    followed to the horizon. Returns how many retired.
+    """
+    if window_months is None:
+        return 0
+    hh, ch = households, children
+    settled = hh.settled(window_months)
+    placed_child = np.zeros(len(hh), dtype=bool)
+    if len(ch):
+        placed_child[ch.household[(ch.placement != HOME).any(axis=0)]] = True
+    retiring = settled & ~placed_child
+    # compacting the arrays costs a pass over all of them: wait until it pays (≥ 10 % of the active)
+    if np.count_nonzero(retiring) < max(1, len(hh) // 10):
+        return 0
+    new_position, future_end = hh.retire(retiring)
+    ch.follow_households(new_position, len(hh), future_end)
+    return int(retiring.sum())

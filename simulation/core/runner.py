@@ -21,7 +21,7 @@ from scipy import stats
 
 from scenarios.schema import SifsimConfig
 from scenarios.validation import validate
-from simulation.accounting.ledger import FINANCING_CATEGORIES, LEDGER_COLUMNS
+from simulation.accounting.ledger import LEDGER_COLUMNS, savings_by
 from simulation.core.model import SifsimModel
 from simulation.core.outcomes import OUTCOMES
 
@@ -124,7 +124,7 @@ def simulate_rows(case: SifsimConfig, grant: str, replications: list[int]) -> di
         out["ledger"].extend(row + (grant,) for row in model.ledger_rows)
         out["population"].extend(row + (grant,) for row in model.population_rows)
         out["repayment"].extend({**row, "grant": grant} for row in model.repayment_rows)
-        out["years"].extend({"replication": r, **vars(y), "grant": grant} for y in model.years)
+        out["years"].extend({"replication": r, **y.row(), "grant": grant} for y in model.years)
     return out
 
 
@@ -202,14 +202,6 @@ def run(config: SifsimConfig, *, progress: bool | None = None,
     timings["summarise"] = time.perf_counter() - t1
     return Results(config=config, ledger=ledger, population=population, repayment=repayment,
                    years=years, per_replication=per_rep, summary=summary, timings_s=timings)
-
-
-def savings_by(ledger: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Attributable saving (control − intervention) grouped by ``keys``, financing excluded."""
-    effects = ledger[~ledger["category"].isin(FINANCING_CATEGORIES)]
-    signed = np.where(effects["arm"] == "control", effects["amount_sek"], -effects["amount_sek"])
-    out = effects.assign(saving_sek=signed).groupby(keys, observed=True)["saving_sek"].sum()
-    return out.reset_index()
 
 
 def _year_fully_repaid(rule_rows: pd.DataFrame) -> float:

@@ -1,0 +1,90 @@
+"""The intervention: its project window, effect strength, enrolment and mechanisms.
+
+Enrolment follows the same rule in both arms (the control arm's households
+are enrolled too, as they would have been offered a place), so the arms
+differ only through what the mechanisms change in the intervention arm.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from agents.households import COMPOSITION_INDEX
+from agents.mechanisms import build_mechanisms
+from agents.mechanisms.base import CONTROL, INTERVENTION
+from scenarios.schema import InterventionConfig
+
+
+class Intervention:
+    """One intervention (or none) acting on the households and children of both arms.
+
+    Args:
+        config: the intervention's parameters.
+        calendar: the model's calendar (``t_start``, ``t_end``, ``month_index``).
+        households, children: the populations.
+        caseloads: households per worker of each municipal unit (by unit name).
+        evaluation: the pre/post bookkeeping that counts what an evaluator would claim.
+    """
+
+    def __init__(self, config: InterventionConfig, calendar, households, children,
+                 caseloads: dict[str, float], evaluation):
+        self.config = config
+        self.households, self.children, self.evaluation = households, children, evaluation
+        self.t_start, self.t_end = calendar.t_start, calendar.t_end
+        self.active = config.name != "none" and config.participants_households > 0
+        self.shocks = [(calendar.month_index(s.year, s.month), s.duration_months, s.effect_multiplier)
+                       for s in config.implementation_shocks]
+        self.eligible_compositions = [COMPOSITION_INDEX[c] for c in config.eligible_compositions]
+        self.mechanisms = build_mechanisms(self, config, caseloads)
+        self.open_care = None        # the open-care service, set by the model (episodes start there)
+
+    def in_project(self, t: int) -> bool:
+        return self.t_start <= t <= self.t_end
+
+    def effect_strength(self, t: int) -> float:
+        """0…: effect_scale × ramp-up × implementation shocks × decay after the end."""
+        itv = self.config
+        if not self.active or t < self.t_start:
+            return 0.0
+        ramp = 1.0 if itv.ramp_up_months == 0 else min(1.0, (t - self.t_start + 1) / itv.ramp_up_months)
+        strength = itv.effect_scale * ramp
+        for at, duration, multiplier in self.shocks:
+            if at <= t < at + duration:
+                strength *= multiplier
+        if t > self.t_end:
+            decay = itv.effect_decay_months_after_end
+            strength *= math.exp(-(t - self.t_end) / decay) if decay > 0 else 0.0
+        return strength
+
+    def enrol(self, t: int, strength: float, draws) -> None:
+        """Enrol households up to the project's size (both arms alike), then give children places."""
+        if not self.active or not self.in_project(t):
+            return
+        itv, hh = self.config, self.households
+        if t == self.t_start or itv.enrol_during_project:
+            eligible_comp = np.isin(hh.composition, self.eligible_compositions)
+            for arm in (INTERVENTION, CONTROL):
+                current = hh.participant[arm] & hh.on_eb[arm]
+                room = itv.participants_households - int(current.sum())
+                if room <= 0:
+                    continue
+                eligible = (hh.present[arm] & hh.on_eb[arm] & eligible_comp & ~hh.participant[arm]
+                            & (hh.months_on_eb[arm] >= itv.eligible_min_months_on_eb))
+                idx = np.flatnonzero(eligible)
+                chosen = idx[np.argsort(hh.enrolment_priority[idx], kind="stable")[:room]]
+                hh.participant[arm, chosen] = True
+                for mechanism in self.mechanisms:
+                    mechanism.on_households_enrolled(t, strength, arm, chosen, draws)
+        for mechanism in self.mechanisms:
+            mechanism.enrol_children(t, strength, draws)
+
+    def intensive_hours_by_month(self) -> np.ndarray:
+        """Hours per month of the intervention's intensive open-care variant (empty if none)."""
+        for mechanism in self.mechanisms:
+            hours = mechanism.intensive_hours_by_month()
+            if hours is not None:
+                return hours
+        ft = self.config.family_treatment
+        return np.asarray(ft.intensive_hours_by_month[:ft.intensive_months], dtype=float)

@@ -1,0 +1,57 @@
+"""The protocol every mechanism of an intervention follows.
+
+A mechanism is one way an intervention acts on the agents (DESIGN §3:
+caseload, family treatment, protective places...). The model calls each hook
+once a month in schedule order, for every mechanism of the intervention; a
+mechanism overrides the hooks it needs, and the defaults change nothing. All
+changes apply to the intervention arm only (axis 0); the control arm is what
+would have happened anyway.
+
+``strength`` is the intervention's effect strength this month in [0, …]
+(effect scale × ramp-up × implementation shocks × decay after the end).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+INTERVENTION, CONTROL = 0, 1
+
+
+class Mechanism:
+    """One mechanism of an intervention; the hooks below do nothing unless overridden."""
+
+    #: the config key under ``intervention`` (and the registry name)
+    name: str = ""
+
+    def __init__(self, intervention) -> None:
+        self.intervention = intervention
+
+    # --- EB -----------------------------------------------------------------------------
+    def modify_exit_hazard(self, t: int, strength: float, hazard: np.ndarray, treated: np.ndarray) -> None:
+        """Change the monthly EB exit hazard (arms, N) in place; ``treated``: participants on EB."""
+
+    # --- enrolment ------------------------------------------------------------------------
+    def on_households_enrolled(self, t: int, strength: float, arm: int, chosen: np.ndarray, draws) -> None:
+        """Households ``chosen`` in ``arm`` have just been enrolled."""
+
+    def enrol_children(self, t: int, strength: float, draws) -> None:
+        """Give children places (after this month's household enrolment)."""
+
+    # --- children -------------------------------------------------------------------------
+    def modify_child_rates(self, strength: float, onset: np.ndarray, remission: np.ndarray,
+                           intensive_child: np.ndarray) -> None:
+        """Change the monthly onset and remission rates of risk factors (arms, children) in place."""
+
+    def modify_placement_hazard(self, hazard: np.ndarray, intensive_child: np.ndarray,
+                                participant_child: np.ndarray) -> None:
+        """Change the monthly placement hazard (arms, children) in place."""
+
+    # --- open care ------------------------------------------------------------------------
+    def intensive_episodes(self, t: int, strength: float, start: np.ndarray, draws) -> np.ndarray | None:
+        """Which starting open-care episodes (arms, N) are the intervention's intensive variant."""
+        return None
+
+    def intensive_hours_by_month(self) -> np.ndarray | None:
+        """Therapist hours per month of an intensive episode, if this mechanism has one."""
+        return None

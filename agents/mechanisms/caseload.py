@@ -1,0 +1,30 @@
+"""Lower caseload per social worker → higher EB exit hazard (Hela familjen; DESIGN §3)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.mechanisms.base import INTERVENTION, Mechanism
+from scenarios.schema import CaseloadMechanism
+
+
+class Caseload(Mechanism):
+    """Participants' exit hazard × (1 + strength · (m − 1)), m = (unit caseload / project caseload)^elasticity.
+
+    The unit's caseload is that of the EB unit's workers (municipality config);
+    the project's is ``participant_households_per_worker``.
+    """
+
+    name = "caseload"
+
+    def __init__(self, intervention, params: CaseloadMechanism, unit_households_per_worker: float):
+        super().__init__(intervention)
+        self.params = params
+        self.multiplier = (unit_households_per_worker / params.participant_households_per_worker
+                           ) ** params.exit_hazard_elasticity_to_caseload
+
+    def modify_exit_hazard(self, t: int, strength: float, hazard: np.ndarray, treated: np.ndarray) -> None:
+        if strength > 0 and self.multiplier != 1.0:
+            hazard[INTERVENTION] = np.where(
+                treated, hazard[INTERVENTION] * (1.0 + strength * (self.multiplier - 1.0)),
+                hazard[INTERVENTION])

@@ -1,0 +1,60 @@
+"""Intensive family treatment: shorter episodes with fewer hours, faster remission of
+risk factors, a lower placement hazard (Öster's spår 2 families; seed 004, DESIGN §3)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.mechanisms.base import INTERVENTION, Mechanism
+from scenarios.schema import FamilyTreatmentMechanism
+
+
+class FamilyTreatment(Mechanism):
+    """Participant families starting open care in the project get the intensive variant.
+
+    With ``effect_scale`` < 1 a family gets it with probability ``strength``
+    (its own TREATMENT draw). Families already in open care when the project
+    starts move to the intensive variant.
+    """
+
+    name = "family_treatment"
+
+    def __init__(self, intervention, params: FamilyTreatmentMechanism):
+        super().__init__(intervention)
+        self.params = params
+        self.hours = np.asarray(params.intensive_hours_by_month[:params.intensive_months], dtype=float)
+
+    def intensive_hours_by_month(self) -> np.ndarray:
+        return self.hours
+
+    def on_households_enrolled(self, t: int, strength: float, arm: int, chosen: np.ndarray, draws) -> None:
+        itv = self.intervention
+        if t != itv.t_start or arm != INTERVENTION:
+            return
+        hh = itv.households
+        risky = hh.open_care_months_left[arm, chosen] > 0
+        start = np.zeros_like(hh.participant)
+        start[arm, chosen[risky]] = True
+        itv.open_care.start(t, strength, start, draws)
+
+    def intensive_episodes(self, t: int, strength: float, start: np.ndarray, draws) -> np.ndarray | None:
+        itv = self.intervention
+        if not (itv.t_start <= t <= itv.t_end and strength > 0):
+            return None
+        hh = itv.households
+        intensive = np.zeros_like(start)
+        intensive[INTERVENTION] = (start[INTERVENTION] & hh.participant[INTERVENTION]
+                                   & (draws.treatment < strength))
+        if itv.active:
+            itv.evaluation.count_intensive_families(t, int((start[INTERVENTION]
+                                                            & hh.participant[INTERVENTION]).sum()))
+        return intensive
+
+    def modify_child_rates(self, strength: float, onset: np.ndarray, remission: np.ndarray,
+                           intensive_child: np.ndarray) -> None:
+        remission[INTERVENTION] *= np.where(intensive_child[INTERVENTION], self.params.risk_remission_multiplier, 1.0)
+
+    def modify_placement_hazard(self, hazard: np.ndarray, intensive_child: np.ndarray,
+                                participant_child: np.ndarray) -> None:
+        hazard[INTERVENTION] *= np.where(intensive_child[INTERVENTION] & participant_child[INTERVENTION],
+                                         self.params.placement_hazard_multiplier, 1.0)

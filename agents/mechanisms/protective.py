@@ -1,0 +1,55 @@
+"""Places in a protective activity for participants' children (Familjeklass, organised
+leisure, family centre...), with a capacity: the place gives a protective factor that
+lowers risk onset while it is held (DESIGN §3; Öster: 13 and 24 of 55 children)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.mechanisms.base import INTERVENTION, Mechanism
+from scenarios.schema import ProtectiveMechanism
+from agents.children import PROTECTIVE_FACTORS
+
+#: With effect_scale < 1 only places whose child's priority (a uniform in [0, 1), the same
+#: draw in every run) falls below the strength change anything; the priority is scaled by
+#: this just-below-one factor so that the share of working places is exactly the strength.
+WORKING_PLACE_PRIORITY_SCALE = 0.999
+
+
+class Protective(Mechanism):
+    """Participants' children of the right age get a place while there is room; places drop out."""
+
+    name = "protective"
+
+    def __init__(self, intervention, key: str, params: ProtectiveMechanism):
+        super().__init__(intervention)
+        self.key, self.params = key, params
+        self.factor = PROTECTIVE_FACTORS.index(params.factor)
+
+    def enrol_children(self, t: int, strength: float, draws) -> None:
+        itv, mech = self.intervention, self.params
+        hh, ch = itv.households, itv.children
+        if len(ch) == 0:
+            return
+        age_years = ch.age_months(t) // 12
+        participant_child = hh.participant[INTERVENTION, ch.household] & ch.present[INTERVENTION] \
+            & ~ch.adult[INTERVENTION]
+        held = ch.assigned_protective[INTERVENTION] == self.factor
+        drop = held & (draws.activity_dropout < mech.dropout_per_month)
+        ch.assigned_protective[INTERVENTION, drop] = -1
+        held &= ~drop
+        room = mech.capacity_children - int(held.sum())
+        if room <= 0 or strength <= 0:
+            return
+        eligible = (participant_child & (ch.assigned_protective[INTERVENTION] < 0)
+                    & (age_years >= mech.child_age_min_years) & (age_years <= mech.child_age_max_years))
+        idx = np.flatnonzero(eligible)
+        chosen = idx[np.argsort(ch.priority[idx], kind="stable")[:room]]
+        works = chosen[ch.priority[chosen] * WORKING_PLACE_PRIORITY_SCALE < strength] if strength < 1 else chosen
+        ch.assigned_protective[INTERVENTION, works] = self.factor
+        ch.protective[INTERVENTION, works, self.factor] = True
+
+    def modify_child_rates(self, strength: float, onset: np.ndarray, remission: np.ndarray,
+                           intensive_child: np.ndarray) -> None:
+        held = self.intervention.children.assigned_protective[INTERVENTION] == self.factor
+        onset[INTERVENTION] *= np.where(held, 1.0 + strength * (self.params.risk_onset_multiplier - 1.0), 1.0)

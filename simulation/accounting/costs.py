@@ -1,0 +1,85 @@
+"""Every cost of a month, per arm, into the ledger: prices × the agents' states."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.children import ADULT_OUTCOMES, FAMILY_HOME, HVB, RISK_FACTORS
+from agents.hazards import DAYS_PER_MONTH, MONTHS_PER_YEAR
+from agents.households import ROUTE_INDEX
+from simulation.accounting.ledger import MonthlyLedger
+
+#: months a household that left EB for studies draws student aid (CSN's grant part;
+#: economy.student_aid_sek_per_household_month, assumption L)
+STUDENT_AID_MONTHS = 24
+#: the municipal share of an adult outcome's cost is booked on this unit
+ADULT_OUTCOME_UNIT = {"unemployed_on_eb": "eb_unit", "mental_illness": "adult_services",
+                      "substance_abuse": "adult_services"}
+CONDUCT_PROBLEMS = RISK_FACTORS.index("conduct_problems")
+
+
+def hours_table(ordinary_hours_by_month: np.ndarray, intensive_hours_by_month: np.ndarray) -> np.ndarray:
+    """Therapist hours by (variant: 0 ordinary, 1 intensive) and month of the episode; 0 past its end."""
+    length = max(len(ordinary_hours_by_month), len(intensive_hours_by_month), 1)
+    table = np.zeros((2, length + 1))
+    table[0, :len(ordinary_hours_by_month)] = ordinary_hours_by_month
+    table[1, :len(intensive_hours_by_month)] = intensive_hours_by_month
+    return table
+
+
+class CostBooking:
+    """Books each month's costs of both arms; the intervention's financing by its yearly budget."""
+
+    def __init__(self, ledger: MonthlyLedger, economy, intervention_config, calendar, households, children,
+                 hours_by_variant_month: np.ndarray, intervention_active: bool):
+        self.ledger, self.eco, self.itv = ledger, economy, intervention_config
+        self.calendar, self.households, self.children = calendar, households, children
+        self.hours = hours_by_variant_month
+        self.intervention_active = intervention_active
+
+    def book(self, t: int) -> None:
+        hh, ch, eco, led = self.households, self.children, self.eco, self.ledger
+        led.add(t, "eb", "eb_unit", (hh.on_eb * hh.eb_sek_per_month).sum(axis=1))
+        off = hh.present & ~hh.on_eb
+        fk = off & (hh.last_exit_route == ROUTE_INDEX["other_benefit"])
+        studies = off & (hh.last_exit_route == ROUTE_INDEX["studies"]) & (hh.months_since_exit < STUDENT_AID_MONTHS)
+        led.add(t, "other_benefit", "state", np.count_nonzero(fk, axis=1) * eco.state_benefit_sek_per_household_month
+                + np.count_nonzero(studies, axis=1) * eco.student_aid_sek_per_household_month)
+        in_care = hh.open_care_months_left > 0
+        idx = np.minimum(hh.open_care_month_index, self.hours.shape[1] - 1)
+        hours = np.where(in_care, self.hours[hh.open_care_intensive.astype(int), idx], 0.0)
+        led.add(t, "open_care_hours", "open_care",
+                hours.sum(axis=1) * eco.therapists_per_family * eco.therapist_sek_per_hour)
+        if len(ch):
+            led.add(t, "placement_hvb", "child_authority",
+                    np.count_nonzero(ch.placement == HVB, axis=1) * DAYS_PER_MONTH * eco.hvb_sek_per_day)
+            led.add(t, "placement_family_home", "child_authority",
+                    np.count_nonzero(ch.placement == FAMILY_HOME, axis=1) * DAYS_PER_MONTH * eco.family_home_sek_per_day)
+            minors = ch.present & ~ch.adult
+            conduct = np.count_nonzero(minors & ch.risk[:, :, CONDUCT_PROBLEMS], axis=1) \
+                * eco.conduct_problems_sek_per_child_year / MONTHS_PER_YEAR
+            led.add(t, "conduct_problems", "school", conduct * eco.conduct_problems_municipality_share)
+            led.add(t, "conduct_problems", "region", conduct * (1 - eco.conduct_problems_municipality_share))
+            adults = np.count_nonzero(ch.adult_outcome, axis=1)  # (arms, outcomes)
+            for k, name in enumerate(ADULT_OUTCOMES):
+                cost = eco.adult_outcomes[name]
+                monthly = adults[:, k] * cost.sek_per_person_year / MONTHS_PER_YEAR
+                led.add(t, f"adult_{name}", ADULT_OUTCOME_UNIT[name], monthly * cost.municipality_share)
+                led.add(t, f"adult_{name}", "region", monthly * cost.region_share)
+                led.add(t, f"adult_{name}", "state", monthly * cost.state_share)
+        if self.intervention_active:
+            self.book_financing(t)
+
+    def book_financing(self, t: int) -> None:
+        """The project's posts (spent by its units) and the fund's grant that pays them (KS)."""
+        yearly = self.itv.cost_sek_by_year.get(str(self.calendar.year(t)), 0.0)
+        if not yearly:
+            return
+        amount = np.array([yearly / 12.0, 0.0])
+        lines = self.itv.cost_lines or []
+        total = sum(line.weight_sek for line in lines) or 1.0
+        shares = [(line.unit, line.weight_sek / total) for line in lines] or [("eb_unit", 1.0)]
+        for unit, share in shares:
+            self.ledger.add(t, "intervention_posts", unit, amount * share)
+            self.ledger.add(t, "fund_grant", unit, -amount * share)
+        self.ledger.add(t, "fund_grant", "ks", amount)

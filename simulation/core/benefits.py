@@ -1,0 +1,55 @@
+"""Economic assistance (EB): exits with duration dependence and caseload, exit routes, re-entries."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.hazards import caseload_factor, exit_hazard_per_month
+from agents.households import ROUTE_INDEX
+from agents.mechanisms.base import CONTROL, INTERVENTION
+from simulation.core.population import reentry_hazard_by_route, route_shares
+
+
+class BenefitProcess:
+    """One month of EB exits and re-entries for both arms (DESIGN §3, baseline dynamics).
+
+    Posts of the EB unit are fixed at the start (its caseload per worker at the
+    starting stock); a growing stock dilutes them (``population.caseload_elasticity``).
+    """
+
+    def __init__(self, config, households, eb_unit_households_per_worker: float, intervention, evaluation):
+        self.pop = config.population
+        self.households, self.intervention, self.evaluation = households, intervention, evaluation
+        self.households_per_worker = eb_unit_households_per_worker
+        self.route_cdf = np.cumsum(route_shares(self.pop))
+        self.reentry_hazard = reentry_hazard_by_route(self.pop)
+        on_eb0 = households.on_eb[CONTROL].sum()
+        self.eb_posts = max(on_eb0 / eb_unit_households_per_worker, 1e-9)
+        naive = config.intervention.naive_claim
+        self.count_exits_to_other_benefit = naive.count_exits_to_other_benefit
+
+    def step(self, t: int, draws, strength: float) -> tuple[np.ndarray, np.ndarray]:
+        """Exits and re-entries this month; returns (exits, entries) counted per arm."""
+        hh, pop, itv = self.households, self.pop, self.intervention
+        base = exit_hazard_per_month(pop.eb_exit_hazard_per_month * hh.exit_propensity, hh.months_on_eb,
+                                     pop.eb_duration_decay, pop.eb_exit_hazard_floor_per_month)
+        caseload = caseload_factor(self.eb_posts, self.households_per_worker,
+                                   np.count_nonzero(hh.on_eb, axis=1), pop.caseload_elasticity)
+        hazard = base * caseload[:, None]
+        treated = hh.participant[INTERVENTION] & hh.on_eb[INTERVENTION]
+        for mechanism in itv.mechanisms:
+            mechanism.modify_exit_hazard(t, strength, hazard, treated)
+        hazard = np.clip(hazard, 0.0, 1.0)
+        counting = itv.active and t <= itv.t_end     # a pre/post evaluation counts project months
+        if counting:
+            self.evaluation.count_expected_exits(t, base[INTERVENTION] * caseload[INTERVENTION],
+                                                 hh.eb_sek_per_month, treated)
+        exits, route = hh.eb_exits(hazard, draws.eb_exit, draws.exit_route, self.route_cdf)
+        back = hh.eb_reentries(self.reentry_hazard, draws.reentry,
+                               pop.reentry_hazard_multiplier_after_24_months, pop.reentry_window_months)
+        if counting:
+            claimed = exits[INTERVENTION] & hh.participant[INTERVENTION]
+            if not self.count_exits_to_other_benefit:
+                claimed &= route != ROUTE_INDEX["other_benefit"]
+            self.evaluation.count_exits(t, claimed, hh.eb_sek_per_month)
+        return np.count_nonzero(exits, axis=1), np.count_nonzero(back, axis=1)

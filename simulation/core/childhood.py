@@ -1,0 +1,89 @@
+"""Children month by month: risk and protective factors, placements, adult outcomes."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.children import ADULT_AGE_MONTHS, ADULT_OUTCOMES, PROTECTIVE_FACTORS, count_factors
+from agents.hazards import (DAYS_PER_MONTH, monthly_from_cumulative, monthly_from_yearly,
+                            placement_hazard_per_month)
+from agents.households import ROUTE_INDEX
+
+#: a placement ended less than this long ago raises the hazard to the re-placement
+#: hazard (``population.replacement_within_2_years``; Vinnerljung, Öman & Gunnarson 2004)
+REPLACEMENT_WINDOW_MONTHS = 24
+MAX_RISK_FACTORS = 4
+
+
+class ChildhoodProcess:
+    """One month of the children of both arms; open care runs from here (it needs family risk)."""
+
+    def __init__(self, population, households, children, intervention, open_care, baseline):
+        pop = population
+        self.pop, self.households, self.children = pop, households, children
+        self.intervention, self.open_care, self.baseline = intervention, open_care, baseline
+        self.mean_risk = float(count_factors(children.risk[1]).mean()) if len(children) else 0.0
+        n_protection_levels = len(PROTECTIVE_FACTORS) + 2     # the four, a parent in work, and none
+        # float32 like the draws they are compared with
+        self.onset_by_protection = (pop.risk_onset_per_month * np.exp(
+            -pop.protective_onset_log_multiplier * np.arange(n_protection_levels))).astype(np.float32)
+        self.placement_hazard_table = np.clip(placement_hazard_per_month(
+            pop.placement_hazard_per_year, np.arange(MAX_RISK_FACTORS + 1)[:, None],
+            np.arange(n_protection_levels)[None, :], pop.placement_risk_log_multiplier,
+            pop.placement_protection_log_multiplier, self.mean_risk), 0, 1)
+        self.adult_base_probability = np.array([pop.adult_outcome_base_probability[k] for k in ADULT_OUTCOMES])
+        self.adult_remission_per_month = monthly_from_yearly(pop.adult_outcome_remission_per_year)
+        self.hvb_mean_months = pop.hvb_mean_days / DAYS_PER_MONTH
+        self.family_home_mean_months = pop.family_home_mean_days / DAYS_PER_MONTH
+        self.replacement_hazard = float(monthly_from_cumulative(pop.replacement_within_2_years,
+                                                                REPLACEMENT_WINDOW_MONTHS))
+
+    def per_child(self, household_values: np.ndarray) -> np.ndarray:
+        """A per-household (arms, N) array spread to the children, who are stored household by household."""
+        return np.repeat(household_values, self.households.n_children, axis=1)
+
+    def step(self, t: int, strength: float, draws) -> None:
+        ch, hh, pop = self.children, self.households, self.pop
+        if len(ch) == 0:
+            self.open_care.step(t, strength, draws, np.zeros((2, len(hh))))
+            return
+        # household state the children need, packed into bits and spread to them in one pass
+        flags = self.per_child(
+            hh.present.view(np.uint8)
+            | ((~hh.on_eb & (hh.last_exit_route == ROUTE_INDEX["work"])).view(np.uint8) << 1)
+            | ((hh.open_care_intensive & (hh.open_care_months_left > 0)).view(np.uint8) << 2)
+            | (hh.participant.view(np.uint8) << 3))
+        ch.sync_presence((flags & 1).view(bool), t)
+        age = ch.age_months(t)
+        minors = ch.present & ~ch.adult & (age >= 0)[None, :] & (age < ADULT_AGE_MONTHS)[None, :]
+        # the household's situation protects too: a parent in work, or in treatment
+        parent_in_work = (flags >> 1) & 1
+        n_protective = count_factors(ch.protective) + parent_in_work
+        onset = self.onset_by_protection[n_protective]
+        remission = np.full(onset.shape, pop.risk_remission_per_month, dtype=np.float32)
+        intensive = ((flags >> 2) & 1).view(bool)
+        participant_child = ((flags >> 3) & 1).view(bool)
+        for mechanism in self.intervention.mechanisms:
+            mechanism.modify_child_rates(strength, onset, remission, intensive)
+        ch.evolve_factors(onset, remission, pop.protective_loss_per_month,
+                          draws.child_risk, draws.protective_loss, minors)
+        # placements: re-placement hazard for those recently home (Vinnerljung et al. 2004)
+        ch.end_placements()
+        n_risk = count_factors(ch.risk)
+        # table lookup of placement_hazard_per_month over (risk factors 0–4, protective 0–5)
+        hazard = self.placement_hazard_table[n_risk, n_protective]
+        recent = ch.ever_placed & (ch.months_since_return < REPLACEMENT_WINDOW_MONTHS)
+        np.maximum(hazard, self.replacement_hazard, out=hazard, where=recent)
+        for mechanism in self.intervention.mechanisms:
+            mechanism.modify_placement_hazard(hazard, intensive, participant_child)
+        new = ch.placements(hazard, draws.placement, draws.placement_kind,
+                            pop.hvb_share_of_placements, self.hvb_mean_months,
+                            self.family_home_mean_months, minors)
+        self.baseline.count_children(new, minors)
+        # open-care need of a family rises with its children's risk
+        family_risk = ch.family_max(np.where(minors, n_risk, 0), len(hh))
+        self.open_care.step(t, strength, draws, family_risk)
+        # adult outcomes at 18, with risks multiplied by childhood risk
+        ch.come_of_age(t, n_risk, self.adult_base_probability, pop.adult_outcome_risk_multiplier_max,
+                       ch.adult_outcome_draws)
+        ch.adult_remission(self.adult_remission_per_month, draws.adult_remission)
