@@ -6,7 +6,7 @@ from hydra import compose, initialize_config_dir
 
 from scenarios.registry import register_configs
 from scenarios.schema import SifsimConfig
-from simulation.app.cli import CONF_DIR, to_typed
+from simulation.app.config import CONF_DIR, to_typed
 
 
 def make_config(*overrides: str) -> SifsimConfig:

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from simulation.app import sweep
+from simulation.app import grid, sweep
 
 # workers=1: replications in the job's own process (where Hydra configured logging); a pool of
 # two for two tiny replications would only cost start-up time
@@ -27,9 +27,14 @@ GRID = ["replications=2", "horizon_years=2", "charts=false", "workers=1",
 TIMING = ["wall_time_s"]
 
 
-def sifsim(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "simulation", *args], cwd=cwd, text=True,
-                          capture_output=True, env={**os.environ, **(env or {})}, timeout=600)
+FAILING_JOB = Path(__file__).with_name("failing_job.py")
+
+
+def sifsim(*args: str, cwd: Path, fail: str | None = None) -> subprocess.CompletedProcess:
+    """The real command; with ``fail``, every job whose overrides include it raises (tests/failing_job.py)."""
+    command = ["-m", "simulation"] if fail is None else [str(FAILING_JOB), fail]
+    return subprocess.run([sys.executable, *command, *args], cwd=cwd, text=True,
+                          capture_output=True, env=dict(os.environ), timeout=600)
 
 
 def table(sweep_dir: Path) -> pd.DataFrame:
@@ -79,7 +84,7 @@ def test_sweep_table_has_a_row_per_job_and_metric_with_overrides_as_columns(seri
 
 
 def test_job_numbers_are_those_sifsim_validate_lists(serial):
-    expected = sweep.expand_grid({}, GRID)
+    expected = grid.expand_grid({}, GRID)
     for job, overrides in enumerate(expected):
         assert yaml.safe_load((serial / str(job) / ".hydra" / "overrides.yaml").read_text()) == overrides
 
@@ -123,8 +128,8 @@ def test_submitit_local_gives_the_same_rows(serial, tmp_path):
 
 def test_failed_jobs_are_listed_and_a_rerun_completes_only_what_is_missing(serial, tmp_path):
     sweep_dir = tmp_path / "sweep"
-    fail = {sweep.FAIL_ENV: "economy.displacement=0.5"}         # jobs 1 and 3 raise
-    first = sifsim("-m", *GRID, f"hydra.sweep.dir={sweep_dir}", cwd=tmp_path, env=fail)
+    first = sifsim("-m", *GRID, f"hydra.sweep.dir={sweep_dir}", cwd=tmp_path,
+                   fail="economy.displacement=0.5")             # jobs 1 and 3 raise
     assert first.returncode == 1, first.stderr                  # the sweep says a job failed ...
     status = jobs(sweep_dir)
     assert status["status"].tolist() == ["ok", "failed", "ok", "failed"]   # ... and the others ran
@@ -174,7 +179,7 @@ def test_a_sweep_with_hydra_flags_is_checked_before_any_job_starts(tmp_path):
 
 def test_a_failing_single_run_exits_non_zero_and_keeps_its_error(tmp_path):
     proc = sifsim("replications=1", "horizon_years=1", "charts=false", f"hydra.run.dir={tmp_path / 'run'}",
-                  cwd=tmp_path, env={sweep.FAIL_ENV: "replications=1"})
+                  cwd=tmp_path, fail="replications=1")
     assert proc.returncode != 0
     assert "injected failure" in proc.stderr
     assert (tmp_path / "run" / "error.json").exists()

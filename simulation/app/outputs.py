@@ -53,6 +53,7 @@ def config_hash(config) -> str:
 
 
 def manifest(results: Results, extra_timings: dict[str, float] | None = None) -> dict:
+    """Versions, seed, config hash, git revision and wall time per phase (``wall_time_s``)."""
     versions = {}
     for name in PACKAGES:
         try:
@@ -75,8 +76,8 @@ def manifest(results: Results, extra_timings: dict[str, float] | None = None) ->
     }
 
 
-def write_run(results: Results, folder: Path, extra_timings: dict[str, float] | None = None) -> None:
-    """Write every table of INTERFACE.md into ``folder``."""
+def write_run_tables(results: Results, folder: Path) -> None:
+    """Write every table of INTERFACE.md and the resolved config into ``folder``."""
     folder = Path(folder)
     write_table(results.ledger, folder, "ledger")
     write_table(results.population, folder, "population")
@@ -86,5 +87,14 @@ def write_run(results: Results, folder: Path, extra_timings: dict[str, float] | 
     write_table(results.per_replication, folder, "per_replication")
     atomic_write(folder / "config.yaml",
                  lambda p: p.write_text(OmegaConf.to_yaml(OmegaConf.structured(results.config))))
-    atomic_write(folder / "manifest.json",
-                 lambda p: p.write_text(json.dumps(manifest(results, extra_timings), indent=2)))
+
+
+def write_manifest(record: dict, folder: Path) -> None:
+    """Write ``manifest.json`` (a record from :func:`manifest`) into ``folder``."""
+    atomic_write(Path(folder) / "manifest.json", lambda p: p.write_text(json.dumps(record, indent=2)))
+
+
+def write_run(results: Results, folder: Path, extra_timings: dict[str, float] | None = None) -> None:
+    """The tables, the config and the manifest in one call (for tools and tests writing a run folder)."""
+    write_run_tables(results, folder)
+    write_manifest(manifest(results, extra_timings), folder)

@@ -1,11 +1,9 @@
-"""Sweeps: check a whole grid before launching, keep each job's outcome on disk, aggregate.
+"""Sweeps: each job's outcome on disk, the sweep table, the sweep callback.
 
 Hydra runs the sweep (its sweeper, and whichever launcher is chosen: basic,
-joblib, submitit, ray). This module adds what Hydra leaves to the app:
+joblib, submitit, ray). This module adds what Hydra leaves to the app (the
+grid is listed and checked in advance by :mod:`simulation.app.grid`):
 
-* :func:`expand_grid` lists a sweep's jobs in the order Hydra's basic sweeper
-  launches them, and :class:`GridChecker` checks each job's whole config
-  (``sifsim validate``, and the check ``sifsim`` makes before it starts).
 * Each job records its outcome in its own folder: ``done.json`` (written last,
   atomically, naming the job's overrides and result files) or ``error.json``.
   A job whose folder already holds a complete result for the same overrides is
@@ -14,6 +12,10 @@ joblib, submitit, ray). This module adds what Hydra leaves to the app:
   folders: one row per job and metric, the job's overrides as columns, plus
   ``job``, ``status`` and ``error``. :class:`SweepCallback` calls it at the end
   of every sweep; ``sifsim aggregate SWEEP_DIR`` does it by hand.
+* :class:`SweepCallback` records the sweep's outcome (:class:`SweepOutcome`) in
+  the file ``sifsim`` gives it (:func:`outcome_file`), which reads it after
+  Hydra returns: its exit code, and the table still to build if Hydra stopped
+  on a failed launcher.
 
 Hydra's ``on_multirun_end`` gets no job results and does not run if a job
 raised, which is why each job writes its own files and never raises in a sweep.
@@ -21,21 +23,16 @@ raised, which is why each job writes its own files and never raises in a sweep.
 
 from __future__ import annotations
 
-import copy
 import dataclasses
-import difflib
-import itertools
 import json
 import logging
 import math
 import os
-import re
 import sys
+import tempfile
 import time
 import traceback
-import types
-import typing
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -43,57 +40,21 @@ from typing import Any
 import pandas as pd
 import yaml
 from hydra.experimental.callback import Callback
-from omegaconf import DictConfig, OmegaConf, open_dict
+from omegaconf import DictConfig
+
+from simulation.app.grid import BASIC_SWEEPER, expand_grid, parse_overrides
+from simulation.app.outputs import atomic_write, write_table
 
 log = logging.getLogger("sifsim.sweep")
 
 DONE = "done.json"
 ERROR = "error.json"
 SUMMARY_STEM = "sweep_summary"
-#: Test hook: a job whose overrides include this env var's value raises (tests of failure and resume).
-FAIL_ENV = "SIFSIM_TEST_FAIL_OVERRIDE"
-BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 RESERVED_COLUMNS = ("job", "status", "rule", "metric", "mean", "p10", "p50", "p90", "error",
                     "wall_time_s")
-
-
-# --- overrides and grids -------------------------------------------------------------
-
-def parse_overrides(lines: Sequence[str]) -> list:
-    """Hydra's own parser (``hydra.core.override_parser``): the same grammar as the command line."""
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-    return OverridesParser.create().parse_overrides(list(lines))
-
-
-def task_overrides(lines: Sequence[str]) -> list[str]:
-    """The overrides that reach the job (``hydra.*`` ones configure Hydra itself)."""
-    return [o.input_line for o in parse_overrides(lines) if not o.is_hydra_override()]
-
-
-def expand_grid(params: Mapping[str, Any] | None, arguments: Sequence[str]) -> list[list[str]]:
-    """Every job of a sweep, in the order (= job numbers) of Hydra's basic sweeper.
-
-    Args:
-        params: ``hydra.sweeper.params`` (from the config, e.g. an experiment file).
-        arguments: the command-line overrides; on the same key they win over ``params``.
-
-    Mirrors ``BasicSweeper.split_arguments`` of Hydra 1.3: one list per key in
-    order of first appearance, their Cartesian product.
-    """
-    lines = [f"{k}={v}" for k, v in (params or {}).items()] + list(arguments)
-    per_key: dict[str, list[str]] = {}
-    for o in parse_overrides(lines):
-        if o.is_hydra_override():
-            continue
-        key = o.get_key_element()
-        if o.is_sweep_override():
-            if not o.is_discrete_sweep():
-                raise ValueError(f"{o.input_line}: only choice (a,b,c) and range() sweeps can be "
-                                 "listed in advance; intervals need a sweeper such as Optuna")
-            per_key[key] = [f"{key}={v}" for v in o.sweep_string_iterator()]
-        else:
-            per_key[key] = [f"{key}={o.get_value_element_as_str()}"]
-    return [list(job) for job in itertools.product(*per_key.values())]
+#: set by ``sifsim`` while Hydra runs: the file :class:`SweepCallback` records the sweep's outcome in
+#: (``hydra.callbacks.sweep_summary.outcome_file`` in conf/config.yaml reads it)
+OUTCOME_ENV = "SIFSIM_SWEEP_OUTCOME"
 
 
 def _override_columns(lines: Sequence[str]) -> dict[str, Any]:
@@ -110,308 +71,10 @@ def _override_columns(lines: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-# --- checking configs ----------------------------------------------------------------
-
-def config_groups(conf_dir: str | Path) -> set[str]:
-    """Config groups in our conf dir (``municipality``, ``experiment``, ``hydra/launcher``, ...)."""
-    root = Path(conf_dir)
-    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_dir()}
-
-
-def group_options(conf_dir: str | Path, group: str) -> list[str]:
-    return sorted(p.stem for p in (Path(conf_dir) / group).glob("*.yaml"))
-
-
-def _unwrap_optional(tp: Any) -> Any:
-    while typing.get_origin(tp) in (typing.Union, types.UnionType):   # Optional[X] -> X
-        tp = next(a for a in typing.get_args(tp) if a is not type(None))
-    return tp
-
-
-def _schema_type(path: Sequence[str]) -> tuple[Any, dict[str, Any]]:
-    """(annotation, range metadata) of a dotted key in the schema; (None, {}) if unknown."""
-    from scenarios.schema import SifsimConfig
-    tp: Any = SifsimConfig
-    meta: dict[str, Any] = {}
-    parts: list[str] = []
-    for part in path:                       # "hours[1]" is the field "hours", then one element
-        name, index = re.fullmatch(r"(.*?)((?:\[\d+\])*)", part).groups()
-        parts += [name] + ["[]"] * index.count("[")
-    for part in parts:
-        tp = _unwrap_optional(tp)
-        if part != "[]" and dataclasses.is_dataclass(tp):
-            fields = {f.name: f for f in dataclasses.fields(tp)}
-            if part not in fields:
-                return None, {}
-            tp, meta = typing.get_type_hints(tp)[part], dict(fields[part].metadata)
-        elif typing.get_origin(tp) in (dict, list):
-            tp = typing.get_args(tp)[-1]
-        else:
-            return None, {}
-    return _unwrap_optional(tp), meta
-
-
-def _type_name(tp: Any) -> str:
-    if tp is None:
-        return "a value"
-    if isinstance(tp, type) and not typing.get_args(tp):
-        return tp.__name__
-    return str(tp).replace("typing.", "")
-
-
-def _expected(key: str) -> str:
-    from scenarios.validation import _describe_range
-    tp, meta = _schema_type(key.split("."))
-    text = _type_name(tp)
-    if meta.get("choices"):
-        return f"{text}, one of {', '.join(meta['choices'])}"
-    if meta.get("lo") is not None or meta.get("hi") is not None:
-        return f"{text}, {_describe_range(meta)}"
-    return text
-
-
-def _known_keys(parent: str) -> list[str]:
-    tp, _ = _schema_type(parent.split(".") if parent else [])
-    return [f.name for f in dataclasses.fields(tp)] if dataclasses.is_dataclass(tp) else []
-
-
-def describe_override_error(override, exc: BaseException, conf_dir: str | Path) -> str:
-    """One line naming the key, the value given and what is allowed."""
-    from hydra.errors import MissingConfigException, OverrideParseException
-    from omegaconf.errors import ConfigAttributeError, ConfigKeyError, ValidationError
-
-    line = getattr(override, "input_line", None) or str(override)
-    cause = exc.__cause__ or exc
-    if isinstance(exc, OverrideParseException):
-        return f"{line}: not a valid override ({exc.message.splitlines()[0]})"
-    if isinstance(exc, MissingConfigException) or isinstance(cause, MissingConfigException):
-        group = override.key_or_group
-        options = (getattr(cause, "options", None) or group_options(conf_dir, group))
-        allowed = ", ".join(options) if options else "(none yet)"
-        return f"{group}={override.value()!s}: no such option in config group '{group}'; allowed: {allowed}"
-    key = getattr(override, "key_or_group", line)
-    value = override.get_value_element_as_str() if hasattr(override, "get_value_element_as_str") else ""
-    if isinstance(cause, (ConfigKeyError, ConfigAttributeError)) and not isinstance(cause, ValidationError):
-        parent, _, name = key.rpartition(".")
-        known = _known_keys(parent)
-        near = difflib.get_close_matches(name, known, n=1)
-        hint = f"did you mean {parent + '.' if parent else ''}{near[0]}? " if near else ""
-        where = f"'{parent}'" if parent else "the top level"
-        allowed = f"allowed keys at {where}: {', '.join(known)}" if known else f"'{parent}' takes no new keys"
-        return f"{key}={value}: unknown key; {hint}{allowed}"
-    if isinstance(cause, ValidationError):
-        full_key = getattr(cause, "full_key", None) or key
-        reason = str(getattr(cause, "msg", cause)).splitlines()[0]
-        return f"{full_key}={value!r}: wrong type; expected {_expected(full_key)} ({reason})"
-    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    detail = str(cause).splitlines()[0] if cause is not exc and str(cause) else ""
-    return f"{line}: {first}" + (f" ({detail})" if detail else "")
-
-
-def _apply_value_override(cfg: DictConfig, o) -> None:
-    """Apply one non-group override the way Hydra 1.3's config loader does after composing."""
-    key, value = o.key_or_group, o.value()
-    if o.is_delete():
-        with open_dict(cfg):
-            parent, _, name = key.rpartition(".")
-            node = OmegaConf.select(cfg, parent) if parent else cfg
-            del node[name]
-    elif o.is_add():
-        if OmegaConf.select(cfg, key, throw_on_missing=False) is not None \
-                and not isinstance(value, (dict, list)):
-            raise ValueError(f"an item is already at '{key}': drop the + ({o.input_line[1:]})")
-        OmegaConf.update(cfg, key, value, merge=True, force_add=True)
-    elif o.is_force_add():
-        OmegaConf.update(cfg, key, value, merge=True, force_add=True)
-    else:
-        OmegaConf.update(cfg, key, value, merge=True)
-
-
-class GridChecker:
-    """Compose and check job configs; each group selection is composed once, values are applied on a copy.
-
-    Composing with Hydra costs ≈0.3 s; the jobs of a typical grid differ only in
-    values, so a grid of 100 jobs is checked in about a second.
-    """
-
-    def __init__(self, conf_dir: str, config_name: str = "config", extra_dirs: Sequence[str] = ()):
-        self.conf_dir, self.config_name = conf_dir, config_name
-        self.groups = set().union(*(config_groups(d) for d in (conf_dir, *extra_dirs)))
-        # --config-dir: Hydra appends it to the search path; the compose API takes it as an override
-        self.search_path = [f"hydra.searchpath=[{','.join('file://' + d for d in extra_dirs)}]"] \
-            if extra_dirs else []
-        self._bases: dict[tuple[str, ...], tuple[DictConfig | None, list[str]]] = {}
-
-    def _is_structural(self, o) -> bool:
-        return o.package is not None or o.key_or_group in self.groups
-
-    def _compose(self, lines: list[str]) -> DictConfig:
-        from hydra import compose
-        return compose(self.config_name, overrides=self.search_path + lines)
-
-    def _base(self, structural: list) -> tuple[DictConfig | None, list[str]]:
-        key = tuple(o.input_line for o in structural)
-        if key not in self._bases:
-            try:
-                self._bases[key] = (self._compose(list(key)), [])
-            except Exception:
-                # find every group selection that fails, not only the first
-                good: list[str] = []
-                problems: list[str] = []
-                for o in structural:
-                    try:
-                        self._compose(good + [o.input_line])
-                        good.append(o.input_line)
-                    except Exception as exc:  # noqa: BLE001 - every Hydra error becomes a message
-                        problems.append(describe_override_error(o, exc, self.conf_dir))
-                try:
-                    base = self._compose(good)
-                except Exception as exc:  # noqa: BLE001
-                    base, problems = None, problems + [f"config does not compose: {exc}"]
-                self._bases[key] = (base, problems)
-        base, problems = self._bases[key]
-        return base, list(problems)
-
-    def build(self, overrides: Sequence[str]) -> tuple[DictConfig | None, list[str]]:
-        """The job's composed config (None if it cannot be composed) and the overrides' problems.
-
-        ``hydra.*`` overrides configure Hydra itself and are left to it.
-        """
-        from hydra.errors import OverrideParseException
-
-        parsed, problems = [], []
-        for line in overrides:
-            try:
-                parsed += parse_overrides([line])
-            except OverrideParseException as exc:
-                problems.append(describe_override_error(line, exc, self.conf_dir))
-        parsed = [o for o in parsed if not o.is_hydra_override()]
-        base, base_problems = self._base([o for o in parsed if self._is_structural(o)])
-        problems += base_problems
-        if base is None:
-            return None, problems
-        cfg = copy.deepcopy(base)
-        for o in parsed:
-            if self._is_structural(o):
-                continue
-            try:
-                _apply_value_override(cfg, o)
-            except Exception as exc:  # noqa: BLE001 - every Hydra/OmegaConf error becomes a message
-                problems.append(describe_override_error(o, exc, self.conf_dir))
-        return cfg, problems
-
-    def check(self, overrides: Sequence[str]) -> list[str]:
-        """Every problem of the job with these overrides: the overrides', then the config's."""
-        from scenarios.validation import collect_problems
-        from simulation.app.cli import to_typed
-
-        cfg, problems = self.build(overrides)
-        if cfg is None:
-            return problems
-        try:
-            problems += collect_problems(to_typed(cfg))
-        except Exception as exc:  # noqa: BLE001
-            problems.append(f"config cannot be built: {str(exc).splitlines()[0]}")
-        return problems
-
-    def sweeper(self, arguments: Sequence[str]) -> tuple[dict[str, Any], str]:
-        """(``hydra.sweeper.params``, sweeper target) of the config these overrides select."""
-        from hydra import compose
-        structural = []
-        for o in parse_overrides(arguments):
-            if o.is_hydra_override() or self._is_structural(o):
-                first = next(iter(o.sweep_string_iterator()), None) if o.is_discrete_sweep() else None
-                structural.append(o.input_line if first is None
-                                  else f"{o.get_key_element()}={first}")
-        try:
-            cfg = compose(self.config_name, overrides=self.search_path + structural,
-                          return_hydra_config=True)
-        except Exception:  # noqa: BLE001 - the per-job check reports it
-            return {}, BASIC_SWEEPER
-        params = cfg.hydra.sweeper.get("params")
-        params = OmegaConf.to_container(params) if params is not None else {}
-        return params or {}, str(cfg.hydra.sweeper.get("_target_", BASIC_SWEEPER))
-
-
-@contextmanager
-def checker(conf_dir: str | None = None, config_name: str = "config",
-            extra_dirs: Sequence[str] = ()) -> Iterator[GridChecker]:
-    """A :class:`GridChecker` inside Hydra's compose API (cleared on exit)."""
-    from hydra import initialize_config_dir
-    from scenarios.registry import register_configs
-    from simulation.app.cli import CONF_DIR
-    register_configs()
-    conf_dir = conf_dir or CONF_DIR
-    with initialize_config_dir(config_dir=conf_dir, version_base="1.3"):
-        yield GridChecker(conf_dir, config_name, extra_dirs)
-
-
-@dataclasses.dataclass
-class JobCheck:
-    num: int
-    overrides: list[str]
-    problems: list[str]
-
-
-def check_grid(arguments: Sequence[str], *, multirun: bool = True, conf_dir: str | None = None,
-               config_name: str = "config", extra_dirs: Sequence[str] = ()) -> list[JobCheck]:
-    """Check every job a command line would launch (the whole grid with ``multirun``)."""
-    with checker(conf_dir, config_name, extra_dirs) as chk:
-        if multirun:
-            params, target = chk.sweeper(arguments)
-            if target != BASIC_SWEEPER:
-                raise ValueError(f"sweeper {target} chooses its own jobs; only the basic sweeper's "
-                                 "grid can be checked in advance")
-            jobs = expand_grid(params, arguments)
-        else:
-            jobs = [task_overrides(arguments)]
-        return [JobCheck(i, job, chk.check(job)) for i, job in enumerate(jobs)]
-
-
-def format_checks(checks: Sequence[JobCheck], *, ok_lines: bool = True) -> str:
-    lines = []
-    for c in checks:
-        label = f"job {c.num} [{' '.join(c.overrides)}]"
-        if not c.problems:
-            if ok_lines:
-                lines.append(f"{label}: OK")
-            continue
-        lines.append(f"{label}: {len(c.problems)} problem{'s' if len(c.problems) > 1 else ''}")
-        lines += [f"  - {p}" for p in c.problems]
-    bad = sum(1 for c in checks if c.problems)
-    lines.append(f"{len(checks)} job{'s' if len(checks) != 1 else ''} checked: "
-                 + ("all OK" if not bad else f"{bad} with problems"))
-    return "\n".join(lines)
-
-
-def validate_main(argv: list[str]) -> int:
-    """``sifsim validate [-m] [overrides ...]``: check every job of a run or sweep; run nothing.
-
-    Sweep syntax (``key=a,b,c``, ``range(...)``) and an experiment's
-    ``hydra.sweeper.params`` are expanded as ``sifsim -m`` would; ``-m`` is
-    accepted and implied. Exit 0 when every job is valid, 2 otherwise.
-    """
-    if any(a in ("-h", "--help") for a in argv):
-        print(validate_main.__doc__)
-        return 0
-    arguments = [a for a in argv if a not in ("-m", "--multirun")]
-    unknown = [a for a in arguments if a.startswith("-")]
-    if unknown:
-        print(f"sifsim validate: unknown option {unknown[0]}; give overrides only", file=sys.stderr)
-        return 2
-    try:
-        checks = check_grid(arguments, multirun=True)
-    except Exception as exc:  # noqa: BLE001 - a bad override line or sweep type
-        print(f"sifsim validate: {str(exc).splitlines()[0]}", file=sys.stderr)
-        return 2
-    print(format_checks(checks))
-    return 2 if any(c.problems for c in checks) else 0
-
 
 # --- job records -----------------------------------------------------------------------
 
 def _atomic_json(path: Path, data: dict) -> None:
-    from simulation.app.outputs import atomic_write
     atomic_write(path, lambda p: p.write_text(json.dumps(data, indent=2, default=str)))
 
 
@@ -468,13 +131,6 @@ def write_error(folder: Path, overrides: Sequence[str], job: int | None, exc: Ba
         "wall_time_s": round(wall_time_s, 3),
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
     })
-
-
-def maybe_inject_failure(overrides: Sequence[str]) -> None:
-    """Test hook: raise if the job's overrides include ``$SIFSIM_TEST_FAIL_OVERRIDE``."""
-    target = os.environ.get(FAIL_ENV)
-    if target and target in overrides:
-        raise RuntimeError(f"injected failure for tests ({FAIL_ENV}={target})")
 
 
 # --- aggregation -------------------------------------------------------------------------
@@ -567,7 +223,6 @@ def collect(sweep_dir: Path) -> pd.DataFrame:
 
 def aggregate(sweep_dir: Path) -> pd.DataFrame:
     """Write ``sweep_summary.csv`` and ``.parquet`` into ``sweep_dir`` (each written, then renamed)."""
-    from simulation.app.outputs import write_table
     table = collect(Path(sweep_dir))
     write_table(table, Path(sweep_dir), SUMMARY_STEM)
     return table
@@ -591,28 +246,60 @@ def describe(sweep_dir: Path, table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
-def _sweep_charts(sweep_dir: Path, table: pd.DataFrame, language: str) -> None:
-    """Charts/report of a sweep, when the chart owners' functions exist (they may not yet)."""
-    from simulation.present import charts, report
-    if hasattr(report, "build_sweep_report"):
-        report.build_sweep_report(sweep_dir, language)
-        return
-    numeric = [c for c in table.columns if c not in RESERVED_COLUMNS
-               and pd.api.types.is_numeric_dtype(table[c]) and table[c].nunique() > 1]
-    if hasattr(charts, "sweep_heatmap") and len(numeric) == 2:
-        charts.sweep_heatmap(table, numeric[0], numeric[1], language, Path(sweep_dir) / "charts")
+@dataclasses.dataclass
+class SweepOutcome:
+    """What a sweep ended with, as :class:`SweepCallback` records it for ``sifsim``."""
+
+    dir: str
+    aggregated: bool = False           # the sweep table was built (on_multirun_end ran)
+    not_ok: list[int | None] = dataclasses.field(default_factory=list)   # jobs without a complete result
+
+    def write(self, path: Path) -> None:
+        _atomic_json(Path(path), dataclasses.asdict(self))
+
+    @classmethod
+    def read(cls, path: Path) -> SweepOutcome | None:
+        data = _read_json(Path(path))
+        return cls(**data) if data else None
 
 
-#: What the last sweep in this process ended with (read by ``simulation.app.cli.main`` for its exit code).
-LAST_SWEEP: dict[str, Any] = {}
+@contextmanager
+def outcome_file() -> Iterator[Path]:
+    """A file for this process's sweep callback to record the sweep's outcome in (removed on exit).
+
+    Its path is in ``$SIFSIM_SWEEP_OUTCOME`` while the block runs, which
+    ``hydra.callbacks.sweep_summary.outcome_file`` passes to :class:`SweepCallback`.
+    """
+    previous = os.environ.get(OUTCOME_ENV)
+    with tempfile.TemporaryDirectory(prefix="sifsim-sweep-") as tmp:
+        path = Path(tmp) / "outcome.json"
+        os.environ[OUTCOME_ENV] = str(path)
+        try:
+            yield path
+        finally:
+            if previous is None:
+                os.environ.pop(OUTCOME_ENV, None)
+            else:
+                os.environ[OUTCOME_ENV] = previous
 
 
 class SweepCallback(Callback):
-    """Hydra callback (``hydra.callbacks`` in conf/config.yaml): progress and the sweep table."""
+    """Hydra callback (``hydra.callbacks`` in conf/config.yaml): progress and the sweep table.
+
+    Args:
+        outcome_file: where to record the sweep's :class:`SweepOutcome` (given by
+            ``sifsim``, see :func:`outcome_file`); None records nothing.
+    """
+
+    def __init__(self, outcome_file: str | None = None) -> None:
+        self.outcome_file = Path(outcome_file) if outcome_file else None
+
+    def _record(self, outcome: SweepOutcome) -> None:
+        if self.outcome_file is not None:
+            outcome.write(self.outcome_file)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
-        LAST_SWEEP.clear()
-        LAST_SWEEP.update(dir=str(config.hydra.sweep.dir), aggregated=False)
+        self._record(SweepOutcome(dir=str(config.hydra.sweep.dir)))
 
     def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
         """One progress line per finished job (runs in the worker, so it counts on disk).
@@ -651,18 +338,24 @@ class SweepCallback(Callback):
         sweep_dir = Path(config.hydra.sweep.dir)
         # the sweep's own charts and report are cheap: drawn unless sweep_charts=false, even when
         # each job's charts are off (charts=false)
-        finish_sweep(sweep_dir, charts=bool(config.get("sweep_charts", True)),
-                     language=str(config.get("language", "sv")))
+        table = finish_sweep(sweep_dir, charts=bool(config.get("sweep_charts", True)),
+                             language=str(config.get("language", "sv")))
+        self._record(SweepOutcome(dir=str(sweep_dir), aggregated=True, not_ok=not_ok_jobs(table)))
+
+
+def not_ok_jobs(table: pd.DataFrame) -> list[int | None]:
+    """Numbers of the jobs without a complete result (failed, incomplete, stale, missing)."""
+    jobs = job_status(table)
+    return [None if pd.isna(j) else int(j) for j in jobs[jobs["status"] != "ok"]["job"]]
 
 
 def finish_sweep(sweep_dir: Path, *, charts: bool = False, language: str = "sv") -> pd.DataFrame:
+    """Build the sweep table (and, with ``charts``, the sweep's charts and report); print where it is."""
     table = aggregate(sweep_dir)
-    jobs = job_status(table)
-    LAST_SWEEP.update(dir=str(sweep_dir), aggregated=True,
-                      not_ok=jobs[jobs["status"] != "ok"]["job"].tolist())
     if charts:
         try:
-            _sweep_charts(sweep_dir, table, language)
+            from simulation.present.report import build_sweep_report
+            build_sweep_report(sweep_dir, language)
         except Exception as exc:  # noqa: BLE001 - the table is written; charts can be redone
             print(f"sweep charts failed ({type(exc).__name__}: {exc}); the table is complete",
                   file=sys.stderr)

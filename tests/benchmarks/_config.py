@@ -16,7 +16,7 @@ def compose_config(overrides: list[str], serial: bool = True):
     from hydra import compose, initialize_config_dir
 
     from scenarios.registry import register_configs
-    from simulation.app.cli import CONF_DIR, to_typed
+    from simulation.app.config import CONF_DIR, to_typed
 
     register_configs()
     extra = serial_overrides() if serial else []

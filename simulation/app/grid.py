@@ -1,0 +1,458 @@
+"""Checking a run or a whole sweep grid before anything starts: ``sifsim validate`` and the pre-check.
+
+* :func:`parse_overrides` is Hydra's own override parser; :func:`expand_grid`
+  lists a sweep's jobs in the order (= job numbers) of Hydra's basic sweeper.
+* :class:`GridChecker` composes each job's whole config and checks it; every
+  problem is one line naming the key, the value and what is allowed
+  (:func:`describe_override_error`).
+* :func:`preflight` is the check ``sifsim`` makes before Hydra creates any
+  folder; :func:`validate_main` is ``sifsim validate``.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import difflib
+import itertools
+import re
+import sys
+import types
+import typing
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from hydra.core.override_parser.types import Override
+from omegaconf import DictConfig, OmegaConf, open_dict
+
+from scenarios.registry import register_configs
+from scenarios.validation import ConfigError, collect_problems
+from simulation.app.config import CONF_DIR, to_typed
+
+BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
+
+
+# --- overrides and grids -------------------------------------------------------------
+
+def parse_overrides(lines: Sequence[str]) -> list[Override]:
+    """Hydra's own parser (``hydra.core.override_parser``): the same grammar as the command line."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    return OverridesParser.create().parse_overrides(list(lines))
+
+
+def task_overrides(lines: Sequence[str]) -> list[str]:
+    """The overrides that reach the job (``hydra.*`` ones configure Hydra itself)."""
+    return [o.input_line for o in parse_overrides(lines) if not o.is_hydra_override()]
+
+
+def expand_grid(params: Mapping[str, Any] | None, arguments: Sequence[str]) -> list[list[str]]:
+    """Every job of a sweep, in the order (= job numbers) of Hydra's basic sweeper.
+
+    Args:
+        params: ``hydra.sweeper.params`` (from the config, e.g. an experiment file).
+        arguments: the command-line overrides; on the same key they win over ``params``.
+
+    Mirrors ``BasicSweeper.split_arguments`` of Hydra 1.3: one list per key in
+    order of first appearance, their Cartesian product.
+    """
+    lines = [f"{k}={v}" for k, v in (params or {}).items()] + list(arguments)
+    per_key: dict[str, list[str]] = {}
+    for o in parse_overrides(lines):
+        if o.is_hydra_override():
+            continue
+        key = o.get_key_element()
+        if o.is_sweep_override():
+            if not o.is_discrete_sweep():
+                raise ValueError(f"{o.input_line}: only choice (a,b,c) and range() sweeps can be "
+                                 "listed in advance; intervals need a sweeper such as Optuna")
+            per_key[key] = [f"{key}={v}" for v in o.sweep_string_iterator()]
+        else:
+            per_key[key] = [f"{key}={o.get_value_element_as_str()}"]
+    return [list(job) for job in itertools.product(*per_key.values())]
+
+
+
+# --- checking configs ----------------------------------------------------------------
+
+def config_groups(conf_dir: str | Path) -> set[str]:
+    """Config groups in our conf dir (``municipality``, ``experiment``, ``hydra/launcher``, ...)."""
+    root = Path(conf_dir)
+    return {p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_dir()}
+
+
+def group_options(conf_dir: str | Path, group: str) -> list[str]:
+    return sorted(p.stem for p in (Path(conf_dir) / group).glob("*.yaml"))
+
+
+def _unwrap_optional(tp: Any) -> Any:
+    while typing.get_origin(tp) in (typing.Union, types.UnionType):   # Optional[X] -> X
+        tp = next(a for a in typing.get_args(tp) if a is not type(None))
+    return tp
+
+
+def _schema_type(path: Sequence[str]) -> tuple[Any, dict[str, Any]]:
+    """(annotation, range metadata) of a dotted key in the schema; (None, {}) if unknown."""
+    from scenarios.schema import SifsimConfig  # noqa: PLC0415
+    tp: Any = SifsimConfig
+    meta: dict[str, Any] = {}
+    parts: list[str] = []
+    for part in path:                       # "hours[1]" is the field "hours", then one element
+        name, index = re.fullmatch(r"(.*?)((?:\[\d+\])*)", part).groups()
+        parts += [name] + ["[]"] * index.count("[")
+    for part in parts:
+        tp = _unwrap_optional(tp)
+        if part != "[]" and dataclasses.is_dataclass(tp):
+            fields = {f.name: f for f in dataclasses.fields(tp)}
+            if part not in fields:
+                return None, {}
+            tp, meta = typing.get_type_hints(tp)[part], dict(fields[part].metadata)
+        elif typing.get_origin(tp) in (dict, list):
+            tp = typing.get_args(tp)[-1]
+        else:
+            return None, {}
+    return _unwrap_optional(tp), meta
+
+
+def _type_name(tp: Any) -> str:
+    if tp is None:
+        return "a value"
+    if isinstance(tp, type) and not typing.get_args(tp):
+        return tp.__name__
+    return str(tp).replace("typing.", "")
+
+
+def _expected(key: str) -> str:
+    from scenarios.validation import _describe_range
+    tp, meta = _schema_type(key.split("."))
+    text = _type_name(tp)
+    if meta.get("choices"):
+        return f"{text}, one of {', '.join(meta['choices'])}"
+    if meta.get("lo") is not None or meta.get("hi") is not None:
+        return f"{text}, {_describe_range(meta)}"
+    return text
+
+
+def _known_keys(parent: str) -> list[str]:
+    tp, _ = _schema_type(parent.split(".") if parent else [])
+    return [f.name for f in dataclasses.fields(tp)] if dataclasses.is_dataclass(tp) else []
+
+
+def describe_override_error(override: Override | str, exc: BaseException, conf_dir: str | Path) -> str:
+    """One line naming the key, the value given and what is allowed.
+
+    ``override`` is the parsed override, or the line itself when it does not parse.
+    """
+    from hydra.errors import MissingConfigException, OverrideParseException
+    from omegaconf.errors import ConfigAttributeError, ConfigKeyError, ValidationError
+
+    if isinstance(exc, OverrideParseException):
+        line = override if isinstance(override, str) else override.input_line
+        return f"{line}: not a valid override ({exc.message.splitlines()[0]})"
+    assert not isinstance(override, str), "only a parse error comes without a parsed override"
+    line = override.input_line
+    cause = exc.__cause__ or exc
+    missing = cause if isinstance(cause, MissingConfigException) else exc
+    if isinstance(missing, MissingConfigException):
+        group = override.key_or_group
+        options = missing.options or group_options(conf_dir, group)
+        allowed = ", ".join(options) if options else "(none yet)"
+        return f"{group}={override.value()!s}: no such option in config group '{group}'; allowed: {allowed}"
+    key = override.key_or_group
+    value = override.get_value_element_as_str()
+    if isinstance(cause, (ConfigKeyError, ConfigAttributeError)) and not isinstance(cause, ValidationError):
+        parent, _, name = key.rpartition(".")
+        known = _known_keys(parent)
+        near = difflib.get_close_matches(name, known, n=1)
+        hint = f"did you mean {parent + '.' if parent else ''}{near[0]}? " if near else ""
+        where = f"'{parent}'" if parent else "the top level"
+        allowed = f"allowed keys at {where}: {', '.join(known)}" if known else f"'{parent}' takes no new keys"
+        return f"{key}={value}: unknown key; {hint}{allowed}"
+    if isinstance(cause, ValidationError):
+        full_key = getattr(cause, "full_key", None) or key
+        reason = str(getattr(cause, "msg", cause)).splitlines()[0]
+        return f"{full_key}={value!r}: wrong type; expected {_expected(full_key)} ({reason})"
+    first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    detail = str(cause).splitlines()[0] if cause is not exc and str(cause) else ""
+    return f"{line}: {first}" + (f" ({detail})" if detail else "")
+
+
+def _apply_value_override(cfg: DictConfig, o) -> None:
+    """Apply one non-group override the way Hydra 1.3's config loader does after composing."""
+    key, value = o.key_or_group, o.value()
+    if o.is_delete():
+        with open_dict(cfg):
+            parent, _, name = key.rpartition(".")
+            node = OmegaConf.select(cfg, parent) if parent else cfg
+            del node[name]
+    elif o.is_add():
+        if OmegaConf.select(cfg, key, throw_on_missing=False) is not None \
+                and not isinstance(value, (dict, list)):
+            raise ValueError(f"an item is already at '{key}': drop the + ({o.input_line[1:]})")
+        OmegaConf.update(cfg, key, value, merge=True, force_add=True)
+    elif o.is_force_add():
+        OmegaConf.update(cfg, key, value, merge=True, force_add=True)
+    else:
+        OmegaConf.update(cfg, key, value, merge=True)
+
+
+class GridChecker:
+    """Compose and check job configs; each group selection is composed once, values are applied on a copy.
+
+    Composing with Hydra costs ≈0.3 s; the jobs of a typical grid differ only in
+    values, so a grid of 100 jobs is checked in about a second.
+    """
+
+    def __init__(self, conf_dir: str, config_name: str = "config", extra_dirs: Sequence[str] = ()):
+        self.conf_dir, self.config_name = conf_dir, config_name
+        self.groups = set().union(*(config_groups(d) for d in (conf_dir, *extra_dirs)))
+        # --config-dir: Hydra appends it to the search path; the compose API takes it as an override
+        self.search_path = [f"hydra.searchpath=[{','.join('file://' + d for d in extra_dirs)}]"] \
+            if extra_dirs else []
+        self._bases: dict[tuple[str, ...], tuple[DictConfig | None, list[str]]] = {}
+
+    def _is_structural(self, o) -> bool:
+        return o.package is not None or o.key_or_group in self.groups
+
+    def _compose(self, lines: list[str]) -> DictConfig:
+        from hydra import compose
+        return compose(self.config_name, overrides=self.search_path + lines)
+
+    def _base(self, structural: list) -> tuple[DictConfig | None, list[str]]:
+        key = tuple(o.input_line for o in structural)
+        if key not in self._bases:
+            try:
+                self._bases[key] = (self._compose(list(key)), [])
+            except Exception:
+                # find every group selection that fails, not only the first
+                good: list[str] = []
+                problems: list[str] = []
+                for o in structural:
+                    try:
+                        self._compose(good + [o.input_line])
+                        good.append(o.input_line)
+                    except Exception as exc:  # noqa: BLE001 - every Hydra error becomes a message
+                        problems.append(describe_override_error(o, exc, self.conf_dir))
+                try:
+                    base = self._compose(good)
+                except Exception as exc:  # noqa: BLE001
+                    base, problems = None, problems + [f"config does not compose: {exc}"]
+                self._bases[key] = (base, problems)
+        base, problems = self._bases[key]
+        return base, list(problems)
+
+    def build(self, overrides: Sequence[str]) -> tuple[DictConfig | None, list[str]]:
+        """The job's composed config (None if it cannot be composed) and the overrides' problems.
+
+        ``hydra.*`` overrides configure Hydra itself and are left to it.
+        """
+        from hydra.errors import OverrideParseException
+
+        parsed, problems = [], []
+        for line in overrides:
+            try:
+                parsed += parse_overrides([line])
+            except OverrideParseException as exc:
+                problems.append(describe_override_error(line, exc, self.conf_dir))
+        parsed = [o for o in parsed if not o.is_hydra_override()]
+        base, base_problems = self._base([o for o in parsed if self._is_structural(o)])
+        problems += base_problems
+        if base is None:
+            return None, problems
+        cfg = copy.deepcopy(base)
+        for o in parsed:
+            if self._is_structural(o):
+                continue
+            try:
+                _apply_value_override(cfg, o)
+            except Exception as exc:  # noqa: BLE001 - every Hydra/OmegaConf error becomes a message
+                problems.append(describe_override_error(o, exc, self.conf_dir))
+        return cfg, problems
+
+    def check(self, overrides: Sequence[str]) -> list[str]:
+        """Every problem of the job with these overrides: the overrides', then the config's."""
+
+        cfg, problems = self.build(overrides)
+        if cfg is None:
+            return problems
+        try:
+            problems += collect_problems(to_typed(cfg))
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"config cannot be built: {str(exc).splitlines()[0]}")
+        return problems
+
+    def sweeper(self, arguments: Sequence[str]) -> tuple[dict[str, Any], str]:
+        """(``hydra.sweeper.params``, sweeper target) of the config these overrides select."""
+        from hydra import compose
+        structural = []
+        for o in parse_overrides(arguments):
+            if o.is_hydra_override() or self._is_structural(o):
+                first = next(iter(o.sweep_string_iterator()), None) if o.is_discrete_sweep() else None
+                structural.append(o.input_line if first is None
+                                  else f"{o.get_key_element()}={first}")
+        try:
+            cfg = compose(self.config_name, overrides=self.search_path + structural,
+                          return_hydra_config=True)
+        except Exception:  # noqa: BLE001 - the per-job check reports it
+            return {}, BASIC_SWEEPER
+        params = cfg.hydra.sweeper.get("params")
+        params = OmegaConf.to_container(params) if params is not None else {}
+        return params or {}, str(cfg.hydra.sweeper.get("_target_", BASIC_SWEEPER))
+
+
+@contextmanager
+def checker(conf_dir: str | None = None, config_name: str = "config",
+            extra_dirs: Sequence[str] = ()) -> Iterator[GridChecker]:
+    """A :class:`GridChecker` inside Hydra's compose API (cleared on exit)."""
+    from hydra import initialize_config_dir
+    register_configs()
+    conf_dir = conf_dir or CONF_DIR
+    with initialize_config_dir(config_dir=conf_dir, version_base="1.3"):
+        yield GridChecker(conf_dir, config_name, extra_dirs)
+
+
+@dataclasses.dataclass
+class JobCheck:
+    num: int
+    overrides: list[str]
+    problems: list[str]
+
+
+def check_grid(arguments: Sequence[str], *, multirun: bool = True, conf_dir: str | None = None,
+               config_name: str = "config", extra_dirs: Sequence[str] = ()) -> list[JobCheck]:
+    """Check every job a command line would launch (the whole grid with ``multirun``)."""
+    with checker(conf_dir, config_name, extra_dirs) as chk:
+        if multirun:
+            params, target = chk.sweeper(arguments)
+            if target != BASIC_SWEEPER:
+                raise ValueError(f"sweeper {target} chooses its own jobs; only the basic sweeper's "
+                                 "grid can be checked in advance")
+            jobs = expand_grid(params, arguments)
+        else:
+            jobs = [task_overrides(arguments)]
+        return [JobCheck(i, job, chk.check(job)) for i, job in enumerate(jobs)]
+
+
+def format_checks(checks: Sequence[JobCheck], *, ok_lines: bool = True) -> str:
+    lines = []
+    for c in checks:
+        label = f"job {c.num} [{' '.join(c.overrides)}]"
+        if not c.problems:
+            if ok_lines:
+                lines.append(f"{label}: OK")
+            continue
+        lines.append(f"{label}: {len(c.problems)} problem{'s' if len(c.problems) > 1 else ''}")
+        lines += [f"  - {p}" for p in c.problems]
+    bad = sum(1 for c in checks if c.problems)
+    lines.append(f"{len(checks)} job{'s' if len(checks) != 1 else ''} checked: "
+                 + ("all OK" if not bad else f"{bad} with problems"))
+    return "\n".join(lines)
+
+
+# --- the command line: Hydra's own flags ----------------------------------------------------
+
+def parse_command_line(args: Sequence[str]):
+    """Hydra's own argument parser on ``args``; None where Hydra will refuse them itself."""
+    from hydra._internal.utils import get_args_parser
+    parser = get_args_parser()
+    try:
+        return parser.parse_args(list(args))
+    except SystemExit:
+        return None
+
+
+def search_dirs(ns) -> tuple[str, list[str]]:
+    """(primary config dir, extra dirs) as Hydra resolves ``--config-path`` and ``--config-dir``."""
+    primary = CONF_DIR
+    if ns.config_path is not None:
+        # relative to the file declaring @hydra.main (simulation/app/task.py: this directory)
+        here = Path(__file__).resolve().parent
+        primary = str((here / ns.config_path).resolve()) if not Path(ns.config_path).is_absolute() \
+            else ns.config_path
+    extra = [str(Path(ns.config_dir).resolve())] if ns.config_dir else []
+    return primary, extra
+
+
+def preflight(args: list[str]) -> int:
+    """Check the config of every job a command line would run, before Hydra creates anything.
+
+    Returns 0 to go on, 2 after printing every problem. Runs whatever Hydra
+    flags are given (``-cn``, ``-cp``, ``-cd``, ``-m``); only command lines that
+    run no task (``--help``, ``--cfg``, ``--info``, shell completion) or that
+    Hydra's parser refuses are left to Hydra. A single run is always checked
+    here, so a bad value never reaches a run folder; a sweep whose sweeper
+    chooses its own jobs is checked job by job inside each job.
+    """
+    ns = parse_command_line(args)
+    if ns is None or ns.help or ns.hydra_help or ns.cfg or ns.info or ns.shell_completion \
+            or ns.experimental_rerun:
+        return 0
+    multirun = bool(ns.multirun)
+    overrides = list(ns.overrides)
+    conf_dir, extra_dirs = search_dirs(ns)
+    config_name = ns.config_name or "config"
+    try:
+        if not multirun and any(o.is_sweep_override() for o in parse_overrides(overrides)):
+            return 0  # Hydra explains that a sweep needs --multirun
+    except Exception:  # noqa: BLE001 - an unparsable override: the check below names it
+        pass
+    try:
+        checks = check_grid(overrides, multirun=multirun, conf_dir=conf_dir,
+                            config_name=config_name, extra_dirs=extra_dirs)
+    except Exception as exc:  # noqa: BLE001
+        if multirun:
+            return 0   # a sweeper that picks its own jobs: each job is checked when it runs
+        print(f"sifsim: not started: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+    bad = [c for c in checks if c.problems]
+    if not bad:
+        return 0
+    if multirun:
+        print("sweep not started, invalid configuration:\n"
+              + format_checks(checks, ok_lines=False), file=sys.stderr)
+    else:
+        print(str(ConfigError(bad[0].problems)), file=sys.stderr)
+    return 2
+
+
+#: the Hydra flags ``sifsim validate`` takes (each followed by a value), besides ``-m``
+CONFIG_FLAGS = ("-cd", "--config-dir", "-cn", "--config-name", "-cp", "--config-path")
+
+
+def validate_main(argv: list[str]) -> int:
+    """``sifsim validate [-m] [-cd DIR] [-cn NAME] [-cp PATH] [overrides ...]``: check every job; run nothing.
+
+    Sweep syntax (``key=a,b,c``, ``range(...)``) and an experiment's
+    ``hydra.sweeper.params`` are expanded as ``sifsim -m`` would; ``-m`` is
+    accepted and implied. ``--config-dir/-cd``, ``--config-name/-cn`` and
+    ``--config-path/-cp`` select the config as they do for ``sifsim``.
+    Exit 0 when every job is valid, 2 otherwise.
+    """
+    if any(a in ("-h", "--help") for a in argv):
+        print(validate_main.__doc__)
+        return 0
+    unknown, after_flag = [], False
+    for a in argv:
+        if after_flag:
+            after_flag = False
+        elif a in CONFIG_FLAGS:
+            after_flag = True
+        elif a.startswith("-") and a not in ("-m", "--multirun") and a.split("=")[0] not in CONFIG_FLAGS:
+            unknown.append(a)
+    if unknown:
+        print(f"sifsim validate: unknown option {unknown[0]}; give overrides and -m, -cd, -cn, -cp only",
+              file=sys.stderr)
+        return 2
+    ns = parse_command_line(argv)
+    if ns is None:            # argparse has said what is wrong (a flag without its value)
+        return 2
+    conf_dir, extra_dirs = search_dirs(ns)
+    try:
+        checks = check_grid(list(ns.overrides), multirun=True, conf_dir=conf_dir,
+                            config_name=ns.config_name or "config", extra_dirs=extra_dirs)
+    except Exception as exc:  # noqa: BLE001 - a bad override line or sweep type
+        print(f"sifsim validate: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+    print(format_checks(checks))
+    return 2 if any(c.problems for c in checks) else 0

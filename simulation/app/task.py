@@ -1,0 +1,182 @@
+"""The Hydra task: one run, or one job of a sweep — a thin shell around :func:`simulation.core.runner.run`.
+
+:func:`execute` validates a composed config, runs it and writes the run folder;
+:func:`hydra_main` is the ``@hydra.main`` entry point that ``sifsim`` calls
+(:mod:`simulation.app.cli`), adding what a sweep job needs: skip a job that is
+already complete (resume), record ``done.json`` or ``error.json``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from pathlib import Path
+
+import hydra
+import pandas as pd
+from omegaconf import DictConfig
+
+from scenarios.validation import ConfigError, collect_problems
+from simulation.app import sweep
+from simulation.app.config import CONF_DIR, to_typed
+from simulation.app.outputs import manifest, write_manifest, write_run_tables
+from simulation.app.run_folder import discard_fresh_run_folder
+from simulation.app.studies import run_studies
+
+log = logging.getLogger("sifsim")
+
+
+def fmt_msek(x: float) -> str:
+    return "—" if pd.isna(x) else f"{x / 1e6:,.1f}"
+
+
+def format_summary(summary: pd.DataFrame, ledger_savings_by_payer: pd.DataFrame | None = None) -> str:
+    """The short table printed at the end of a run."""
+    def value(rule, metric, col="p50"):
+        row = summary[(summary["rule"] == rule) & (summary["metric"] == metric)]
+        return float(row[col].iloc[0]) if len(row) else float("nan")
+
+    lines = []
+    if ledger_savings_by_payer is not None and len(ledger_savings_by_payer):
+        lines.append("Attributable saving by payer over the horizon, MSEK (median [P10–P90]):")
+        for _, r in ledger_savings_by_payer.iterrows():
+            lines.append(f"  {r['payer']:<18} {fmt_msek(r['p50']):>8}  [{fmt_msek(r['p10'])} – {fmt_msek(r['p90'])}]")
+        lines.append("")
+    header = f"{'rule':<16} {'repaid %':>9} {'fully repaid':>12} {'written off':>12} " \
+             f"{'peak pressure':>14} {'posts':>6} {'P(full)':>8}"
+    lines += ["Repayment by rule (medians; MSEK):", header, "-" * len(header)]
+    for rule in summary["rule"].unique():
+        share = value(rule, "repaid_share")
+        year = value(rule, "year_fully_repaid")
+        lines.append(
+            f"{rule:<16} {('—' if pd.isna(share) else f'{100 * share:.0f}'):>9} "
+            f"{('never' if pd.isna(year) else f'{year:.0f}'):>12} "
+            f"{fmt_msek(value(rule, 'written_off_sek')):>12} "
+            f"{fmt_msek(value(rule, 'peak_budget_pressure_sek')):>14} "
+            f"{value(rule, 'peak_budget_pressure_posts'):>6.1f} "
+            f"{value(rule, 'p_full_repayment', 'mean'):>8.2f}")
+    return "\n".join(lines)
+
+
+def payer_bands(results) -> pd.DataFrame:
+    from simulation.core.runner import savings_by
+    per = savings_by(results.ledger, ["replication", "payer"])
+    full = per.pivot_table(index="replication", columns="payer", values="saving_sek",
+                           fill_value=0.0, observed=True)
+    q = full.quantile([0.1, 0.5, 0.9]).T
+    q.columns = ["p10", "p50", "p90"]
+    return q.reset_index().sort_values("p50", ascending=False)
+
+
+def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: int | None = None) -> int:
+    """Validate, run, write.
+
+    On a config problem: in a single run print every problem, remove what this
+    process created in ``output_dir`` (nothing, if the folder existed before: see
+    :mod:`simulation.app.run_folder`) and return 2; in a sweep job (``in_sweep``) raise :class:`ConfigError` so the
+    job's ``error.json`` lists the problems and the other jobs go on. A sweep job
+    logs a progress line at most every ``SWEEP_PROGRESS_EVERY_S`` seconds instead of
+    the runner's one-line display (parallel jobs would overwrite each other's), and
+    one line instead of the summary table.
+    """
+    from simulation.core.runner import run
+    try:
+        config = to_typed(cfg)
+        problems = collect_problems(config)
+        if problems:
+            raise ConfigError(problems)
+    except ConfigError as err:
+        if in_sweep:
+            raise
+        print(str(err), file=sys.stderr)
+        discard_fresh_run_folder(output_dir)
+        return 2
+    cases = max(1, len(config.portfolio))   # a fund portfolio runs each grant
+    on_replication = job_progress(config.replications * cases, job) if in_sweep and config.progress else None
+    results = run(config, progress=config.progress and not in_sweep, on_replication=on_replication)
+    record = manifest(results)            # written once every phase has its time (below)
+    timings = record["wall_time_s"]
+    t0 = time.perf_counter()
+    write_run_tables(results, output_dir)
+    study_text = run_studies(results, output_dir)
+    timings["write_tables"] = time.perf_counter() - t0
+    if config.charts:
+        from simulation.present.report import build_report
+        # the report cites the manifest (config hash, version, git revision): it is written
+        # from the same record before the report, and once more with the report's own time
+        write_manifest(record, output_dir)
+        t1 = time.perf_counter()
+        build_report(output_dir)
+        timings["charts_and_report"] = time.perf_counter() - t1
+    write_manifest(record, output_dir)
+    if in_sweep:
+        print(f"{output_dir}: {config.replications} replications in "
+              f"{sum(timings.values()):.1f} s")
+        return 0
+    print(format_summary(results.summary, payer_bands(results)))
+    if study_text:
+        print("\n" + study_text)
+    print(f"\nRun folder: {output_dir}")
+    return 0
+
+
+SWEEP_PROGRESS_EVERY_S = 30.0
+
+
+def job_progress(total: int, job: int | None, every_s: float = SWEEP_PROGRESS_EVERY_S):
+    """A callback for ``run(on_replication=...)`` logging ``job N: done/total, time left``."""
+    t0 = last = time.perf_counter()
+    done = 0
+
+    def update(_replication: int) -> None:
+        nonlocal last, done
+        now, done = time.perf_counter(), done + 1
+        if now - last < every_s or done >= total:
+            return
+        last = now
+        left = (now - t0) / done * (total - done)
+        log.info(f"job {job}: {done}/{total} replications, {now - t0:.0f} s, ≈{left:.0f} s left")
+    return update
+
+
+@hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="config")
+def hydra_main(cfg: DictConfig) -> None:
+    """The Hydra task: one run, or one job of a sweep.
+
+    In a sweep a job whose folder already holds a complete result for the same
+    overrides is skipped (resume), and a job that fails writes ``error.json``
+    instead of raising, so the other jobs and the sweep table still happen.
+    Under a parallel launcher a job runs its replications in one process.
+    """
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+
+    hc = HydraConfig.get()
+    output_dir = Path(hc.runtime.output_dir)
+    in_sweep = hc.mode == RunMode.MULTIRUN
+    overrides = list(hc.overrides.task)
+    job = hc.job.num if in_sweep else None
+    if in_sweep and sweep.is_complete(output_dir, overrides):
+        log.info(f"job {job}: complete result already in {output_dir}; skipped")
+        return
+    if in_sweep and "workers" in cfg and not hc.launcher._target_.endswith(".BasicLauncher") \
+            and not any(o.split("=")[0].lstrip("+") == "workers" for o in overrides):
+        # A parallel launcher already runs a job per core: each job runs its replications
+        # serially (no pool inside a pool; loky workers cannot spawn one). `workers=N` on
+        # the command line still wins, e.g. on SLURM with hydra.launcher.cpus_per_task=N.
+        cfg.workers = 1
+    sweep.start_job(output_dir)
+    t0 = time.perf_counter()
+    try:
+        code = execute(cfg, output_dir, in_sweep=in_sweep, job=job)
+    except Exception as exc:
+        sweep.write_error(output_dir, overrides, job, exc, time.perf_counter() - t0)
+        if not in_sweep:
+            raise
+        log.error(f"job {job} failed: {type(exc).__name__}: {str(exc).splitlines()[0]} "
+                  f"(details in {output_dir / sweep.ERROR})")
+        return
+    if code:
+        sys.exit(code)
+    sweep.write_done(output_dir, overrides, job, time.perf_counter() - t0)
