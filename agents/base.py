@@ -1,13 +1,20 @@
-"""The storage shared by the array populations: an active prefix of preallocated arrays.
+"""The storage shared by the array populations: replications stacked, each with an active prefix.
 
 Households and children are agents in the model's sense (identity, state,
 inspectable one by one) but are stored as arrays, one element per agent, so a
-month's transitions are whole-array operations (DESIGN §3). Arrays are
-allocated once, for every agent that will ever be in the area, and ordered so
-that the agents present so far are a prefix: ``[active | not yet arrived |
-retired]``. Each attribute is a *view* of the active prefix, re-bound when
-agents arrive or retire, so monthly work is proportional to the agents
-present, not to the horizon's inflow.
+month's transitions are whole-array operations (DESIGN §3). A *batch* of
+replications is stepped together: every array has a replication axis, so one
+month's pass serves every replication of the batch (issue 15). Shapes:
+
+* fixed attributes (the same in both arms): ``(replications, agents)``;
+* state: ``(arms, replications, agents)`` (factors add a last axis).
+
+Within a replication's row the agents are ordered so that those present so
+far are a prefix: ``[active | not yet arrived | retired | padding]``. The
+attributes are *views* of the first ``window`` agents (the longest active
+prefix of the batch), re-bound when agents arrive or retire. A replication
+whose prefix is shorter than the window has inert agents beyond it (not yet
+arrived: not present, not on EB), so every transition leaves them as they are.
 """
 
 from __future__ import annotations
@@ -35,41 +42,110 @@ def compact(arrays: Iterable[tuple[np.ndarray, int]], keep: np.ndarray, gone: np
         view[k + f:k + f + gone.size] = retired
 
 
-class ArrayPopulation:
-    """Agents as preallocated arrays with an active prefix (see the module docstring).
+def pad_rows(rows: list[np.ndarray], fill, dtype=None) -> np.ndarray:
+    """Stack per-replication arrays (agent axis first) into (replications, max agents, …), padded."""
+    width = max((r.shape[0] for r in rows), default=0)
+    first = rows[0] if rows else np.zeros(0)
+    out = np.full((len(rows), width) + first.shape[1:], fill, dtype=dtype or first.dtype)
+    for i, r in enumerate(rows):
+        out[i, :r.shape[0]] = r
+    return out
 
-    Subclasses name their arrays: ``FIXED`` ones are the same in both arms
-    (agent axis 0), ``STATE`` ones have an arm axis first (agent axis 1).
+
+class ArrayPopulation:
+    """Agents of a batch of replications as preallocated arrays (see the module docstring).
+
+    Subclasses name their arrays: ``FIXED`` ones have shape (replications, agents, …),
+    ``STATE`` ones (arms, replications, agents, …).
     """
 
     FIXED: tuple[str, ...] = ()
     STATE: tuple[str, ...] = ()
 
-    def __init__(self, arrays: dict[str, np.ndarray], capacity: int, n_arms: int):
+    def __init__(self, arrays: dict[str, np.ndarray], capacity: np.ndarray, n_arms: int):
         self._arrays = arrays
-        self.capacity = capacity
+        self.capacity = np.asarray(capacity, dtype=np.int64)   # agents of each replication
+        self.n_reps = self.capacity.shape[0]
         self.n_arms = n_arms
-        self.n_active = 0
+        self.n_active = np.zeros(self.n_reps, dtype=np.int64)
+        self.window = 0
+        self._archive: dict[int, list[dict[str, np.ndarray]]] = {}
+        self.retired_present = 0
 
     def full(self, name: str) -> np.ndarray:
         """The whole array of one attribute, every agent ever in the area (for inspection, tests)."""
         return self._arrays[name]
 
     def agent_axis(self, name: str) -> int:
-        return 1 if name in self.STATE else 0
+        return 2 if name in self.STATE else 1
 
-    def _bind(self, n: int) -> None:
-        """Re-bind every attribute to a view of the first ``n`` agents."""
-        self.n_active = n
+    def _bind(self, n_active: np.ndarray) -> None:
+        """Re-bind every attribute to a view of the first ``window`` agents of each replication."""
+        self.n_active = np.asarray(n_active, dtype=np.int64)
+        w = int(self.n_active.max()) if self.n_reps else 0
+        self.window = w
         for name in self.FIXED:
-            setattr(self, name, self._arrays[name][:n])
+            setattr(self, name, self._arrays[name][:, :w])
         for name in self.STATE:
-            setattr(self, name, self._arrays[name][:, :n])
+            setattr(self, name, self._arrays[name][:, :, :w])
 
-    def _compact(self, keep: np.ndarray, gone: np.ndarray, future_start: int, future_end: int) -> None:
-        compact(((arr, self.agent_axis(name)) for name, arr in self._arrays.items()),
-                keep, gone, future_start, future_end)
+    def active_mask(self) -> np.ndarray:
+        """(replications, window): the agent has arrived (and not retired)."""
+        return np.arange(self.window)[None, :] < self.n_active[:, None]
+
+    #: state a retired agent is given, so that it is inert in every transition and cost while it
+    #: sits inside a longer replication's window (its state at retirement is archived first)
+    INERT: dict[str, object] = {}
+
+    def _compact_row(self, r: int, keep: np.ndarray, gone: np.ndarray, future_start: int,
+                     future_end: int) -> None:
+        rows = ((arr[r] if name in self.FIXED else arr[:, r], 0 if name in self.FIXED else 1)
+                for name, arr in self._arrays.items())
+        compact(rows, keep, gone, future_start, future_end)
+        start = keep.size + (future_end - future_start)
+        block = slice(start, start + gone.size)
+        self._archive.setdefault(r, []).append(
+            {name: self._arrays[name][:, r, block].copy() for name in self.STATE})
+        if "present" in self._arrays:
+            # still in the area when retired (both arms counted): for head counts of the area
+            self.retired_present += int(self._arrays["present"][:, r, block].sum())
+        for name, value in self.INERT.items():
+            self._arrays[name][:, r, block] = value
+
+    def retired_state(self, r: int = 0) -> dict[str, np.ndarray]:
+        """The state arrays of replication r's retired agents as they were when they retired
+        (arms, agents…), in the order of the retired block (oldest retirements last)."""
+        blocks = self._archive.get(r, [])
+        return {name: np.concatenate([b[name] for b in reversed(blocks)], axis=1) if blocks
+                else self._arrays[name][:, r, :0] for name in self.STATE}
 
     def __len__(self) -> int:
-        """Agents that have arrived so far (the active prefix)."""
-        return self.n_active
+        """The window: the longest active prefix of the batch."""
+        return self.window
+
+
+def first_by_priority(eligible: np.ndarray, priority: np.ndarray, room: np.ndarray) -> np.ndarray:
+    """(R, N) mask: in each row, the ``room[r]`` eligible agents with the lowest priority.
+
+    Ties are broken by position (a stable sort), as ``idx[argsort(priority[idx])][:room]`` would.
+    """
+    if eligible.shape[-1] == 0:
+        return eligible.copy()
+    keys = np.where(eligible, priority, np.inf)
+    order = np.argsort(keys, axis=-1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(order.shape[-1])[None, :], axis=-1)
+    return eligible & (rank < np.maximum(room, 0)[:, None])
+
+
+def prefix_sums(values: np.ndarray, n_active: np.ndarray) -> np.ndarray:
+    """Sum the last axis over each replication's own active prefix: (…, R, W) -> (…, R).
+
+    A float sum's rounding depends on how many terms it has, so each
+    replication sums exactly its own agents, the same terms in the same order
+    whether it runs alone or in a batch of any size (issue 15's promise).
+    """
+    out = np.empty(values.shape[:-1], dtype=np.float64)
+    for r, n in enumerate(n_active):
+        out[..., r] = values[..., r, :int(n)].sum(axis=-1)
+    return out

@@ -32,6 +32,7 @@ class Child:
 
     index: int
     arm: str
+    replication: int
     household: int
     age_months: int
     present: bool
@@ -57,38 +58,47 @@ def count_factors(flags: np.ndarray) -> np.ndarray:
 
 
 class ChildPopulation(ArrayPopulation):
-    """Array-backed population of children, both arms side by side.
+    """Array-backed children of a batch of replications, both arms side by side.
 
-    Children are stored household by household, so the children of the
-    households present so far are a prefix; as in
+    Within a replication's row children are stored household by household, so
+    the children of the households present so far are a prefix; as in
     :class:`agents.households.HouseholdPopulation`, every attribute is a view
-    of that prefix and all updates are in place.
+    of the batch's window and all updates are in place.
     """
 
     FIXED = ("household", "birth_month", "original_index", "priority", "adult_outcome_draws")
     STATE = ("present", "risk", "protective", "assigned_protective", "placement",
              "placement_months_left", "months_since_return", "ever_placed", "adult",
              "adult_outcome")
+    NO_HOUSEHOLD = np.iinfo(np.int32).max     # household of padding: sorts last, never arrives
+    INERT = {"present": False, "adult": False, "adult_outcome": False, "placement": HOME,
+             "placement_months_left": 0, "assigned_protective": -1}
 
-    def __init__(self, *, household: np.ndarray, birth_month: np.ndarray,
-                 risk: np.ndarray, protective: np.ndarray, priority: np.ndarray | None = None,
-                 adult_outcome_draws: np.ndarray | None = None, n_arms: int = 2):
-        capacity = household.shape[0]
-        if np.any(np.diff(household) < 0):
-            raise ValueError("children must be ordered by household")
-        shape = (n_arms, capacity)
+    def __init__(self, *, household: list[np.ndarray], birth_month: list[np.ndarray],
+                 risk: list[np.ndarray], protective: list[np.ndarray], priority: list[np.ndarray],
+                 adult_outcome_draws: list[np.ndarray], n_arms: int = 2):
+        """One list entry per replication of the batch (each ordered by household)."""
+        from agents.base import pad_rows
+        for h in household:
+            if np.any(np.diff(h) < 0):
+                raise ValueError("children must be ordered by household")
+        capacity = np.array([h.shape[0] for h in household], dtype=np.int64)
+        risk_full = pad_rows([r.astype(bool) for r in risk], False)
+        protective_full = pad_rows([p.astype(bool) for p in protective], False)
+        fixed_shape = risk_full.shape[:2]
+        shape = (n_arms,) + fixed_shape
         arrays = {
-            "household": household.astype(np.int32),
-            "birth_month": birth_month.astype(np.int32),  # relative to the simulation start
-            "original_index": np.arange(capacity, dtype=np.int64),
+            "household": pad_rows([h.astype(np.int32) for h in household], self.NO_HOUSEHOLD),
+            # relative to the simulation start; padding is never born
+            "birth_month": pad_rows([b.astype(np.int32) for b in birth_month], self.NO_HOUSEHOLD),
+            "original_index": pad_rows([np.arange(c, dtype=np.int64) for c in capacity], -1),
             # lower = offered an activity place first (random, the same in both arms)
-            "priority": np.zeros(capacity) if priority is None else priority.astype(np.float64),
+            "priority": pad_rows([p.astype(np.float64) for p in priority], 1.0),
             # one set of uniforms per child for the outcomes drawn at 18 (a child comes of age once)
-            "adult_outcome_draws": (np.ones((capacity, len(ADULT_OUTCOMES)), dtype=np.float32)
-                                    if adult_outcome_draws is None else adult_outcome_draws),
+            "adult_outcome_draws": pad_rows([d.astype(np.float32) for d in adult_outcome_draws], 1.0),
             "present": np.zeros(shape, dtype=bool),
-            "risk": np.broadcast_to(risk, (n_arms,) + risk.shape).copy(),
-            "protective": np.broadcast_to(protective, (n_arms,) + protective.shape).copy(),
+            "risk": np.broadcast_to(risk_full, (n_arms,) + risk_full.shape).copy(),
+            "protective": np.broadcast_to(protective_full, (n_arms,) + protective_full.shape).copy(),
             # a protective factor given by an intervention (index into PROTECTIVE_FACTORS, -1: none)
             "assigned_protective": np.full(shape, -1, dtype=np.int8),
             "placement": np.zeros(shape, dtype=np.int8),
@@ -96,98 +106,129 @@ class ChildPopulation(ArrayPopulation):
             "months_since_return": np.full(shape, 10_000, dtype=np.int32),
             "ever_placed": np.zeros(shape, dtype=bool),
             "adult": np.zeros(shape, dtype=bool),
-            "adult_outcome": np.zeros((n_arms, capacity, len(ADULT_OUTCOMES)), dtype=bool),
+            "adult_outcome": np.zeros(shape + (len(ADULT_OUTCOMES),), dtype=bool),
         }
         super().__init__(arrays, capacity, n_arms)
-        self._index_families()
-        self.activate_households(0)
+        self.n_households = np.zeros(self.n_reps, dtype=np.int64)
+        self._families = [np.zeros(0, np.int64)] * self.n_reps
+        self._family_first_child = [np.zeros(0, np.int64)] * self.n_reps
+        for r in range(self.n_reps):
+            self._index_families(r)
+        self.activate_households(self.n_households)
 
-    def activate_households(self, n_households: int) -> None:
-        """Re-bind every attribute to the children of the first ``n_households`` households."""
-        self._bind(int(np.searchsorted(self._arrays["household"], n_households, side="left")))
+    def activate_households(self, n_households: np.ndarray) -> None:
+        """Re-bind every attribute to the children of the first ``n_households`` households of each row."""
+        self.n_households = np.asarray(n_households, dtype=np.int64).copy()
+        hh = self._arrays["household"]
+        self._bind(np.array([np.searchsorted(hh[r], self.n_households[r], side="left")
+                             for r in range(self.n_reps)], dtype=np.int64))
 
-    def start_placed(self, index: np.ndarray, kind: np.ndarray, months_left: np.ndarray) -> None:
-        """Children already in care when the simulation starts (both arms alike)."""
-        self.placement[:, index] = kind
-        self.placement_months_left[:, index] = months_left
-        self.ever_placed[:, index] = True
+    def start_placed(self, r: int, index: np.ndarray, kind: np.ndarray, months_left: np.ndarray) -> None:
+        """Children of replication ``r`` already in care when the simulation starts (both arms alike)."""
+        self.placement[:, r, index] = kind
+        self.placement_months_left[:, r, index] = months_left
+        self.ever_placed[:, r, index] = True
 
-    def follow_households(self, new_position: np.ndarray, n_kept: int, future_end: int) -> None:
-        """Follow households moved by :meth:`HouseholdPopulation.retire`.
+    def follow_households(self, r: int, new_position: np.ndarray, n_kept: int, future_end: int) -> None:
+        """Follow households of replication ``r`` moved by :meth:`HouseholdPopulation.retire`.
 
         ``new_position`` maps every household before the old retired block (which
         starts at ``future_end``) to its new position; the first ``n_kept`` positions
         are the households still active. Children stay grouped by household in
         the new order, so the children of active households remain a prefix.
         """
-        household = self._arrays["household"]
-        m_active = self.n_active
+        household = self._arrays["household"][r]
+        m_active = int(self.n_active[r])
         m_end = int(np.searchsorted(household, future_end, side="left"))
         household[:m_end] = new_position[household[:m_end]]
         staying = household[:m_active] < n_kept
-        self._compact(np.flatnonzero(staying), np.flatnonzero(~staying), m_active, m_end)
-        self._index_families()
-        self.activate_households(n_kept)
+        self._compact_row(r, np.flatnonzero(staying), np.flatnonzero(~staying), m_active, m_end)
+        self._index_families(r)
+        n_households = self.n_households.copy()
+        n_households[r] = n_kept
+        self.activate_households(n_households)
 
-    def _index_families(self) -> None:
+    def _index_families(self, r: int) -> None:
         """Children are stored household by household: each family's household and first child."""
-        self._families, self._family_first_child = np.unique(self._arrays["household"], return_index=True)
+        row = self._arrays["household"][r]
+        families, first = np.unique(row[row != self.NO_HOUSEHOLD], return_index=True)
+        self._families[r], self._family_first_child[r] = families, first
+
+    def of_households(self, household_values: np.ndarray) -> np.ndarray:
+        """A per-household (arms, R, households) array spread to the children (arms, R, children).
+
+        Children beyond their replication's active prefix get 0/False.
+        """
+        hh = self.household
+        valid = hh < self.n_households[:, None]
+        width = household_values.shape[-1]
+        index = np.where(valid, hh, 0) if width else np.zeros_like(hh)
+        if width == 0:
+            return np.zeros(household_values.shape[:-1] + hh.shape[-1:], dtype=household_values.dtype)
+        spread = np.take_along_axis(household_values, np.broadcast_to(
+            index, household_values.shape[:-2] + index.shape), axis=-1)
+        return np.where(valid, spread, 0).astype(household_values.dtype, copy=False)
 
     def family_max(self, values: np.ndarray, n_households: int) -> np.ndarray:
-        """Per household (arms, n_households): the largest of its children's ``values`` (0 if none)."""
-        out = np.zeros((values.shape[0], n_households), dtype=float)
-        k = int(np.searchsorted(self._families, n_households))
-        if k:
-            out[:, self._families[:k]] = np.maximum.reduceat(values, self._family_first_child[:k], axis=1)
+        """Per household (arms, R, n_households): the largest of its children's ``values`` (0 if none)."""
+        out = np.zeros(values.shape[:-1] + (n_households,), dtype=float)
+        for r in range(self.n_reps):
+            families = self._families[r]
+            k = int(np.searchsorted(families, min(n_households, int(self.n_households[r]))))
+            first = self._family_first_child[r][:k]
+            if k and first[-1] < values.shape[-1]:
+                out[:, r, families[:k]] = np.maximum.reduceat(values[:, r], first, axis=-1)
         return out
 
     def age_months(self, month: int) -> np.ndarray:
         return month - self.birth_month
 
-    def child(self, index: int, arm: int, month: int) -> Child:
+    def child(self, index: int, arm: int, month: int, replication: int = 0) -> Child:
         """One child as a read-only view."""
+        r = replication
         return Child(
-            index=index, arm=("intervention", "control")[arm], household=int(self.household[index]),
-            age_months=int(month - self.birth_month[index]), present=bool(self.present[arm, index]),
-            risk_factors=tuple(n for k, n in enumerate(RISK_FACTORS) if self.risk[arm, index, k]),
+            index=index, arm=("intervention", "control")[arm], replication=r,
+            household=int(self.household[r, index]),
+            age_months=int(month - self.birth_month[r, index]), present=bool(self.present[arm, r, index]),
+            risk_factors=tuple(n for k, n in enumerate(RISK_FACTORS) if self.risk[arm, r, index, k]),
             protective_factors=tuple(n for k, n in enumerate(PROTECTIVE_FACTORS)
-                                     if self.protective[arm, index, k]),
-            placement=PLACEMENT_STATES[self.placement[arm, index]],
-            placement_months_left=int(self.placement_months_left[arm, index]),
-            ever_placed=bool(self.ever_placed[arm, index]),
+                                     if self.protective[arm, r, index, k]),
+            placement=PLACEMENT_STATES[self.placement[arm, r, index]],
+            placement_months_left=int(self.placement_months_left[arm, r, index]),
+            ever_placed=bool(self.ever_placed[arm, r, index]),
             adult_outcomes=tuple(n for k, n in enumerate(ADULT_OUTCOMES)
-                                 if self.adult_outcome[arm, index, k]))
+                                 if self.adult_outcome[arm, r, index, k]))
 
     # --- transitions ----------------------------------------------------------------
 
     def sync_presence(self, household_present: np.ndarray, month: int) -> None:
         """Minors are in the area while their household is; adults stay once grown up.
 
-        ``household_present`` is already spread to the children (arms, children).
+        ``household_present`` is already spread to the children (arms, R, children).
         """
         minors = self.age_months(month) < ADULT_AGE_MONTHS
-        np.copyto(self.present, household_present, where=minors[None, :])
+        np.copyto(self.present, household_present, where=minors[None])
 
     def evolve_factors(self, onset_per_month: np.ndarray, remission_per_month: np.ndarray,
                        protective_loss_per_month: float, u_risk: np.ndarray,
                        u_protective: np.ndarray, minors_present: np.ndarray) -> None:
         """Risk factors start and stop; natural protective factors fade.
 
-        ``onset_per_month`` and ``remission_per_month`` have shape (arms, N).
+        ``onset_per_month`` and ``remission_per_month`` have shape (arms, R, N).
         One uniform per child and factor decides onset (if absent) or
         remission (if present) — the same draw in both arms.
         """
-        u = u_risk[None, :, :]
-        active = minors_present[:, :, None]
+        u = u_risk[None]
+        active = minors_present[..., None]
         # a factor flips when the draw falls under the rate that applies to its current state
-        rate = np.where(self.risk, remission_per_month[:, :, None], onset_per_month[:, :, None])
+        rate = np.where(self.risk, remission_per_month[..., None], onset_per_month[..., None])
         self.risk ^= active & (u < rate)
         # protective factors fade, except one given by an intervention while it is held
-        lose = active & self.protective & (u_protective[None, :, :] < protective_loss_per_month)
+        lose = active & self.protective & (u_protective[None] < protective_loss_per_month)
         held = self.assigned_protective >= 0
         if held.any():
-            k = np.arange(len(PROTECTIVE_FACTORS))[None, None, :]
-            lose &= ~(self.assigned_protective[:, :, None] == k)
+            k = np.arange(len(PROTECTIVE_FACTORS))
+            lose &= ~(self.assigned_protective[..., None] == k)
         self.protective &= ~lose
 
     def placements(self, hazard: np.ndarray, u_place: np.ndarray, u_kind_length: np.ndarray,
@@ -198,7 +239,7 @@ class ChildPopulation(ArrayPopulation):
         One uniform decides both the kind (HVB below ``hvb_share``) and, rescaled
         to [0, 1) within its kind, the length: geometric with the kind's mean (months).
         """
-        new = eligible & (self.placement == HOME) & (u_place[None, :] < hazard)
+        new = eligible & (self.placement == HOME) & (u_place[None] < hazard)
         if not new.any():
             return new
         hvb = u_kind_length < hvb_share
@@ -211,8 +252,8 @@ class ChildPopulation(ArrayPopulation):
         p_end = 1.0 / np.maximum(mean, 1.0)
         length = 1 + np.floor(np.log1p(-u_length) / np.log1p(-np.minimum(p_end, 1 - 1e-12)))
         length = np.minimum(length, 32_000).astype(np.int16)
-        np.copyto(self.placement, kind[None, :], where=new)
-        np.copyto(self.placement_months_left, length[None, :], where=new)
+        np.copyto(self.placement, kind[None], where=new)
+        np.copyto(self.placement_months_left, length[None], where=new)
         self.ever_placed |= new
         return new
 
@@ -232,20 +273,20 @@ class ChildPopulation(ArrayPopulation):
 
         ``u_outcome`` holds each child's three uniforms, drawn once at creation:
         a child comes of age once, so one draw per child and outcome suffices.
-        Returns the indices of the children turning 18.
+        Returns the (R, children) mask of the children turning 18.
         """
-        idx = np.flatnonzero(self.age_months(month) == ADULT_AGE_MONTHS)
-        if idx.size == 0:
-            return idx
-        here = self.present[:, idx]
-        rr = adult_risk_multiplier(n_risk[:, idx], max_multiplier, len(RISK_FACTORS))
+        turning = self.age_months(month) == ADULT_AGE_MONTHS
+        if not turning.any():
+            return turning
+        here = self.present[:, turning]                                     # (arms, k)
+        rr = adult_risk_multiplier(n_risk[:, turning], max_multiplier, len(RISK_FACTORS))
         probability = np.clip(base_probability[None, None, :] * rr[:, :, None], 0.0, 1.0)
-        self.adult_outcome[:, idx] |= here[:, :, None] & (u_outcome[None, idx, :] < probability)
-        self.adult[:, idx] |= here
-        self.placement[:, idx] = np.where(here, HOME, self.placement[:, idx])
-        self.placement_months_left[:, idx] = np.where(here, 0, self.placement_months_left[:, idx])
-        return idx
+        self.adult_outcome[:, turning] |= here[:, :, None] & (u_outcome[turning][None] < probability)
+        self.adult[:, turning] |= here
+        self.placement[:, turning] = np.where(here, HOME, self.placement[:, turning])
+        self.placement_months_left[:, turning] = np.where(here, 0, self.placement_months_left[:, turning])
+        return turning
 
     def adult_remission(self, remission_per_month: float, u_remission: np.ndarray) -> None:
         """Adults leave an outcome with a constant monthly probability."""
-        self.adult_outcome &= ~(u_remission[None, :, :] < remission_per_month)
+        self.adult_outcome &= ~(u_remission[None] < remission_per_month)

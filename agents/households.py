@@ -2,8 +2,9 @@
 
 A city has 10 000–200 000 households and a study runs thousands of paired
 replications, so the monthly transitions are computed for the whole
-population at once: every state array has shape ``(arms, capacity)`` where
-axis 0 is the arm (0 = intervention, 1 = control) and axis 1 the household.
+population at once: every state array has shape ``(arms, replications, households)``
+where axis 0 is the arm (0 = intervention, 1 = control); a batch of
+replications is stepped together (see :mod:`agents.base`).
 Both arms receive the *same* uniform draw for a household in a month
 (common random numbers), so a household's fate differs between the arms only
 through what the intervention changed.
@@ -38,6 +39,7 @@ class Household:
 
     index: int
     arm: str
+    replication: int
     composition: str
     adults: int
     children: int
@@ -52,14 +54,11 @@ class Household:
 
 
 class HouseholdPopulation(ArrayPopulation):
-    """Array-backed population of households, both arms side by side.
+    """Array-backed households of a batch of replications, both arms side by side.
 
-    Households are stored in order of entry into the area (the starting stock
-    first), so the households that have arrived by a month are a prefix of
-    the arrays. Every attribute below is a *view* of that prefix
-    (``n_active`` households), re-bound when households arrive, so monthly
-    work is proportional to the households present so far, not to the whole
-    horizon's inflow. All updates are in place.
+    Within a replication's row households are stored in order of entry into
+    the area (the starting stock first), so the households that have arrived
+    by a month are a prefix of the row. All updates are in place.
     """
 
     FIXED = ("composition", "n_children", "n_adults", "exit_propensity", "eb_sek_per_month",
@@ -67,29 +66,35 @@ class HouseholdPopulation(ArrayPopulation):
     STATE = ("present", "on_eb", "months_on_eb", "months_since_exit", "last_exit_route",
              "participant", "open_care_months_left", "open_care_month_index",
              "open_care_intensive")
+    NEVER = np.iinfo(np.int32).max      # entry month of padding: never arrives
+    INERT = {"present": False, "on_eb": False, "participant": False, "last_exit_route": NO_ROUTE,
+             "open_care_months_left": 0, "open_care_intensive": False}
 
-    def __init__(self, *, composition: np.ndarray, n_children: np.ndarray,
-                 exit_propensity: np.ndarray, eb_sek_per_month: np.ndarray,
-                 entry_month: np.ndarray, initial_months_on_eb: np.ndarray,
-                 enrolment_priority: np.ndarray | None = None, n_arms: int = 2):
-        capacity = composition.shape[0]
-        if np.any(np.diff(entry_month) < 0):
-            raise ValueError("households must be ordered by entry month")
-        couple = np.isin(composition, [COMPOSITION_INDEX["couple_with_children"],
-                                       COMPOSITION_INDEX["couple_without_children"]])
+    def __init__(self, *, composition: list[np.ndarray], n_children: list[np.ndarray],
+                 exit_propensity: list[np.ndarray], eb_sek_per_month: list[np.ndarray],
+                 entry_month: list[np.ndarray], initial_months_on_eb: list[np.ndarray],
+                 enrolment_priority: list[np.ndarray], n_months: int, n_arms: int = 2):
+        """One list entry per replication of the batch (each ordered by entry month)."""
+        from agents.base import pad_rows
+        for e in entry_month:
+            if np.any(np.diff(e) < 0):
+                raise ValueError("households must be ordered by entry month")
+        capacity = np.array([c.shape[0] for c in composition], dtype=np.int64)
+        comp = pad_rows([c.astype(np.int8) for c in composition], 0)
+        couple = np.isin(comp, [COMPOSITION_INDEX["couple_with_children"],
+                                COMPOSITION_INDEX["couple_without_children"]])
         full = {
-            "composition": composition.astype(np.int8),
-            "n_children": n_children.astype(np.int8),
+            "composition": comp,
+            "n_children": pad_rows([k.astype(np.int8) for k in n_children], 0),
             "n_adults": np.where(couple, 2, 1).astype(np.int8),
-            "exit_propensity": exit_propensity.astype(np.float64),
-            "eb_sek_per_month": eb_sek_per_month.astype(np.float64),
-            "entry_month": entry_month.astype(np.int32),  # -1: in the stock at the start
-            "original_index": np.arange(capacity, dtype=np.int64),
+            "exit_propensity": pad_rows([p.astype(np.float64) for p in exit_propensity], 0.0),
+            "eb_sek_per_month": pad_rows([a.astype(np.float64) for a in eb_sek_per_month], 0.0),
+            "entry_month": pad_rows([e.astype(np.int32) for e in entry_month], self.NEVER),  # -1: at start
+            "original_index": pad_rows([np.arange(c, dtype=np.int64) for c in capacity], -1),
             # lower = offered an intervention place first (random, the same in both arms)
-            "enrolment_priority": (np.zeros(capacity) if enrolment_priority is None
-                                   else enrolment_priority.astype(np.float64)),
+            "enrolment_priority": pad_rows([p.astype(np.float64) for p in enrolment_priority], 1.0),
         }
-        shape = (n_arms, capacity)
+        shape = (n_arms,) + comp.shape
         full.update({
             "present": np.zeros(shape, dtype=bool),
             "on_eb": np.zeros(shape, dtype=bool),
@@ -102,91 +107,100 @@ class HouseholdPopulation(ArrayPopulation):
             "open_care_intensive": np.zeros(shape, dtype=bool),
         })
         super().__init__(full, capacity, n_arms)
-        initial = int((full["entry_month"] < 0).sum())
-        self.n_retired = 0
+        entries = full["entry_month"]
+        initial = (entries < 0).sum(axis=1)
+        # arrivals per replication and month (the future block keeps its order through compaction)
+        self._arrivals = np.stack([np.bincount(row[(row >= 0) & (row < n_months)], minlength=n_months)
+                                   for row in entries]) if len(entries) else np.zeros((0, n_months), int)
+        self.n_retired = np.zeros(self.n_reps, dtype=np.int64)
         self._bind(initial)
-        self.present[:] = True
-        self.on_eb[:] = True
-        self.months_on_eb[:] = initial_months_on_eb[:initial]
+        stock = self.active_mask()
+        self.present[:, stock] = True
+        self.on_eb[:, stock] = True
+        months0 = pad_rows([m[:i] for m, i in zip(initial_months_on_eb, initial)], 0).astype(np.int32)
+        self.months_on_eb[:] = months0[:, :self.window]
 
-    def start_off_eb(self, index: np.ndarray, route: np.ndarray, months_since_exit: np.ndarray) -> None:
-        """Households in the area at the start that left EB earlier (by ``route``, months ago)."""
-        self.on_eb[:, index] = False
-        self.months_on_eb[:, index] = 0
-        self.last_exit_route[:, index] = route
-        self.months_since_exit[:, index] = months_since_exit
+    def start_off_eb(self, r: int, index: np.ndarray, route: np.ndarray, months_since_exit: np.ndarray) -> None:
+        """Households of replication ``r`` in the area at the start that left EB earlier."""
+        self.on_eb[:, r, index] = False
+        self.months_on_eb[:, r, index] = 0
+        self.last_exit_route[:, r, index] = route
+        self.months_since_exit[:, r, index] = months_since_exit
 
-    def retire(self, retiring: np.ndarray) -> tuple[np.ndarray, int]:
-        """Move the active households flagged in ``retiring`` out of the active prefix.
+    def retire(self, r: int, retiring: np.ndarray) -> tuple[np.ndarray, int]:
+        """Move the active households of replication ``r`` flagged in ``retiring`` out of its prefix.
 
-        Storage becomes [still active | not yet arrived | retired]. Returns the
+        Its row becomes [still active | not yet arrived | retired]. Returns the
         new position of every household before the old retired block (old
         position -> new position) and where that block starts, so that the
         children can follow. Retired households are no longer simulated;
         ``original_index`` keeps their identity.
         """
-        active = np.arange(self.n_active)
-        keep, gone = active[~retiring], active[retiring]
-        future_end = self.capacity - self.n_retired
+        n = int(self.n_active[r])
+        active = np.arange(n)
+        keep, gone = active[~retiring[:n]], active[retiring[:n]]
+        future_end = int(self.capacity[r] - self.n_retired[r])
         new_position = np.empty(future_end, dtype=np.int64)
         new_position[keep] = np.arange(keep.size)
-        new_position[self.n_active:] = np.arange(self.n_active, future_end) - gone.size
+        new_position[n:] = np.arange(n, future_end) - gone.size
         new_position[gone] = future_end - gone.size + np.arange(gone.size)
-        self._compact(keep, gone, self.n_active, future_end)
-        self.n_retired += gone.size
-        self._bind(keep.size)
+        self._compact_row(r, keep, gone, n, future_end)
+        self.n_retired[r] += gone.size
+        n_active = self.n_active.copy()
+        n_active[r] = keep.size
+        self._bind(n_active)
         return new_position, future_end
 
     # --- inspection ---------------------------------------------------------------
 
-    def household(self, index: int, arm: int = 0) -> Household:
+    def household(self, index: int, arm: int = 0, replication: int = 0) -> Household:
         """One household as a read-only view (for inspection and tests)."""
-        route = int(self.last_exit_route[arm, index])
+        r = replication
+        route = int(self.last_exit_route[arm, r, index])
         return Household(
-            index=index, arm=ARMS[arm], composition=COMPOSITIONS[self.composition[index]],
-            adults=int(self.n_adults[index]), children=int(self.n_children[index]),
-            present=bool(self.present[arm, index]), on_eb=bool(self.on_eb[arm, index]),
-            months_on_eb=int(self.months_on_eb[arm, index]),
+            index=index, arm=ARMS[arm], replication=r, composition=COMPOSITIONS[self.composition[r, index]],
+            adults=int(self.n_adults[r, index]), children=int(self.n_children[r, index]),
+            present=bool(self.present[arm, r, index]), on_eb=bool(self.on_eb[arm, r, index]),
+            months_on_eb=int(self.months_on_eb[arm, r, index]),
             last_exit_route=None if route == NO_ROUTE else EXIT_ROUTES[route],
-            eb_sek_per_month=float(self.eb_sek_per_month[index]),
-            participant=bool(self.participant[arm, index]),
-            open_care_months_left=int(self.open_care_months_left[arm, index]),
-            open_care_intensive=bool(self.open_care_intensive[arm, index]))
+            eb_sek_per_month=float(self.eb_sek_per_month[r, index]),
+            participant=bool(self.participant[arm, r, index]),
+            open_care_months_left=int(self.open_care_months_left[arm, r, index]),
+            open_care_intensive=bool(self.open_care_intensive[arm, r, index]))
 
     # --- transitions (called by the model in schedule order) ------------------------
 
-    def enter(self, month: int) -> int:
-        """Households whose entry month is ``month`` arrive on EB. Returns how many."""
-        future = self._arrays["entry_month"][self.n_active:self.capacity - self.n_retired]
-        arrived = int(np.searchsorted(future, month, side="right"))
-        n_new = self.n_active + arrived
-        if arrived > 0:
+    def enter(self, month: int) -> np.ndarray:
+        """Households whose entry month is ``month`` arrive on EB. Returns how many, per replication."""
+        arrived = self._arrivals[:, month] if month < self._arrivals.shape[1] else np.zeros(self.n_reps, int)
+        if arrived.any():
             old = self.n_active
-            self._bind(n_new)
-            self.present[:, old:] = True
-            self.on_eb[:, old:] = True
-            self.months_on_eb[:, old:] = 0
-        return max(arrived, 0)
+            self._bind(old + arrived)
+            idx = np.arange(self.window)[None, :]
+            new = (idx >= old[:, None]) & (idx < self.n_active[:, None])
+            self.present[:, new] = True
+            self.on_eb[:, new] = True
+            self.months_on_eb[:, new] = 0
+        return arrived
 
     def eb_exits(self, hazard: np.ndarray, u_exit: np.ndarray, u_route: np.ndarray,
                  route_cdf: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Households on EB leave with probability ``hazard`` (shape (arms, N)).
+        """Households on EB leave with probability ``hazard`` (shape (arms, R, N)).
 
-        Returns ``(exits, route)``: a boolean (arms, N) mask and the route index
+        Returns ``(exits, route)``: a boolean (arms, R, N) mask and the route index
         of every household leaving in either arm (from its own draw, so the same
         in both arms; NO_ROUTE elsewhere). Moving away removes the household
         (and its children) from the area.
         """
-        exits = self.on_eb & (u_exit[None, :] < hazard)
-        leaving = np.flatnonzero(exits[0] | exits[1]) if exits.shape[0] == 2 else \
-            np.flatnonzero(exits.any(axis=0))
-        route = np.full(exits.shape[1], NO_ROUTE, dtype=np.int8)
+        exits = self.on_eb & (u_exit[None] < hazard)
+        leaving = exits.any(axis=0)
+        route = np.full(exits.shape[1:], NO_ROUTE, dtype=np.int8)
         route[leaving] = np.minimum(np.searchsorted(route_cdf, u_route[leaving], side="right"),
                                     len(route_cdf) - 1)
         self.on_eb &= ~exits
-        np.copyto(self.last_exit_route, route[None, :], where=exits)
+        np.copyto(self.last_exit_route, route[None], where=exits)
         self.months_since_exit[exits] = 0
-        self.present &= ~(exits & (route == ROUTE_INDEX["moved"])[None, :])
+        self.present &= ~(exits & (route == ROUTE_INDEX["moved"])[None])
         return exits, route
 
     def eb_reentries(self, hazard_by_route: np.ndarray, u_reentry: np.ndarray,
@@ -203,7 +217,7 @@ class HouseholdPopulation(ArrayPopulation):
         n_routes = hazard_by_route.shape[0]
         table = np.concatenate([hazard_by_route, hazard_by_route * after_24_multiplier])
         hazard = table[np.maximum(self.last_exit_route, 0) + n_routes * (since >= REENTRY_LATE_AFTER_MONTHS)]
-        back = off & (u_reentry[None, :] < hazard)
+        back = off & (u_reentry[None] < hazard)
         self.on_eb |= back
         self.months_on_eb[back] = 0
         return back
@@ -230,7 +244,7 @@ class HouseholdPopulation(ArrayPopulation):
     # --- retirement ---------------------------------------------------------------------
 
     def settled(self, window_months: int) -> np.ndarray:
-        """Households whose EB dynamics are over in both arms (see :meth:`retire`).
+        """(R, window): arrived households whose EB dynamics are over in both arms (see :meth:`retire`).
 
         Moved away (gone in every arm), or off EB beyond the re-entry window in
         every arm, never a participant, no open-care episode running.
@@ -238,4 +252,4 @@ class HouseholdPopulation(ArrayPopulation):
         gone = ~self.present.any(axis=0)
         off = (~self.on_eb & (self.last_exit_route >= 0) & (self.months_since_exit >= window_months)).all(axis=0) \
             & ~self.participant.any(axis=0) & (self.open_care_months_left == 0).all(axis=0)
-        return gone | off
+        return (gone | off) & self.active_mask()

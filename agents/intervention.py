@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from agents.base import first_by_priority
 from agents.households import COMPOSITION_INDEX
 from agents.mechanisms import build_mechanisms
 from agents.mechanisms.base import CONTROL, INTERVENTION
@@ -67,14 +68,13 @@ class Intervention:
             eligible_comp = np.isin(hh.composition, self.eligible_compositions)
             for arm in (INTERVENTION, CONTROL):
                 current = hh.participant[arm] & hh.on_eb[arm]
-                room = itv.participants_households - int(current.sum())
-                if room <= 0:
+                room = itv.participants_households - np.count_nonzero(current, axis=-1)
+                if not (room > 0).any():
                     continue
                 eligible = (hh.present[arm] & hh.on_eb[arm] & eligible_comp & ~hh.participant[arm]
                             & (hh.months_on_eb[arm] >= itv.eligible_min_months_on_eb))
-                idx = np.flatnonzero(eligible)
-                chosen = idx[np.argsort(hh.enrolment_priority[idx], kind="stable")[:room]]
-                hh.participant[arm, chosen] = True
+                chosen = first_by_priority(eligible, hh.enrolment_priority, room)
+                hh.participant[arm] |= chosen
                 for mechanism in self.mechanisms:
                     mechanism.on_households_enrolled(t, strength, arm, chosen, draws)
         for mechanism in self.mechanisms:

@@ -118,14 +118,14 @@ def test_children_and_placements_are_consistent():
     cfg = make_config("replications=1", "horizon_years=6")
     model = SifsimModel(cfg).run()
     ch, hh = model.children, model.households
-    assert np.array_equal(np.bincount(ch.household, minlength=len(hh)), hh.n_children.astype(int))
+    assert np.array_equal(np.bincount(ch.household[0], minlength=len(hh)), hh.n_children[0].astype(int))
     placed = ch.placement != 0
     assert not (placed & ch.adult).any()
     assert (ch.ever_placed | ~placed).all()
     # a child's view matches the arrays
-    i = int(np.flatnonzero(ch.ever_placed[CONTROL])[0]) if ch.ever_placed[CONTROL].any() else 0
+    i = int(np.flatnonzero(ch.ever_placed[CONTROL, 0])[0]) if ch.ever_placed[CONTROL].any() else 0
     view = model.children.child(i, CONTROL, model.month)
-    assert view.ever_placed == bool(ch.ever_placed[CONTROL, i])
+    assert view.ever_placed == bool(ch.ever_placed[CONTROL, 0, i])
 
 
 def test_ledger_conserves_money_to_the_krona():
@@ -192,11 +192,11 @@ def test_mesa_batch_run_keeps_working():
 
 def test_household_view_matches_arrays():
     model = SifsimModel(make_config("replications=1", "horizon_years=2")).run()
-    i = int(np.flatnonzero(model.households.participant[INTERVENTION])[0])
+    i = int(np.flatnonzero(model.households.participant[INTERVENTION, 0])[0])
     view = model.households.household(i, INTERVENTION)
-    assert view.participant and view.arm == "intervention"
-    assert view.on_eb == bool(model.households.on_eb[INTERVENTION, i])
-    assert view.children == int(model.households.n_children[i]) > 0
+    assert view.participant and view.arm == "intervention" and view.replication == 0
+    assert view.on_eb == bool(model.households.on_eb[INTERVENTION, 0, i])
+    assert view.children == int(model.households.n_children[0, i]) > 0
 
 
 def test_retired_households_are_settled_and_their_identity_is_kept():
@@ -204,22 +204,24 @@ def test_retired_households_are_settled_and_their_identity_is_kept():
     model = SifsimModel(cfg).run()
     hh = model.households
     assert model.retired_households > 0
-    start, end = hh.capacity - hh.n_retired, hh.capacity
-    retired = {name: hh.full(name)[..., start:end] for name in ("on_eb", "participant", "months_since_exit",
-                                                                  "present")}
+    start, end = int(hh.capacity[0] - hh.n_retired[0]), int(hh.capacity[0])
+    # the retired households' state as it was when they retired (their slots are then made inert)
+    retired = {name: hh.retired_state(0)[name] for name in ("on_eb", "participant", "months_since_exit",
+                                                             "present")}
+    assert retired["on_eb"].shape[1] == end - start > 0
     gone = ~retired["present"].any(axis=0)
     assert not retired["on_eb"].any()
     # participants are followed to the horizon unless they moved away
     assert not retired["participant"][:, ~gone].any()
     assert ((retired["months_since_exit"] >= cfg.population.retire_after_months_off_eb).all(axis=0) | gone).all()
     # every household is still there exactly once
-    ids = np.sort(hh.full("original_index"))
-    assert np.array_equal(ids, np.arange(hh.capacity))
+    ids = np.sort(hh.full("original_index")[0])
+    assert np.array_equal(ids, np.arange(hh.capacity[0]))
     # children follow their households
     ch = model.children
-    assert (np.diff(ch.full("household")) >= 0).all()
-    assert np.array_equal(np.bincount(ch.full("household"), minlength=hh.capacity),
-                          hh.full("n_children").astype(int))
+    assert (np.diff(ch.full("household")[0]) >= 0).all()
+    assert np.array_equal(np.bincount(ch.full("household")[0], minlength=hh.capacity[0]),
+                          hh.full("n_children")[0].astype(int))
 
 
 def test_without_retirement_the_arms_still_pair_and_more_households_stay_active():
@@ -227,8 +229,8 @@ def test_without_retirement_the_arms_still_pair_and_more_households_stay_active(
                       "intervention.effect_scale=0")
     model = SifsimModel(cfg).run()
     assert model.retired_households == 0
-    assert len(model.households) == model.households.capacity - int(
-        (model.households.full("entry_month") >= model.n_months).sum())
+    assert len(model.households) == model.households.capacity[0] - int(
+        (model.households.full("entry_month")[0] >= model.n_months).sum())
     assert np.array_equal(model.households.on_eb[INTERVENTION], model.households.on_eb[CONTROL])
 
 
@@ -267,3 +269,27 @@ def test_norm_amounts_follow_the_riksnorm_formula():
                 personal["couple"] + 3 * eco.riksnorm_child_sek_per_month + shared[3],   # 5 persons: capped at 4
                 personal["couple"] + shared[1]]
     assert got == pytest.approx([(e + eco.rent_sek_per_month) * eco.eb_share_of_norm_paid for e in expected])
+
+
+@pytest.mark.parametrize("overrides", [(), ("economy.eb_amount_mode=norm", "economy.displacement=0.3")],
+                         ids=["default", "norm_amounts_displacement"])
+def test_a_replications_rows_are_identical_alone_and_in_a_batch(overrides):
+    """Issue 15's promise: a batch steps replications together, but replication r's rows are
+    exactly those of r run alone (its own streams, its own sums), in any batch."""
+    from simulation.core.runner import simulate_rows
+    cfg = make_config("replications=4", "horizon_years=12", *overrides)
+    batch = simulate_rows(cfg, "g", [0, 1, 2, 3])
+    pair = simulate_rows(cfg, "g", [3, 1])
+    alone = {r: simulate_rows(cfg, "g", [r]) for r in range(4)}
+    for key in ("ledger", "population", "repayment", "years"):
+        assert batch[key] == [row for r in range(4) for row in alone[r][key]], key
+        assert pair[key] == alone[3][key] + alone[1][key], key
+    assert len({len(alone[r]["ledger"]) for r in range(4)} | {0}) > 1   # something was booked
+
+
+def test_batch_sizes_follow_the_work():
+    from simulation.core.runner import batch_size, batches
+    assert batch_size(make_config()) == 100                       # Öster: every replication at once
+    assert batch_size(make_config("population=national", "replications=3")) == 1
+    assert batches(list(range(10)), size=100, workers=2) == [list(range(5)), list(range(5, 10))]
+    assert batches(list(range(5)), size=2, workers=1) == [[0, 1], [2, 3], [4]]

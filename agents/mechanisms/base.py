@@ -33,7 +33,7 @@ class Mechanism:
 
     # --- enrolment ------------------------------------------------------------------------
     def on_households_enrolled(self, t: int, strength: float, arm: int, chosen: np.ndarray, draws) -> None:
-        """Households ``chosen`` in ``arm`` have just been enrolled."""
+        """Households ``chosen`` (an (R, N) mask) in ``arm`` have just been enrolled."""
 
     def enrol_children(self, t: int, strength: float, draws) -> None:
         """Give children places (after this month's household enrolment)."""

@@ -32,9 +32,8 @@ class FamilyTreatment(Mechanism):
         if t != itv.t_start or arm != INTERVENTION:
             return
         hh = itv.households
-        risky = hh.open_care_months_left[arm, chosen] > 0
         start = np.zeros_like(hh.participant)
-        start[arm, chosen[risky]] = True
+        start[arm] = chosen & (hh.open_care_months_left[arm] > 0)   # already in open care
         itv.open_care.start(t, strength, start, draws)
 
     def intensive_episodes(self, t: int, strength: float, start: np.ndarray, draws) -> np.ndarray | None:
@@ -46,8 +45,8 @@ class FamilyTreatment(Mechanism):
         intensive[INTERVENTION] = (start[INTERVENTION] & hh.participant[INTERVENTION]
                                    & (draws.treatment < strength))
         if itv.active:
-            itv.evaluation.count_intensive_families(t, int((start[INTERVENTION]
-                                                            & hh.participant[INTERVENTION]).sum()))
+            itv.evaluation.count_intensive_families(
+                t, np.count_nonzero(start[INTERVENTION] & hh.participant[INTERVENTION], axis=-1))
         return intensive
 
     def modify_child_rates(self, strength: float, onset: np.ndarray, remission: np.ndarray,

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.base import first_by_priority
 from agents.mechanisms.base import INTERVENTION, Mechanism
 from scenarios.schema import ProtectiveMechanism
 from agents.children import PROTECTIVE_FACTORS
@@ -32,22 +33,21 @@ class Protective(Mechanism):
         if len(ch) == 0:
             return
         age_years = ch.age_months(t) // 12
-        participant_child = hh.participant[INTERVENTION, ch.household] & ch.present[INTERVENTION] \
-            & ~ch.adult[INTERVENTION]
+        participant_child = ch.of_households(hh.participant[INTERVENTION:INTERVENTION + 1])[0] \
+            & ch.present[INTERVENTION] & ~ch.adult[INTERVENTION]
         held = ch.assigned_protective[INTERVENTION] == self.factor
         drop = held & (draws.activity_dropout < mech.dropout_per_month)
-        ch.assigned_protective[INTERVENTION, drop] = -1
+        ch.assigned_protective[INTERVENTION][drop] = -1
         held &= ~drop
-        room = mech.capacity_children - int(held.sum())
-        if room <= 0 or strength <= 0:
+        room = mech.capacity_children - np.count_nonzero(held, axis=-1)
+        if not (room > 0).any() or strength <= 0:
             return
         eligible = (participant_child & (ch.assigned_protective[INTERVENTION] < 0)
                     & (age_years >= mech.child_age_min_years) & (age_years <= mech.child_age_max_years))
-        idx = np.flatnonzero(eligible)
-        chosen = idx[np.argsort(ch.priority[idx], kind="stable")[:room]]
-        works = chosen[ch.priority[chosen] * WORKING_PLACE_PRIORITY_SCALE < strength] if strength < 1 else chosen
-        ch.assigned_protective[INTERVENTION, works] = self.factor
-        ch.protective[INTERVENTION, works, self.factor] = True
+        chosen = first_by_priority(eligible, ch.priority, room)
+        works = chosen & (ch.priority * WORKING_PLACE_PRIORITY_SCALE < strength) if strength < 1 else chosen
+        ch.assigned_protective[INTERVENTION][works] = self.factor
+        ch.protective[INTERVENTION, ..., self.factor][works] = True
 
     def modify_child_rates(self, strength: float, onset: np.ndarray, remission: np.ndarray,
                            intensive_child: np.ndarray) -> None:

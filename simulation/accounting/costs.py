@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.base import prefix_sums
 from agents.children import ADULT_OUTCOMES, FAMILY_HOME, HVB, RISK_FACTORS
 from agents.hazards import DAYS_PER_MONTH, MONTHS_PER_YEAR
 from agents.households import ROUTE_INDEX
@@ -39,31 +40,31 @@ class CostBooking:
 
     def book(self, t: int) -> None:
         hh, ch, eco, led = self.households, self.children, self.eco, self.ledger
-        led.add(t, "eb", "eb_unit", (hh.on_eb * hh.eb_sek_per_month).sum(axis=1))
+        led.add(t, "eb", "eb_unit", prefix_sums(hh.on_eb * hh.eb_sek_per_month, hh.n_active))   # (arms, R)
         off = hh.present & ~hh.on_eb
         fk = off & (hh.last_exit_route == ROUTE_INDEX["other_benefit"])
         studies = off & (hh.last_exit_route == ROUTE_INDEX["studies"]) & (hh.months_since_exit < STUDENT_AID_MONTHS)
-        led.add(t, "other_benefit", "state", np.count_nonzero(fk, axis=1) * eco.state_benefit_sek_per_household_month
-                + np.count_nonzero(studies, axis=1) * eco.student_aid_sek_per_household_month)
+        led.add(t, "other_benefit", "state", np.count_nonzero(fk, axis=-1) * eco.state_benefit_sek_per_household_month
+                + np.count_nonzero(studies, axis=-1) * eco.student_aid_sek_per_household_month)
         in_care = hh.open_care_months_left > 0
         idx = np.minimum(hh.open_care_month_index, self.hours.shape[1] - 1)
         hours = np.where(in_care, self.hours[hh.open_care_intensive.astype(int), idx], 0.0)
         led.add(t, "open_care_hours", "open_care",
-                hours.sum(axis=1) * eco.therapists_per_family * eco.therapist_sek_per_hour)
+                prefix_sums(hours, hh.n_active) * eco.therapists_per_family * eco.therapist_sek_per_hour)
         if len(ch):
             led.add(t, "placement_hvb", "child_authority",
-                    np.count_nonzero(ch.placement == HVB, axis=1) * DAYS_PER_MONTH * eco.hvb_sek_per_day)
+                    np.count_nonzero(ch.placement == HVB, axis=-1) * DAYS_PER_MONTH * eco.hvb_sek_per_day)
             led.add(t, "placement_family_home", "child_authority",
-                    np.count_nonzero(ch.placement == FAMILY_HOME, axis=1) * DAYS_PER_MONTH * eco.family_home_sek_per_day)
+                    np.count_nonzero(ch.placement == FAMILY_HOME, axis=-1) * DAYS_PER_MONTH * eco.family_home_sek_per_day)
             minors = ch.present & ~ch.adult
-            conduct = np.count_nonzero(minors & ch.risk[:, :, CONDUCT_PROBLEMS], axis=1) \
+            conduct = np.count_nonzero(minors & ch.risk[..., CONDUCT_PROBLEMS], axis=-1) \
                 * eco.conduct_problems_sek_per_child_year / MONTHS_PER_YEAR
             led.add(t, "conduct_problems", "school", conduct * eco.conduct_problems_municipality_share)
             led.add(t, "conduct_problems", "region", conduct * (1 - eco.conduct_problems_municipality_share))
-            adults = np.count_nonzero(ch.adult_outcome, axis=1)  # (arms, outcomes)
+            adults = np.count_nonzero(ch.adult_outcome, axis=-2)  # (arms, R, outcomes)
             for k, name in enumerate(ADULT_OUTCOMES):
                 cost = eco.adult_outcomes[name]
-                monthly = adults[:, k] * cost.sek_per_person_year / MONTHS_PER_YEAR
+                monthly = adults[..., k] * cost.sek_per_person_year / MONTHS_PER_YEAR
                 led.add(t, f"adult_{name}", ADULT_OUTCOME_UNIT[name], monthly * cost.municipality_share)
                 led.add(t, f"adult_{name}", "region", monthly * cost.region_share)
                 led.add(t, f"adult_{name}", "state", monthly * cost.state_share)
@@ -75,7 +76,7 @@ class CostBooking:
         yearly = self.itv.cost_sek_by_year.get(str(self.calendar.year(t)), 0.0)
         if not yearly:
             return
-        amount = np.array([yearly / 12.0, 0.0])
+        amount = np.array([yearly / 12.0, 0.0])[:, None]      # (arms, 1): the same in every replication
         lines = self.itv.cost_lines or []
         total = sum(line.weight_sek for line in lines) or 1.0
         shares = [(line.unit, line.weight_sek / total) for line in lines] or [("eb_unit", 1.0)]

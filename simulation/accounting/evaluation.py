@@ -57,31 +57,39 @@ class PrePostEvaluation:
     """
 
     def __init__(self, n_years: int, naive_claim, economy, ordinary_hours_by_month: np.ndarray,
-                 intensive_hours_by_month: np.ndarray):
+                 intensive_hours_by_month: np.ndarray, n_reps: int = 1):
         self.naive_claim, self.economy = naive_claim, economy
         self.ordinary_hours, self.intensive_hours = ordinary_hours_by_month, intensive_hours_by_month
-        self.eb_sek = np.zeros(n_years)
-        self.open_care_sek = np.zeros(n_years)
-        self.expected_anyway_sek = np.zeros(n_years)
+        # (replications, years)
+        self.eb_sek = np.zeros((n_reps, n_years))
+        self.open_care_sek = np.zeros((n_reps, n_years))
+        self.expected_anyway_sek = np.zeros((n_reps, n_years))
 
     def count_expected_exits(self, t: int, expected_hazard: np.ndarray, eb_sek_per_month: np.ndarray,
                              treated: np.ndarray) -> None:
-        """Exits the evaluator expects of treated participants anyway this month, in SEK claimed."""
-        self.expected_anyway_sek[t // 12] += float(
-            (np.clip(expected_hazard, 0, 1) * eb_sek_per_month)[treated].sum()
-            * self.naive_claim.eb_months_claimed_per_exit)
+        """Exits the evaluator expects of treated participants anyway this month, in SEK claimed.
+
+        Arrays are (replications, households); each replication sums only its own treated.
+        """
+        expected = np.clip(expected_hazard, 0, 1) * eb_sek_per_month
+        for r in range(expected.shape[0]):
+            self.expected_anyway_sek[r, t // 12] += float(
+                expected[r][treated[r]].sum() * self.naive_claim.eb_months_claimed_per_exit)
 
     def count_exits(self, t: int, claimed: np.ndarray, eb_sek_per_month: np.ndarray) -> None:
-        """Participants' exits this month (mask), each claimed as months of EB not paid."""
-        self.eb_sek[t // 12] += naive_eb_claim_sek(claimed.astype(float), eb_sek_per_month,
-                                                   self.naive_claim.eb_months_claimed_per_exit)
+        """Participants' exits this month ((replications, households) mask), each claimed as months of EB."""
+        for r in range(claimed.shape[0]):
+            amounts = eb_sek_per_month[r][claimed[r]]        # only this replication's exits are summed
+            if amounts.size:
+                self.eb_sek[r, t // 12] += naive_eb_claim_sek(
+                    np.ones(amounts.size), amounts, self.naive_claim.eb_months_claimed_per_exit)
 
-    def count_intensive_families(self, t: int, families: int) -> None:
-        """Families moved to the intensive treatment this month, each an ordinary episode avoided."""
+    def count_intensive_families(self, t: int, families: np.ndarray) -> None:
+        """Families moved to the intensive treatment this month (per replication), each an episode avoided."""
         eco = self.economy
-        self.open_care_sek[t // 12] += naive_open_care_claim_sek(
-            families, self.ordinary_hours, self.intensive_hours, eco.therapists_per_family,
-            eco.therapist_sek_per_hour)
+        self.open_care_sek[:, t // 12] += naive_open_care_claim_sek(
+            np.asarray(families, dtype=float), self.ordinary_hours, self.intensive_hours,
+            eco.therapists_per_family, eco.therapist_sek_per_hour)
 
     def placement_claim_sek(self, participant_children: int) -> float:
         """The placements staff judge avoided among the participants' children (seed 004)."""
@@ -89,19 +97,19 @@ class PrePostEvaluation:
         return naive_placement_claim_sek(participant_children * nc.avoided_placements_claimed_per_child,
                                          nc.avoided_placement_days_claimed, self.economy.hvb_sek_per_day)
 
-    def year_claims(self, year_index: int, *, eb_to_borrower: bool, open_care_to_borrower: bool,
+    def year_claims(self, r: int, year_index: int, *, eb_to_borrower: bool, open_care_to_borrower: bool,
                     placements_sek: float | None, placements_to_borrower: bool) -> tuple[float, float, float]:
-        """(naive claim on the borrower, deadweight-adjusted claim on it, naive claim on every payer).
+        """Replication r: (naive claim on the borrower, deadweight-adjusted claim on it, naive on every payer).
 
         ``placements_sek`` is the placement claim in the project's last year (None in other years).
         """
-        naive = self.eb_sek[year_index] if eb_to_borrower else 0.0
+        naive = float(self.eb_sek[r, year_index]) if eb_to_borrower else 0.0
         if open_care_to_borrower:
-            naive += self.open_care_sek[year_index]
-        total = self.eb_sek[year_index] + self.open_care_sek[year_index]
+            naive += float(self.open_care_sek[r, year_index])
+        total = float(self.eb_sek[r, year_index]) + float(self.open_care_sek[r, year_index])
         if placements_sek is not None:
             total += placements_sek
             if placements_to_borrower:
                 naive += placements_sek
-        expected = self.expected_anyway_sek[year_index] if eb_to_borrower else 0.0
+        expected = float(self.expected_anyway_sek[r, year_index]) if eb_to_borrower else 0.0
         return naive, naive - expected, total

@@ -32,12 +32,12 @@ class YearRecord:
 
 
 class FiscalClose:
-    """Closes the years of one replication; keeps the rows the run's tables are made of."""
+    """Closes the years of every replication of a batch; keeps the rows its tables are made of."""
 
-    def __init__(self, *, replication: int, config, calendar, ledger: MonthlyLedger,
+    def __init__(self, *, replications: list[int], config, calendar, ledger: MonthlyLedger,
                  payer_by_unit_month: dict[str, list[str]], units: dict, borrower_units: tuple[str, ...],
-                 funds: dict[str, Fund], evaluation, households, intervention_active: bool):
-        self.replication, self.config, self.calendar, self.ledger = replication, config, calendar, ledger
+                 funds: list[dict[str, Fund]], evaluation, households, intervention_active: bool):
+        self.replications, self.config, self.calendar, self.ledger = list(replications), config, calendar, ledger
         self.payer_by_unit_month, self.units, self.borrower_units = payer_by_unit_month, units, borrower_units
         self.funds, self.evaluation, self.households = funds, evaluation, households
         self.active = intervention_active
@@ -48,53 +48,61 @@ class FiscalClose:
         # budget pressure in posts of the borrowing committee's average cost per post
         self.borrower_sek_per_post_year = float(np.mean(
             [units[u].sek_per_post_year for u in borrower_units])) if borrower_units else 0.0
-        self.cumulative_measured_sek = 0.0   # the same measured saving feeds every rule
-        self.ledger_rows: list[tuple] = []
-        self.years: list[YearRecord] = []
-        self.repayment_rows: list[dict] = []
+        n = len(self.replications)
+        self.cumulative_measured_sek = [0.0] * n     # the same measured saving feeds every rule
+        self.ledger_rows: list[list[tuple]] = [[] for _ in range(n)]
+        self.years: list[list[YearRecord]] = [[] for _ in range(n)]
+        self.repayment_rows: list[list[dict]] = [[] for _ in range(n)]
 
     def close(self, year_index: int) -> None:
         year = self.calendar.year(12 * year_index)
         months = self.calendar.months_of_year(year_index)
         self._displacement(months)
-        rows = self.ledger.year_rows(self.replication, year, months, self.payer_by_unit_month)
-        self.ledger_rows.extend(rows)
-        borrower_saving, borrower_cash = self._borrower_saving(rows)
-        naive, adjusted, naive_total = self._claims(year_index, months)
+        rows_by_rep = self.ledger.year_rows(self.replications, year, months, self.payer_by_unit_month)
+        claims = self._claims(year_index, months)
         itv = self.config.intervention
         disbursed = float(itv.cost_sek_by_year.get(str(year), 0.0)) if self.active else 0.0
-        record = YearRecord(year=year, borrower_saving_sek=borrower_saving,
-                            borrower_cash_saving_sek=borrower_cash, naive_claim_sek=naive,
-                            deadweight_adjusted_claim_sek=adjusted, naive_claim_total_sek=naive_total,
-                            disbursed_sek=disbursed)
-        self.years.append(record)
-        if year < self.fund_start_year:
-            return
-        measured = {"attributable": borrower_saving, "naive": naive,
-                    "deadweight_adjusted": adjusted}[self.config.evaluation]
         moved = any(self.units[u].moved_before(months.stop - 1) for u in self.borrower_units)
-        self.cumulative_measured_sek += measured
-        for name, fund in self.funds.items():
-            row = fund.close_year(YearInputs(
-                year=year, year_offset=year - self.fund_start_year, disbursed_sek=disbursed,
-                measured_saving_sek=measured, cash_saving_sek=borrower_cash,
-                project_ended=months.start > self.calendar.t_end, responsibility_moved=moved,
-                cumulative_measured_saving_sek=self.cumulative_measured_sek))
-            pressure = row["budget_pressure_sek"]
-            self.repayment_rows.append({
-                "rule": name, "replication": self.replication, **row,
-                "budget_pressure_posts": pressure / self.borrower_sek_per_post_year
-                if self.borrower_sek_per_post_year else 0.0})
+        for r, replication in enumerate(self.replications):
+            rows = rows_by_rep[r]
+            self.ledger_rows[r].extend(rows)
+            borrower_saving, borrower_cash = self._borrower_saving(rows)
+            naive, adjusted, naive_total = claims[r]
+            self.years[r].append(YearRecord(
+                year=year, borrower_saving_sek=borrower_saving, borrower_cash_saving_sek=borrower_cash,
+                naive_claim_sek=naive, deadweight_adjusted_claim_sek=adjusted,
+                naive_claim_total_sek=naive_total, disbursed_sek=disbursed))
+            if year < self.fund_start_year:
+                continue
+            measured = {"attributable": borrower_saving, "naive": naive,
+                        "deadweight_adjusted": adjusted}[self.config.evaluation]
+            self.cumulative_measured_sek[r] += measured
+            for name, fund in self.funds[r].items():
+                row = fund.close_year(YearInputs(
+                    year=year, year_offset=year - self.fund_start_year, disbursed_sek=disbursed,
+                    measured_saving_sek=measured, cash_saving_sek=borrower_cash,
+                    project_ended=months.start > self.calendar.t_end, responsibility_moved=moved,
+                    cumulative_measured_saving_sek=self.cumulative_measured_sek[r]))
+                pressure = row["budget_pressure_sek"]
+                self.repayment_rows[r].append({
+                    "rule": name, "replication": replication, **row,
+                    "budget_pressure_posts": pressure / self.borrower_sek_per_post_year
+                    if self.borrower_sek_per_post_year else 0.0})
 
     def _displacement(self, months: range) -> None:
         """A share of the freed EB budget spent again on refill clients (``economy.displacement``)."""
         displacement = self.config.economy.displacement
-        eb = self.ledger.category_by_body(slice(months.start, months.stop)).get(("eb", "eb_unit"), np.zeros(2))
-        freed = max(0.0, float(eb[CONTROL] - eb[INTERVENTION]))
-        if displacement > 0 and freed > 0:
-            refill = displacement * freed
+        if displacement <= 0:
+            return
+        eb = self.ledger.category_by_body(slice(months.start, months.stop)).get(("eb", "eb_unit"))
+        if eb is None:
+            return
+        freed = np.maximum(0.0, eb[CONTROL] - eb[INTERVENTION])       # per replication
+        if (freed > 0).any():
+            refill = np.where(freed > 0, displacement * freed, 0.0)
+            amount = np.stack([refill / 12.0, np.zeros_like(refill)])
             for t in months:  # spread over the year so a mid-year reorganisation splits it too
-                self.ledger.add(t, "eb_refill", "eb_unit", np.array([refill / 12.0, 0.0]))
+                self.ledger.add(t, "eb_refill", "eb_unit", amount)
 
     def _borrower_saving(self, rows: list[tuple]) -> tuple[float, float]:
         """Control − intervention on the borrower's units (financing excluded): total and cash part."""
@@ -108,18 +116,21 @@ class FiscalClose:
                 cash_saving += sign * amount
         return saving, cash_saving
 
-    def _claims(self, year_index: int, months: range) -> tuple[float, float, float]:
-        """The evaluator's claims of the year: EB and open care land on whoever held those budgets,
+    def _claims(self, year_index: int, months: range) -> list[tuple[float, float, float]]:
+        """Each replication's claims of the year: EB and open care land on whoever held those budgets,
         the placement claim (staff judgement, seed 004) on the child authority, in the project's last year."""
+        n = len(self.replications)
         if not self.active:
-            return 0.0, 0.0, 0.0
+            return [(0.0, 0.0, 0.0)] * n
         last_month = months.stop - 1
         holder = {unit: payers[last_month] for unit, payers in self.payer_by_unit_month.items()}
-        placements = None
+        placements: list[float | None] = [None] * n
         if months.start <= self.calendar.t_end <= months.stop - 1:
-            participants = self.households.participant[INTERVENTION]
-            placements = self.evaluation.placement_claim_sek(int(self.households.n_children[participants].sum()))
-        return self.evaluation.year_claims(
-            year_index, eb_to_borrower=holder["eb_unit"] in self.borrower_units,
+            hh = self.households
+            children = np.where(hh.participant[INTERVENTION], hh.n_children, 0).sum(axis=-1)
+            placements = [self.evaluation.placement_claim_sek(int(c)) for c in children]
+        return [self.evaluation.year_claims(
+            r, year_index, eb_to_borrower=holder["eb_unit"] in self.borrower_units,
             open_care_to_borrower=holder["open_care"] in self.borrower_units,
-            placements_sek=placements, placements_to_borrower=holder["child_authority"] in self.borrower_units)
+            placements_sek=placements[r], placements_to_borrower=holder["child_authority"] in self.borrower_units)
+            for r in range(n)]

@@ -75,69 +75,82 @@ def cash_shares(configured: dict[str, float]) -> dict[str, float]:
 
 
 class MonthlyLedger:
-    """Monthly cost accumulator for both arms of one replication."""
+    """Monthly cost accumulator for both arms of every replication of a batch.
 
-    def __init__(self, n_months: int, cash_share_by_category: dict[str, float], n_arms: int = 2):
-        self.n_months = n_months
-        self.n_arms = n_arms
+    Each (category, unit-or-body) slot holds an (arms, replications, months)
+    array: a month's booking is one (arms, replications) array, and a year's
+    total sums each replication's own twelve months (the last, contiguous axis),
+    so a replication's figures do not depend on the batch it ran in.
+    """
+
+    def __init__(self, n_months: int, cash_share_by_category: dict[str, float], n_reps: int = 1,
+                 n_arms: int = 2):
+        self.n_months, self.n_reps, self.n_arms = n_months, n_reps, n_arms
         self.cash_share = cash_shares(cash_share_by_category)
         self._slot: dict[tuple[str, str], int] = {}
-        self._amounts = np.zeros((n_arms, n_months, 32))
+        self._amounts: list[np.ndarray] = []
 
     def slot(self, category: str, body: str) -> int:
         key = (category, body)
         if key not in self._slot:
             if category not in CATEGORIES:
                 raise KeyError(f"ledger category {category!r} is not registered; known: {', '.join(CATEGORIES)}")
-            idx = len(self._slot)
-            if idx >= self._amounts.shape[2]:
-                grown = np.zeros(self._amounts.shape[:2] + (2 * self._amounts.shape[2],))
-                grown[:, :, :self._amounts.shape[2]] = self._amounts
-                self._amounts = grown
-            self._slot[key] = idx
+            self._slot[key] = len(self._amounts)
+            self._amounts.append(np.zeros((self.n_arms, self.n_reps, self.n_months)))
         return self._slot[key]
 
-    def add(self, month: int, category: str, body: str | None, amount_by_arm: np.ndarray | float) -> None:
-        """Book a cost (SEK) for this month, per arm (an array of length n_arms or a scalar).
+    def add(self, month: int, category: str, body: str | None, amount: np.ndarray | float) -> None:
+        """Book a cost (SEK) for this month: (arms, replications), (arms, 1), (arms,) or a scalar.
 
         ``body`` None books it on the category's default payer.
         """
         body = CATEGORIES[category].payer if body is None else body
-        self._amounts[:, month, self.slot(category, body)] += amount_by_arm
+        amount = np.asarray(amount, dtype=float)
+        if amount.ndim == 1:
+            amount = amount[:, None]
+        self._amounts[self.slot(category, body)][:, :, month] += amount
 
-    def month_total(self, arm: int, months: slice) -> float:
-        """Everything booked for one arm over the months (for conservation checks)."""
-        return float(self._amounts[arm, months].sum())
+    def month_total(self, arm: int, months: slice, replication: int = 0) -> float:
+        """Everything booked for one arm of one replication over the months (conservation checks)."""
+        return float(sum(a[arm, replication, months].sum() for a in self._amounts))
 
     def category_by_body(self, months: slice) -> dict[tuple[str, str], np.ndarray]:
-        """Sum over the months, per (category, unit-or-body): array by arm."""
-        return {key: self._amounts[:, months, i].sum(axis=1) for key, i in self._slot.items()}
+        """Sum over the months, per (category, unit-or-body): (arms, replications)."""
+        return {key: self._amounts[i][:, :, months].sum(axis=-1) for key, i in self._slot.items()}
 
-    def year_rows(self, replication: int, year: int, months: range,
-                  payer_by_unit_month: dict[str, list[str]]) -> list[tuple]:
-        """Ledger rows of one calendar year (``months`` are month indices of that year)."""
-        totals: dict[tuple[int, str, str], float] = defaultdict(float)
+    def year_rows(self, replications: list[int], year: int, months: range,
+                  payer_by_unit_month: dict[str, list[str]]) -> list[list[tuple]]:
+        """Ledger rows of one calendar year, one list per replication of the batch."""
+        totals: dict[tuple[int, str, str], np.ndarray] = {}
         for (category, body), i in self._slot.items():
-            per_month = self._amounts[:, months.start:months.stop, i]
+            per_month = self._amounts[i][:, :, months.start:months.stop]
             if body in payer_by_unit_month:
                 payers = payer_by_unit_month[body][months.start:months.stop]
                 for payer in dict.fromkeys(payers):
                     mask = np.fromiter((p == payer for p in payers), dtype=bool, count=len(payers))
+                    sums = per_month[:, :, mask].sum(axis=-1)
                     for arm in range(self.n_arms):
-                        totals[(arm, payer, category)] += float(per_month[arm, mask].sum())
+                        key = (arm, payer, category)
+                        totals[key] = totals[key] + sums[arm] if key in totals else sums[arm]
             else:
+                sums = per_month.sum(axis=-1)
                 for arm in range(self.n_arms):
-                    totals[(arm, body, category)] += float(per_month[arm].sum())
-        rows = []
-        for (arm, payer, category), amount in totals.items():
-            if amount == 0.0:
-                continue
-            cash = amount * self.cash_share[category]
-            if cash != 0.0:
-                rows.append((replication, ARMS[arm], year, payer, category, cash, True))
-            if amount - cash != 0.0:
-                rows.append((replication, ARMS[arm], year, payer, category, amount - cash, False))
-        return rows
+                    key = (arm, body, category)
+                    totals[key] = totals[key] + sums[arm] if key in totals else sums[arm]
+        out = []
+        for r, replication in enumerate(replications):
+            rows = []
+            for (arm, payer, category), amounts in totals.items():
+                amount = float(amounts[r])
+                if amount == 0.0:
+                    continue
+                cash = amount * self.cash_share[category]
+                if cash != 0.0:
+                    rows.append((replication, ARMS[arm], year, payer, category, cash, True))
+                if amount - cash != 0.0:
+                    rows.append((replication, ARMS[arm], year, payer, category, amount - cash, False))
+            out.append(rows)
+        return out
 
 
 def savings_by(ledger: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -23,26 +23,26 @@ class BenefitProcess:
         self.households_per_worker = eb_unit_households_per_worker
         self.route_cdf = np.cumsum(route_shares(self.pop))
         self.reentry_hazard = reentry_hazard_by_route(self.pop)
-        on_eb0 = households.on_eb[CONTROL].sum()
-        self.eb_posts = max(on_eb0 / eb_unit_households_per_worker, 1e-9)
+        on_eb0 = np.count_nonzero(households.on_eb[CONTROL], axis=-1)          # per replication
+        self.eb_posts = np.maximum(on_eb0 / eb_unit_households_per_worker, 1e-9)
         naive = config.intervention.naive_claim
         self.count_exits_to_other_benefit = naive.count_exits_to_other_benefit
 
     def step(self, t: int, draws, strength: float) -> tuple[np.ndarray, np.ndarray]:
-        """Exits and re-entries this month; returns (exits, entries) counted per arm."""
+        """Exits and re-entries this month; returns (exits, entries) counted per arm and replication."""
         hh, pop, itv = self.households, self.pop, self.intervention
         base = exit_hazard_per_month(pop.eb_exit_hazard_per_month * hh.exit_propensity, hh.months_on_eb,
                                      pop.eb_duration_decay, pop.eb_exit_hazard_floor_per_month)
         caseload = caseload_factor(self.eb_posts, self.households_per_worker,
-                                   np.count_nonzero(hh.on_eb, axis=1), pop.caseload_elasticity)
-        hazard = base * caseload[:, None]
+                                   np.count_nonzero(hh.on_eb, axis=-1), pop.caseload_elasticity)
+        hazard = base * caseload[..., None]
         treated = hh.participant[INTERVENTION] & hh.on_eb[INTERVENTION]
         for mechanism in itv.mechanisms:
             mechanism.modify_exit_hazard(t, strength, hazard, treated)
         hazard = np.clip(hazard, 0.0, 1.0)
         counting = itv.active and t <= itv.t_end     # a pre/post evaluation counts project months
         if counting:
-            self.evaluation.count_expected_exits(t, base[INTERVENTION] * caseload[INTERVENTION],
+            self.evaluation.count_expected_exits(t, base[INTERVENTION] * caseload[INTERVENTION][:, None],
                                                  hh.eb_sek_per_month, treated)
         exits, route = hh.eb_exits(hazard, draws.eb_exit, draws.exit_route, self.route_cdf)
         back = hh.eb_reentries(self.reentry_hazard, draws.reentry,
@@ -52,4 +52,4 @@ class BenefitProcess:
             if not self.count_exits_to_other_benefit:
                 claimed &= route != ROUTE_INDEX["other_benefit"]
             self.evaluation.count_exits(t, claimed, hh.eb_sek_per_month)
-        return np.count_nonzero(exits, axis=1), np.count_nonzero(back, axis=1)
+        return np.count_nonzero(exits, axis=-1), np.count_nonzero(back, axis=-1)

@@ -42,42 +42,48 @@ COHORT_FOLLOW_UP_MONTHS = 60
 
 
 class BaselineCounters:
-    """The control arm's statistics for the calibration targets, one row per closed year."""
+    """The control arm's statistics for the calibration targets, one row per replication and closed year."""
 
-    def __init__(self, replication: int, capacity: int):
-        self.replication = replication
-        self.months_on_eb_this_year = np.zeros(capacity, dtype=np.int8)
-        self.placements_this_year = 0
-        self.minor_months_this_year = 0
-        self.cohort = [0, 0]     # entrants of the first year: [on EB at follow-up, total]
-        self.rows: list[dict] = []
+    def __init__(self, replications: list[int], capacity: int):
+        self.replications = list(replications)
+        n = len(self.replications)
+        self.months_on_eb_this_year = np.zeros((n, capacity), dtype=np.int8)
+        self.placements_this_year = np.zeros(n, dtype=np.int64)
+        self.minor_months_this_year = np.zeros(n, dtype=np.int64)
+        self.cohort_on_eb = np.zeros(n, dtype=np.int64)   # entrants of the first year on EB at follow-up
+        self.cohort_size = np.zeros(n, dtype=np.int64)
+        self.rows: list[list[dict]] = [[] for _ in self.replications]
 
     def count_month(self, t: int, households) -> None:
         hh = households
-        self.months_on_eb_this_year[:len(hh)] += hh.on_eb[1]
+        self.months_on_eb_this_year[:, :len(hh)] += hh.on_eb[1]
         if COHORT_FOLLOW_UP_MONTHS <= t < COHORT_FOLLOW_UP_MONTHS + 12:
             cohort = hh.entry_month == t - COHORT_FOLLOW_UP_MONTHS
-            self.cohort[0] += int((cohort & hh.on_eb[1]).sum())
-            self.cohort[1] += int(cohort.sum())
+            self.cohort_on_eb += np.count_nonzero(cohort & hh.on_eb[1], axis=-1)
+            self.cohort_size += np.count_nonzero(cohort, axis=-1)
 
     def count_children(self, new_placements: np.ndarray, minors: np.ndarray) -> None:
-        self.placements_this_year += int(np.count_nonzero(new_placements[1]))
-        self.minor_months_this_year += int(np.count_nonzero(minors[1]))
+        self.placements_this_year += np.count_nonzero(new_placements[1], axis=-1)
+        self.minor_months_this_year += np.count_nonzero(minors[1], axis=-1)
 
     def close_year(self, year_index: int, year: int) -> None:
-        """One row for the year; the yearly counters start again (before households may retire)."""
+        """One row per replication for the year; the yearly counters start again (before retirement)."""
         months_on_eb = self.months_on_eb_this_year
-        any_eb = months_on_eb > 0
+        households_with_eb = np.count_nonzero(months_on_eb > 0, axis=-1)
+        long_term = np.count_nonzero(months_on_eb >= LONG_TERM_MONTHS_IN_YEAR, axis=-1)
+        household_months = months_on_eb.sum(axis=-1, dtype=np.int64)
         cohort_year = year_index == COHORT_FOLLOW_UP_MONTHS // 12
-        self.rows.append({
-            "replication": self.replication, "year": year,
-            "households_with_eb": int(any_eb.sum()),
-            "long_term_households": int((months_on_eb >= LONG_TERM_MONTHS_IN_YEAR).sum()),
-            "eb_household_months": int(months_on_eb.sum()),
-            "placements": self.placements_this_year,
-            "minor_years": self.minor_months_this_year / 12.0,
-            "cohort_on_eb_at_60": self.cohort[0] if cohort_year else 0,
-            "cohort_size": self.cohort[1] if cohort_year else 0,
-        })
+        for i, replication in enumerate(self.replications):
+            self.rows[i].append({
+                "replication": replication, "year": year,
+                "households_with_eb": int(households_with_eb[i]),
+                "long_term_households": int(long_term[i]),
+                "eb_household_months": int(household_months[i]),
+                "placements": int(self.placements_this_year[i]),
+                "minor_years": int(self.minor_months_this_year[i]) / 12.0,
+                "cohort_on_eb_at_60": int(self.cohort_on_eb[i]) if cohort_year else 0,
+                "cohort_size": int(self.cohort_size[i]) if cohort_year else 0,
+            })
         months_on_eb[:] = 0
-        self.placements_this_year = self.minor_months_this_year = 0
+        self.placements_this_year[:] = 0
+        self.minor_months_this_year[:] = 0

@@ -22,15 +22,19 @@ class ChildhoodProcess:
         pop = population
         self.pop, self.households, self.children = pop, households, children
         self.intervention, self.open_care, self.baseline = intervention, open_care, baseline
-        self.mean_risk = float(count_factors(children.risk[1]).mean()) if len(children) else 0.0
+        # per replication: the starting children's mean number of risk factors
+        counts = count_factors(children.risk[1]) if len(children) else np.zeros((children.n_reps, 0))
+        self.mean_risk = np.array([counts[r, :children.n_active[r]].mean() if children.n_active[r] else 0.0
+                                   for r in range(children.n_reps)])
         n_protection_levels = len(PROTECTIVE_FACTORS) + 2     # the four, a parent in work, and none
         # float32 like the draws they are compared with
         self.onset_by_protection = (pop.risk_onset_per_month * np.exp(
             -pop.protective_onset_log_multiplier * np.arange(n_protection_levels))).astype(np.float32)
         self.placement_hazard_table = np.clip(placement_hazard_per_month(
-            pop.placement_hazard_per_year, np.arange(MAX_RISK_FACTORS + 1)[:, None],
-            np.arange(n_protection_levels)[None, :], pop.placement_risk_log_multiplier,
-            pop.placement_protection_log_multiplier, self.mean_risk), 0, 1)
+            pop.placement_hazard_per_year, np.arange(MAX_RISK_FACTORS + 1)[None, :, None],
+            np.arange(n_protection_levels)[None, None, :], pop.placement_risk_log_multiplier,
+            pop.placement_protection_log_multiplier, self.mean_risk[:, None, None]), 0, 1)
+        self._rep = np.arange(children.n_reps)[None, :, None]
         self.adult_base_probability = np.array([pop.adult_outcome_base_probability[k] for k in ADULT_OUTCOMES])
         self.adult_remission_per_month = monthly_from_yearly(pop.adult_outcome_remission_per_year)
         self.hvb_mean_months = pop.hvb_mean_days / DAYS_PER_MONTH
@@ -38,24 +42,20 @@ class ChildhoodProcess:
         self.replacement_hazard = float(monthly_from_cumulative(pop.replacement_within_2_years,
                                                                 REPLACEMENT_WINDOW_MONTHS))
 
-    def per_child(self, household_values: np.ndarray) -> np.ndarray:
-        """A per-household (arms, N) array spread to the children, who are stored household by household."""
-        return np.repeat(household_values, self.households.n_children, axis=1)
-
     def step(self, t: int, strength: float, draws) -> None:
         ch, hh, pop = self.children, self.households, self.pop
         if len(ch) == 0:
-            self.open_care.step(t, strength, draws, np.zeros((2, len(hh))))
+            self.open_care.step(t, strength, draws, np.zeros((2, hh.n_reps, len(hh))))
             return
         # household state the children need, packed into bits and spread to them in one pass
-        flags = self.per_child(
+        flags = ch.of_households(
             hh.present.view(np.uint8)
             | ((~hh.on_eb & (hh.last_exit_route == ROUTE_INDEX["work"])).view(np.uint8) << 1)
             | ((hh.open_care_intensive & (hh.open_care_months_left > 0)).view(np.uint8) << 2)
             | (hh.participant.view(np.uint8) << 3))
         ch.sync_presence((flags & 1).view(bool), t)
         age = ch.age_months(t)
-        minors = ch.present & ~ch.adult & (age >= 0)[None, :] & (age < ADULT_AGE_MONTHS)[None, :]
+        minors = ch.present & ~ch.adult & (age >= 0)[None] & (age < ADULT_AGE_MONTHS)[None]
         # the household's situation protects too: a parent in work, or in treatment
         parent_in_work = (flags >> 1) & 1
         n_protective = count_factors(ch.protective) + parent_in_work
@@ -71,7 +71,7 @@ class ChildhoodProcess:
         ch.end_placements()
         n_risk = count_factors(ch.risk)
         # table lookup of placement_hazard_per_month over (risk factors 0–4, protective 0–5)
-        hazard = self.placement_hazard_table[n_risk, n_protective]
+        hazard = self.placement_hazard_table[self._rep, n_risk, n_protective]
         recent = ch.ever_placed & (ch.months_since_return < REPLACEMENT_WINDOW_MONTHS)
         np.maximum(hazard, self.replacement_hazard, out=hazard, where=recent)
         for mechanism in self.intervention.mechanisms:

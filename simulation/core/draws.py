@@ -64,10 +64,14 @@ MONTHLY = (
 
 
 class MonthDraws:
-    """This month's uniforms (float32), one attribute per :data:`MONTHLY` stream.
+    """Each month's uniforms (float32) of a batch of replications, one attribute per :data:`MONTHLY` stream.
 
-    ``protective_loss`` (children × protective factors) and ``activity_dropout``
-    (children) are the named parts of the CHILD_PROTECTIVE draw.
+    Replication r draws from its own generators exactly as it would alone: one
+    uniform per active agent of its row (times the stream's columns), into its
+    row of a preallocated buffer. Attributes are (R, window[, columns]) views;
+    beyond a replication's active prefix they hold stale values that inert
+    agents never read. ``protective_loss`` (children × protective factors) and
+    ``activity_dropout`` (children) are the named parts of the CHILD_PROTECTIVE draw.
     """
 
     eb_exit: np.ndarray
@@ -81,14 +85,29 @@ class MonthDraws:
     placement_kind: np.ndarray
     adult_remission: np.ndarray
 
-    def __init__(self, streams: dict[Stream, np.random.Generator], n_households: int, n_children: int):
+    def __init__(self, streams: list[dict[Stream, np.random.Generator]], household_capacity: int,
+                 child_capacity: int):
+        self.streams = streams
+        self._buffers = {}
         for spec in MONTHLY:
-            n = n_households if spec.per == "household" else n_children
-            shape = (n, len(spec.columns)) if spec.columns else n
-            setattr(self, spec.field, streams[spec.stream].random(shape, dtype=np.float32))
+            n = household_capacity if spec.per == "household" else child_capacity
+            shape = (len(streams), n) + ((len(spec.columns),) if spec.columns else ())
+            self._buffers[spec.field] = np.zeros(shape, dtype=np.float32)
+
+    def draw(self, households_active: np.ndarray, children_active: np.ndarray,
+             household_window: int, child_window: int) -> "MonthDraws":
+        """This month's draws for the given active counts per replication."""
+        for spec in MONTHLY:
+            counts, window = (households_active, household_window) if spec.per == "household" \
+                else (children_active, child_window)
+            buffer = self._buffers[spec.field]
+            for r, gens in enumerate(self.streams):
+                gens[spec.stream].random(dtype=np.float32, out=buffer[r, :counts[r]])
+            setattr(self, spec.field, buffer[:, :window])
         n_factors = len(PROTECTIVE_FACTORS)
-        self.protective_loss = self.child_protective[:, :n_factors]
-        self.activity_dropout = self.child_protective[:, n_factors]
+        self.protective_loss = self.child_protective[..., :n_factors]
+        self.activity_dropout = self.child_protective[..., n_factors]
+        return self
 
 
 def replication_streams(seed: int, replication: int) -> dict[Stream, np.random.Generator]:

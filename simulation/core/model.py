@@ -40,28 +40,38 @@ ARM_NAMES = ("intervention", "control")
 
 
 class SifsimModel(mesa.Model):
-    """One paired replication (intervention arm + control arm) as a Mesa model.
+    """Paired replications (intervention arm + control arm each) as a Mesa model.
+
+    A batch of replications is stepped together: every agent array has a
+    replication axis, so one month's pass serves them all (issue 15). Each
+    replication draws from its own streams, spawned from (seed, replication),
+    and sums only its own agents, so its tables are the same whether it runs
+    alone or in a batch of any size.
 
     Args:
         config: the validated, typed configuration.
-        replication: index of this replication (selects its random streams).
+        replication: the replication to run when ``replications`` is not given.
         rng: seed; defaults to ``config.seed`` (Mesa's ``batch_run`` passes ``rng``).
+        replications: the replications of the batch (their indices select their streams).
     """
 
     def __init__(self, config: SifsimConfig | None = None, replication: int = 0,
-                 rng: int | None = None):
+                 rng: int | None = None, replications: list[int] | None = None):
         config = config if config is not None else SifsimConfig()
         seed = config.seed if rng is None else int(rng)
         super().__init__(rng=seed)
-        self.config, self.replication = config, replication
+        self.config = config
+        self.replications = list(replications) if replications is not None else [replication]
+        self.replication = self.replications[0]
         self.calendar = Calendar.from_config(config)
         self.n_months = self.calendar.n_months
         self.month = 0
-        self.streams = replication_streams(seed, replication)
+        streams = [replication_streams(seed, r) for r in self.replications]
         pop, eco, itv = config.population, config.economy, config.intervention
 
         # --- agents --------------------------------------------------------------------------
-        synthetic = build_population(pop, eco, self.n_months, self.streams)
+        synthetic = build_population(pop, eco, self.n_months, streams)
+        n_reps = len(self.replications)
         self.households, self.children = synthetic.households, synthetic.children
         self.units: dict[str, MunicipalUnit] = {
             u.name: MunicipalUnit(self, u, config.municipality.reorganisations, self.calendar.start_year)
@@ -71,12 +81,14 @@ class SifsimModel(mesa.Model):
         intensive_hours = np.asarray(itv.family_treatment.intensive_hours_by_month[
             :itv.family_treatment.intensive_months], dtype=float)
         self.evaluation = PrePostEvaluation(self.calendar.n_years, itv.naive_claim, eco,
-                                            ordinary_hours, intensive_hours)
+                                            ordinary_hours, intensive_hours, n_reps)
         self.intervention = Intervention(itv, self.calendar, self.households, self.children, caseloads,
                                          self.evaluation)
 
         # --- processes -------------------------------------------------------------------------
-        self.baseline = BaselineCounters(replication, self.households.capacity)
+        self.draws = MonthDraws(streams, int(self.households.capacity.max()),
+                                int(self.children.capacity.max()) if n_reps else 0)
+        self.baseline = BaselineCounters(self.replications, int(self.households.capacity.max()))
         self.open_care = OpenCare(pop, eco, self.households, self.intervention)
         self.intervention.open_care = self.open_care
         self.benefits = BenefitProcess(config, self.households, caseloads["eb_unit"], self.intervention,
@@ -85,22 +97,22 @@ class SifsimModel(mesa.Model):
                                           self.open_care, self.baseline)
 
         # --- books -------------------------------------------------------------------------------
-        self.ledger = MonthlyLedger(self.n_months, eco.cash_share_by_category)
+        self.ledger = MonthlyLedger(self.n_months, eco.cash_share_by_category, n_reps)
         self.costs = CostBooking(self.ledger, eco, itv, self.calendar, self.households, self.children,
                                  hours_table(ordinary_hours, self.intervention.intensive_hours_by_month()),
                                  self.intervention.active)
         payer_by_unit_month = {name: [u.payer_at(m) for m in range(self.n_months)]
                                for name, u in self.units.items()}
         borrower_units = tuple(n for n, u in self.units.items() if u.committee == itv.borrower)
-        self.funds = {name: Fund(self, name, rule, config.municipality.fund_capital_sek)
-                      for name, rule in config.repayment.rules.items()}
-        self.books = FiscalClose(replication=replication, config=config, calendar=self.calendar,
+        self.funds = [{name: Fund(self, name, rule, config.municipality.fund_capital_sek)
+                       for name, rule in config.repayment.rules.items()} for _ in self.replications]
+        self.books = FiscalClose(replications=self.replications, config=config, calendar=self.calendar,
                                  ledger=self.ledger, payer_by_unit_month=payer_by_unit_month, units=self.units,
                                  borrower_units=borrower_units, funds=self.funds, evaluation=self.evaluation,
                                  households=self.households, intervention_active=self.intervention.active)
-        self.population_rows: list[tuple] = []
+        self._monthly_counts: list[np.ndarray] = []      # per month: (arms, R, 4 counts)
         self.retired_households = 0
-        self._exits = self._entries = np.zeros(2, dtype=np.int64)
+        self._exits = self._entries = np.zeros((2, n_reps), dtype=np.int64)
         self.datacollector = mesa.DataCollector(model_reporters={
             "households_on_eb_intervention": lambda m: int(m.households.on_eb[INTERVENTION].sum()),
             "households_on_eb_control": lambda m: int(m.households.on_eb[CONTROL].sum()),
@@ -112,7 +124,8 @@ class SifsimModel(mesa.Model):
         """One month."""
         t = self.month
         arrived = self.inflow(t)
-        draws = MonthDraws(self.streams, len(self.households), len(self.children))
+        hh, ch = self.households, self.children
+        draws = self.draws.draw(hh.n_active, ch.n_active, len(hh), len(ch))
         strength = self.intervention.effect_strength(t)
         self._exits, back = self.benefits.step(t, draws, strength)
         self._entries = arrived + back
@@ -135,22 +148,20 @@ class SifsimModel(mesa.Model):
 
     # --- phases ------------------------------------------------------------------------------------
 
-    def inflow(self, t: int) -> int:
-        """New households arrive on EB (drawn at set-up, the same in both arms); how many."""
+    def inflow(self, t: int) -> np.ndarray:
+        """New households arrive on EB (drawn at set-up, the same in both arms); how many per replication."""
         arrived = self.households.enter(t)
-        if arrived:
-            self.children.activate_households(len(self.households))
+        if arrived.any():
+            self.children.activate_households(self.households.n_active)
         return arrived
 
     def record_month(self, t: int) -> None:
         hh, ch = self.households, self.children
         self.baseline.count_month(t, hh)
-        placed = np.count_nonzero(ch.placement != HOME, axis=1) if len(ch) else np.zeros(2, dtype=int)
-        on_eb = np.count_nonzero(hh.on_eb, axis=1)
-        year, month = self.calendar.year(t), t % 12 + 1
-        for arm, name in enumerate(ARM_NAMES):
-            self.population_rows.append((self.replication, name, year, month, int(on_eb[arm]),
-                                         int(self._exits[arm]), int(self._entries[arm]), int(placed[arm])))
+        placed = np.count_nonzero(ch.placement != HOME, axis=-1) if len(ch) else np.zeros_like(self._exits)
+        on_eb = np.count_nonzero(hh.on_eb, axis=-1)
+        self._monthly_counts.append(np.stack([on_eb, self._exits, self._entries + np.zeros_like(on_eb),
+                                              placed], axis=-1))
         self.datacollector.collect(self)
 
     def fiscal_close(self, year_index: int) -> None:
@@ -162,18 +173,36 @@ class SifsimModel(mesa.Model):
 
     # --- what the run collects ----------------------------------------------------------------------
 
+    def replication_rows(self, r: int) -> dict[str, list]:
+        """The raw table rows of the batch's r-th replication (what a run of it alone would give)."""
+        replication = self.replications[r]
+        population = []
+        for t, counts in enumerate(self._monthly_counts):
+            year, month = self.calendar.year(t), t % 12 + 1
+            for arm, name in enumerate(ARM_NAMES):
+                on_eb, exits, entries, placed = (int(v) for v in counts[arm, r])
+                population.append((replication, name, year, month, on_eb, exits, entries, placed))
+        return {"ledger": self.books.ledger_rows[r], "population": population,
+                "repayment": self.books.repayment_rows[r], "years": self.books.years[r],
+                "calibration": self.baseline.rows[r]}
+
+    # the first replication's rows (a model of one replication, as Mesa's batch_run makes)
     @property
     def ledger_rows(self) -> list[tuple]:
-        return self.books.ledger_rows
+        return self.books.ledger_rows[0]
+
+    @property
+    def population_rows(self) -> list[tuple]:
+        return self.replication_rows(0)["population"]
 
     @property
     def repayment_rows(self) -> list[dict]:
-        return self.books.repayment_rows
+        return self.books.repayment_rows[0]
 
     @property
     def years(self):
-        return self.books.years
+        return self.books.years[0]
 
     @property
     def calibration_rows(self) -> list[dict]:
-        return self.baseline.rows
+        return self.baseline.rows[0]

@@ -21,9 +21,9 @@ class OpenCare:
         """Episodes run a month; families with children start one with a hazard rising with their risk."""
         hh = self.households
         hh.tick_open_care()
-        with_children = (hh.n_children > 0)[None, :] & hh.present
+        with_children = (hh.n_children > 0)[None] & hh.present
         hazard = self.need_per_month * np.exp(self.pop.open_care_risk_log_multiplier * family_risk)
-        start = with_children & (hh.open_care_months_left == 0) & (draws.open_care[None, :] < hazard)
+        start = with_children & (hh.open_care_months_left == 0) & (draws.open_care[None] < hazard)
         self.start(t, strength, start, draws)
 
     def start(self, t: int, strength: float, start: np.ndarray, draws) -> None:

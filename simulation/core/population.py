@@ -28,6 +28,16 @@ class SyntheticPopulation:
     children: ChildPopulation
 
 
+@dataclass
+class _Drawn:
+    """One replication's synthetic agents, before they are stacked into a batch."""
+
+    households: dict
+    off_eb: tuple          # (index, route, months since exit) of the recent leavers
+    children: dict
+    placed: tuple          # (index, kind, months left) of the children in care at the start
+
+
 def eb_amount_sek_per_month(composition: np.ndarray, n_children: np.ndarray,
                             economy: EconomyConfig) -> np.ndarray:
     """Monthly EB paid per household: flat, or riksnorm + rent × share paid (parameters.md §1)."""
@@ -145,7 +155,23 @@ def steady_inflow_per_month(pop: PopulationConfig, gen: np.random.Generator) -> 
 
 
 def build_population(pop: PopulationConfig, economy: EconomyConfig, n_months: int,
-                     streams: dict[Stream, np.random.Generator]) -> SyntheticPopulation:
+                     streams: list[dict[Stream, np.random.Generator]]) -> SyntheticPopulation:
+    """The households and children of a batch of replications, each drawn from its own streams."""
+    drawn = [_draw_replication(pop, economy, n_months, s) for s in streams]
+    households = HouseholdPopulation(**{k: [d.households[k] for d in drawn] for k in drawn[0].households},
+                                     n_months=n_months)
+    for r, d in enumerate(drawn):
+        if d.off_eb[0].size:
+            households.start_off_eb(r, *d.off_eb)
+    children = ChildPopulation(**{k: [d.children[k] for d in drawn] for k in drawn[0].children})
+    children.activate_households(households.n_active)
+    for r, d in enumerate(drawn):
+        children.start_placed(r, *d.placed)
+    return SyntheticPopulation(households=households, children=children)
+
+
+def _draw_replication(pop: PopulationConfig, economy: EconomyConfig, n_months: int,
+                      streams: dict[Stream, np.random.Generator]) -> _Drawn:
     gen = streams[Stream.POPULATION]
     n0 = pop.households
     comp0, kids0, prop0, months0 = _steady_stock(pop, gen, n0)
@@ -171,13 +197,12 @@ def build_population(pop: PopulationConfig, economy: EconomyConfig, n_months: in
     propensity = np.concatenate([prop0, prop_p, prop1])
     entry_month = np.concatenate([np.full(n0 + n_pool, -1), np.repeat(np.arange(n_months), counts)])
     initial_months = np.concatenate([months0, np.zeros(n_pool + n_new, dtype=np.int32)])
-    households = HouseholdPopulation(
+    households = dict(
         composition=composition, n_children=n_children, exit_propensity=propensity,
         eb_sek_per_month=eb_amount_sek_per_month(composition, n_children, economy),
         entry_month=entry_month, initial_months_on_eb=initial_months,
         enrolment_priority=streams[Stream.ENROLMENT].random(composition.shape[0]))
-    if n_pool:
-        households.start_off_eb(np.arange(n0, n0 + n_pool), pool_route, pool_months)
+    off_eb = (np.arange(n0, n0 + n_pool), pool_route, pool_months)
 
     household_of_child = np.repeat(np.arange(composition.shape[0]), n_children)
     m = household_of_child.shape[0]
@@ -187,21 +212,21 @@ def build_population(pop: PopulationConfig, economy: EconomyConfig, n_months: in
     prot_prev = np.array([pop.protective_factor_prevalence_at_entry[k] for k in PROTECTIVE_FACTORS])
     risk = gen.random((m, len(RISK_FACTORS))) < risk_prev
     protective = gen.random((m, len(PROTECTIVE_FACTORS))) < prot_prev
-    children = ChildPopulation(
+    children = dict(
         household=household_of_child, birth_month=entry - age_at_entry, risk=risk, protective=protective,
         priority=streams[Stream.ENROLMENT].random(m),
         adult_outcome_draws=streams[Stream.ADULT_OUTCOME].random((m, len(ADULT_OUTCOMES)), dtype=np.float32))
-    children.activate_households(households.n_active)
-    _initial_placements(pop, gen, children, entry_month[household_of_child] < 0, age_at_entry)
-    return SyntheticPopulation(households=households, children=children)
+    placed = _initial_placements(pop, gen, entry_month[household_of_child] < 0, age_at_entry)
+    return _Drawn(households=households, off_eb=off_eb, children=children, placed=placed)
 
 
-def _initial_placements(pop: PopulationConfig, gen: np.random.Generator, children: ChildPopulation,
-                        at_start: np.ndarray, age_months: np.ndarray) -> None:
+def _initial_placements(pop: PopulationConfig, gen: np.random.Generator, at_start: np.ndarray,
+                        age_months: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Children in care at the start, from the steady state: P(in care) = r·L / (1 + r·L).
 
     r is the yearly placement hazard and L the mean length in years (kind mix);
     the remaining length is geometric with the kind's mean (memoryless).
+    Returns (index, kind, months left).
     """
     days = pop.hvb_share_of_placements * pop.hvb_mean_days + \
         (1 - pop.hvb_share_of_placements) * pop.family_home_mean_days
@@ -212,8 +237,8 @@ def _initial_placements(pop: PopulationConfig, gen: np.random.Generator, childre
     hvb = gen.random(idx.size) < pop.hvb_share_of_placements
     mean_months = np.where(hvb, pop.hvb_mean_days, pop.family_home_mean_days) / DAYS_PER_MONTH
     months_left = gen.geometric(1.0 / np.maximum(mean_months, 1.0))
-    children.start_placed(idx, np.where(hvb, HVB, FAMILY_HOME).astype(np.int8),
-                          np.minimum(months_left, 32_000).astype(np.int16))
+    return (idx, np.where(hvb, HVB, FAMILY_HOME).astype(np.int8),
+            np.minimum(months_left, 32_000).astype(np.int16))
 
 
 def reentry_hazard_by_route(pop: PopulationConfig) -> np.ndarray:  # noqa: D401
@@ -234,19 +259,26 @@ def retire_settled_households(households: HouseholdPopulation, children: ChildPo
     placed. Their EB dynamics are over; what the model gives up is the
     later child and adult costs of former clients' families, equal in both
     arms but for spillovers (README: simplifications). Participants are
-    followed to the horizon. Returns how many retired.
+    followed to the horizon. Each replication decides for itself, so its
+    agents' order (and so its draws) never depends on the batch. Returns how
+    many retired.
     """
     if window_months is None:
         return 0
     hh, ch = households, children
     settled = hh.settled(window_months)
-    placed_child = np.zeros(len(hh), dtype=bool)
     if len(ch):
-        placed_child[ch.household[(ch.placement != HOME).any(axis=0)]] = True
-    retiring = settled & ~placed_child
-    # compacting the arrays costs a pass over all of them: wait until it pays (≥ 10 % of the active)
-    if np.count_nonzero(retiring) < max(1, len(hh) // 10):
-        return 0
-    new_position, future_end = hh.retire(retiring)
-    ch.follow_households(new_position, len(hh), future_end)
-    return int(retiring.sum())
+        placed = (ch.placement != HOME).any(axis=0) & (ch.household < hh.n_active[:, None])
+        for r in np.flatnonzero(placed.any(axis=-1)):
+            settled[r, ch.household[r, placed[r]]] = False
+    total = 0
+    for r in range(hh.n_reps):
+        retiring = settled[r, :int(hh.n_active[r])]
+        count = int(np.count_nonzero(retiring))
+        # compacting the arrays costs a pass over all of them: wait until it pays (≥ 10 % of the active)
+        if count < max(1, int(hh.n_active[r]) // 10):
+            continue
+        new_position, future_end = hh.retire(r, retiring)
+        ch.follow_households(r, new_position, int(hh.n_active[r]), future_end)
+        total += count
+    return total

@@ -80,8 +80,32 @@ class Progress:
 
 
 def run_replication(config: SifsimConfig, replication: int) -> SifsimModel:
-    """Simulate one paired replication to the horizon."""
-    return SifsimModel(config, replication=replication).run()
+    """Simulate one paired replication to the horizon (a batch of one)."""
+    return SifsimModel(config, replications=[replication]).run()
+
+
+#: household slots (replications × households ever in the area) a batch may hold; a slot
+#: costs ≈ 0.6 kB with its children's arrays (measured: national, 1 replication, ≤ 2 GB)
+BATCH_HOUSEHOLD_SLOTS = 400_000
+
+
+def batch_size(config: SifsimConfig) -> int:
+    """Replications stepped together: as many as fit :data:`BATCH_HOUSEHOLD_SLOTS`.
+
+    The households ever in the area are estimated as the starting stock plus
+    one stock's worth of inflow per two years (the default Öster case has 782
+    over 25 years from 200).
+    """
+    years = config.horizon_years + 1
+    slots = config.population.households * (1.0 + years / 2.0)
+    return int(max(1, min(config.replications, BATCH_HOUSEHOLD_SLOTS // max(slots, 1.0))))
+
+
+def batches(replications: list[int], size: int, workers: int) -> list[list[int]]:
+    """Consecutive runs of replications: at most ``size`` each, and at least one per worker."""
+    n = len(replications)
+    per = max(1, min(size, -(-n // max(workers, 1))))
+    return [replications[i:i + per] for i in range(0, n, per)]
 
 
 def grants(config: SifsimConfig) -> dict[str, SifsimConfig]:
@@ -117,14 +141,15 @@ def fund_totals(repayment: pd.DataFrame, capital_sek: float) -> pd.DataFrame:
 
 
 def simulate_rows(case: SifsimConfig, grant: str, replications: list[int]) -> dict[str, list]:
-    """Simulate some replications of one grant; return their raw table rows (picklable)."""
+    """Simulate a batch of replications of one grant; return their raw table rows (picklable)."""
     out: dict[str, list] = {"ledger": [], "population": [], "repayment": [], "years": []}
-    for r in replications:
-        model = run_replication(case, r)
-        out["ledger"].extend(row + (grant,) for row in model.ledger_rows)
-        out["population"].extend(row + (grant,) for row in model.population_rows)
-        out["repayment"].extend({**row, "grant": grant} for row in model.repayment_rows)
-        out["years"].extend({"replication": r, **y.row(), "grant": grant} for y in model.years)
+    model = SifsimModel(case, replications=replications).run()
+    for i, r in enumerate(replications):
+        rows = model.replication_rows(i)
+        out["ledger"].extend(row + (grant,) for row in rows["ledger"])
+        out["population"].extend(row + (grant,) for row in rows["population"])
+        out["repayment"].extend({**row, "grant": grant} for row in rows["repayment"])
+        out["years"].extend({"replication": r, **y.row(), "grant": grant} for y in rows["years"])
     return out
 
 
@@ -158,26 +183,35 @@ def run(config: SifsimConfig, *, progress: bool | None = None,
     t0 = time.perf_counter()
     show = config.progress if progress is None else progress
     cases = grants(config)
-    tasks = [(grant, case, [r]) for grant, case in cases.items() for r in range(config.replications)]
-    bar = Progress(len(tasks), config.scenario, enabled=show)
-    workers = worker_count(config, len(tasks))
+    total = config.replications * len(cases)
+    workers = worker_count(config, total)
+    size = batch_size(config)
+    tasks = [(grant, case, reps) for grant, case in cases.items()
+             for reps in batches(list(range(config.replications)), size, workers)]
+    bar = Progress(total, config.scenario, enabled=show)
     parts: list[dict[str, list]] = [None] * len(tasks)  # type: ignore[list-item]
-    if workers == 1:
+    done = 0
+
+    def finished(reps: list[int]) -> None:
+        nonlocal done
+        done += len(reps)
+        bar.update(done)
+        if on_replication is not None:
+            for r in reps:
+                on_replication(r)
+
+    if workers == 1 or len(tasks) == 1:
         for i, (grant, case, reps) in enumerate(tasks):
             parts[i] = simulate_rows(case, grant, reps)
-            bar.update(i + 1)
-            if on_replication is not None:
-                on_replication(reps[0])
+            finished(reps)
     else:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
             futures = {pool.submit(simulate_rows, case, grant, reps): i
                        for i, (grant, case, reps) in enumerate(tasks)}
-            for done, future in enumerate(as_completed(futures), start=1):
+            for future in as_completed(futures):
                 parts[futures[future]] = future.result()
-                bar.update(done)
-                if on_replication is not None:
-                    on_replication(tasks[futures[future]][2][0])
+                finished(tasks[futures[future]][2])
     ledger_rows = [row for part in parts for row in part["ledger"]]
     population_rows = [row for part in parts for row in part["population"]]
     repayment_rows = [row for part in parts for row in part["repayment"]]

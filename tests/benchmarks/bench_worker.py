@@ -69,12 +69,7 @@ def install_present_counter() -> dict:
         try:
             hh = self.households
             simulated = int(hh.present.sum())
-            retired = int(getattr(hh, "n_retired", 0) or 0)
-            full = getattr(hh, "_full", None)
-            if retired and full is not None and "present" in full:
-                retired = int(full["present"][:, hh.capacity - retired:].sum())
-            elif retired:
-                retired = 0
+            retired = int(getattr(hh, "retired_present", 0))
             counter["simulated_household_months"] += simulated
             counter["household_months"] += simulated + retired
         except (AttributeError, KeyError, TypeError):
@@ -85,10 +80,10 @@ def install_present_counter() -> dict:
     return counter
 
 
-def run_sifsim(spec: dict, profile: str | None) -> dict:
+def run_sifsim(spec: dict, profile: str | None, serial: bool = True) -> dict:
     from simulation.core.runner import run
 
-    config = compose_config(spec["overrides"])
+    config = compose_config(spec["overrides"], serial=serial)
     counter = install_present_counter() if not profile else {"ok": False, "household_months": 0}
     before, cpu0 = maxrss_kb(), cpu_s()
     profiler = None
@@ -108,6 +103,7 @@ def run_sifsim(spec: dict, profile: str | None) -> dict:
     months_expected = 12 * (config.horizon_years + (1 if config.intervention.start_month > 1 else 0))
     nominal = config.population.households * months_expected * 2 * config.replications
     counted = counter["ok"] and counter["household_months"] > 0
+    cpu += cpu_s(resource.RUSAGE_CHILDREN)
     return {"wall_s": wall, "cpu_s": cpu, "household_months": counter["household_months"] if counted else nominal,
             "counted_present": counted, "nominal_household_months": nominal,
             "simulated_household_months": counter.get("simulated_household_months", 0),
@@ -159,6 +155,33 @@ def run_sweep(spec: dict, mode: str) -> dict:
             "maxrss_kb": max(maxrss_kb(resource.RUSAGE_CHILDREN), 0)}
 
 
+def run_command(spec: dict) -> dict:
+    """The whole ``python -m simulation`` command (start-up, simulation, tables, charts, report)."""
+    workdir = Path(spec["workdir"])
+    run_dir = workdir / "run"
+    cmd = [sys.executable, "-m", "simulation", *spec["overrides"], f"hydra.run.dir={run_dir}"]
+    t0 = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"command failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    manifest = json.loads((run_dir / "manifest.json").read_text())
+    import pandas as pd
+    pop = pd.read_parquet(run_dir / "population.parquet")
+    sizes = pop.groupby(["replication", "arm"], observed=True).size()
+    config = compose_config(spec["overrides"])
+    months_expected = 12 * (config.horizon_years + (1 if config.intervention.start_month > 1 else 0))
+    return {"wall_s": wall, "cpu_s": cpu_s(resource.RUSAGE_CHILDREN), "timings_s": manifest["wall_time_s"],
+            "nominal_household_months": config.population.households * months_expected * 2 * config.replications,
+            "household_months": 0, "counted_present": False,
+            "months": int(sizes.min()), "months_max": int(sizes.max()), "months_expected": months_expected,
+            "arms": sorted(str(a) for a in pop["arm"].unique()),
+            "replications": int(pop["replication"].nunique()), "replications_expected": config.replications,
+            "ledger_rows": len(pd.read_parquet(run_dir / "ledger.parquet")),
+            "charts": len(list((run_dir / "charts").glob("*.png"))) if (run_dir / "charts").is_dir() else 0,
+            "maxrss_kb": max(maxrss_kb(resource.RUSAGE_CHILDREN), 0)}
+
+
 def main(argv: list[str]) -> None:
     import os
     spec, out = json.loads(argv[1]), Path(argv[2])
@@ -168,8 +191,12 @@ def main(argv: list[str]) -> None:
         record = run_reference(spec)
     elif spec["kind"] == "sifsim":
         record = run_sifsim(spec, opts.get("--profile"))
+    elif spec["kind"] == "sifsim_parallel":
+        record = run_sifsim(spec, opts.get("--profile"), serial=False)
     elif spec["kind"] == "sweep":
         record = run_sweep(spec, opts.get("--mode", "serial"))
+    elif spec["kind"] == "command":
+        record = run_command(spec)
     else:
         raise SystemExit(f"unknown workload kind {spec['kind']!r}")
     record.update(name=spec["name"], kind=spec["kind"], overrides=spec["overrides"], loadavg_1m=load)

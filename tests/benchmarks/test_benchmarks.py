@@ -35,7 +35,7 @@ def _check_sifsim(record: dict) -> None:
     assert record["months"] == record["months_max"] == record["months_expected"]
     assert record["arms"] == ["control", "intervention"]
     assert record["replications"] == record["replications_expected"]
-    assert record["household_months"] > 0 and record["ledger_rows"] > 0
+    assert record["nominal_household_months"] > 0 and record["ledger_rows"] > 0
 
 
 def test_reference():
@@ -45,8 +45,14 @@ def test_reference():
     assert record["households_on_eb_end"] > 0
 
 
-def test_baseline_sifsim():
-    _check_sifsim(_record("baseline_sifsim"))
+def test_default_run():
+    record = _record("default_run")
+    _check_sifsim(record)
+    assert record["charts"] > 0
+
+
+def test_study():
+    _check_sifsim(_record("study"))
 
 
 def test_city():
