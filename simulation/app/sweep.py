@@ -592,15 +592,9 @@ def describe(sweep_dir: Path, table: pd.DataFrame) -> str:
 
 
 def _sweep_charts(sweep_dir: Path, table: pd.DataFrame, language: str) -> None:
-    """Charts/report of a sweep, when the chart owners' functions exist (they may not yet)."""
-    from simulation.present import charts, report
-    if hasattr(report, "build_sweep_report"):
-        report.build_sweep_report(sweep_dir, language)
-        return
-    numeric = [c for c in table.columns if c not in RESERVED_COLUMNS
-               and pd.api.types.is_numeric_dtype(table[c]) and table[c].nunique() > 1]
-    if hasattr(charts, "sweep_heatmap") and len(numeric) == 2:
-        charts.sweep_heatmap(table, numeric[0], numeric[1], language, Path(sweep_dir) / "charts")
+    """The sweep's charts (those of the chart registry that apply) and its report.html."""
+    from simulation.present.report import build_sweep_report
+    build_sweep_report(sweep_dir, language)
 
 
 #: What the last sweep in this process ended with (read by ``simulation.app.cli.main`` for its exit code).
