@@ -86,6 +86,14 @@ EXPECTED = {
                         "cash saving to the borrowing committee", "repaid: Södertälje 2015"],
                "xlabel": ["MSEK, 2017 prices"]},
     },
+    "budget_pressure": {
+        "sv": {"title": "Budgettryck på lånande nämnd, per regel och år",
+               "legend": ["Budgetmodell", "Södertälje 2015", "P10–P90", "projekttid"],
+               "ylabel": ["mkr, 2017 års priser"], "xlabel": ["år"]},
+        "en": {"title": "Budget pressure on the borrowing committee, by rule and year",
+               "legend": ["Budget model", "Södertälje 2015", "P10–P90", "project period"],
+               "ylabel": ["MSEK, 2017 prices"], "xlabel": ["year"]},
+    },
     "who_saves": {
         "sv": {"title": "Vem sparar: hänförbar besparing per betalare och år",
                "legend": ["kommunstyrelsen (KS)", "netto, alla betalare (median)", "projekttid"],
@@ -167,7 +175,7 @@ def test_chart_fits_half_a4_and_its_text_stays_inside(name, tables, contexts):  
     canvas.draw()
     renderer = canvas.get_renderer()
     bounds = fig.bbox
-    for ax in fig.axes:
+    for ax in [*fig.axes, *(child for a in fig.axes for child in a.child_axes)]:  # with secondary axes
         ticks = []
         for axis, (lo, hi) in ((ax.xaxis, sorted(ax.get_xlim())), (ax.yaxis, sorted(ax.get_ylim()))):
             # labels of ticks outside the view are never drawn
@@ -313,6 +321,47 @@ def test_fund_balance_uses_the_fund_rows_of_a_portfolio():
     line = next(ln for ln in fig.axes[0].get_lines() if ln.get_label() == "Demo")
     expected = fund.groupby("year")["fund_balance_sek"].median()
     assert line.get_ydata() == pytest.approx(expected.to_numpy())
+
+
+def test_budget_pressure_lines_are_the_yearly_medians_of_the_table(tables, contexts):  # noqa: F811
+    repayment = tables["repayment"]
+    ctx = contexts["en"]
+    fig = charts.figure_budget_pressure(repayment, "en", ctx)
+    ax = fig.axes[0]
+    for rule, g in repayment.groupby("rule", sort=False):
+        line = next(ln for ln in ax.get_lines() if ln.get_label() == ctx.rule(rule))
+        expected = g.groupby("year")["budget_pressure_sek"].median()
+        assert list(line.get_xdata()) == list(expected.index), rule
+        assert line.get_ydata() == pytest.approx(expected.to_numpy()), rule
+    # the zero line (above it the committee cuts elsewhere) and the project years shaded
+    assert any(list(ln.get_ydata()) == [0, 0] and ln.get_color() == "#000000" for ln in ax.get_lines())
+    assert any(p.get_x() == ctx.start_year - 0.5 for p in ax.patches if p.get_alpha() == pytest.approx(0.06))
+    # the right axis shows the same pressure in posts: SEK over the cost of a post, from the table
+    nonzero = repayment[repayment["budget_pressure_posts"] != 0]
+    sek_per_post = (nonzero["budget_pressure_sek"] / nonzero["budget_pressure_posts"]).to_numpy()
+    assert sek_per_post == pytest.approx(sek_per_post[0])
+    (posts,) = ax.child_axes
+    assert posts.get_ylabel() == "posts (full-time)"
+    FigureCanvasAgg(fig).draw()
+    assert posts.get_ylim() == pytest.approx(tuple(np.array(ax.get_ylim()) / sek_per_post[0]))
+
+
+def test_budget_pressure_uses_the_fund_rows_of_a_portfolio():
+    repayment, _, _ = synthetic_repayment()
+    repayment = repayment.assign(budget_pressure_sek=10.0 * (repayment["year"] - 2015),
+                                 budget_pressure_posts=(repayment["year"] - 2015) / 100.0)
+    grants = pd.concat([repayment.assign(grant="a"), repayment.assign(grant="b")])
+    fund = repayment.assign(grant="fund", budget_pressure_sek=2 * repayment["budget_pressure_sek"],
+                            budget_pressure_posts=2 * repayment["budget_pressure_posts"])
+    fig = charts.figure_budget_pressure(pd.concat([grants, fund]), "sv", charts.ChartContext(language="sv"))
+    ax = fig.axes[0]
+    line = next(ln for ln in ax.get_lines() if ln.get_label() == "Demo")
+    assert line.get_ydata() == pytest.approx([-20.0, 0.0, 20.0, 40.0, 60.0])
+    assert ax.get_ylabel() == "tkr"
+    assert ax.child_axes[0].get_ylabel() == "tjänster (heltid)"
+    # a pressure that is zero throughout has no posts to convert: no right axis
+    flat = repayment.assign(budget_pressure_sek=0.0, budget_pressure_posts=0.0)
+    assert not charts.figure_budget_pressure(flat, "en", charts.ChartContext(language="en")).axes[0].child_axes
 
 
 def test_portfolio_population_is_summed_over_the_months_all_grants_share():

@@ -19,15 +19,15 @@ from simulation.present.charts.context import ChartContext, key_name, metric_nam
 from simulation.present.charts.payers import figure_who_saves, saving_by_payer_year
 from simulation.present.charts.population import common_window, figure_children_placed, figure_eb_caseload
 from simulation.present.charts.registry import CHARTS, Chart, chart, charts_of, run_charts, sweep_charts
-from simulation.present.charts.repayment import figure_fund_balance, figure_repayment_timeline, \
-    figure_repayment_waterfall, fund_level
+from simulation.present.charts.repayment import figure_budget_pressure, figure_fund_balance, \
+    figure_repayment_timeline, figure_repayment_waterfall, fund_level
 from simulation.present.charts.style import DPI, WIDTH_IN, house_style, save
 from simulation.present.charts.sweep import SweepContext, completed, figure_sweep_heatmap, figure_tornado, \
     same_value, sorted_levels, swept_keys, swings
 
 __all__ = [
     "CHARTS", "Chart", "ChartContext", "DPI", "SweepContext", "WIDTH_IN", "chart", "charts_of", "common_window",
-    "completed", "figure_children_placed", "figure_eb_caseload", "figure_fund_balance",
+    "completed", "figure_budget_pressure", "figure_children_placed", "figure_eb_caseload", "figure_fund_balance",
     "figure_repayment_timeline", "figure_repayment_waterfall", "figure_sweep_heatmap", "figure_tornado",
     "figure_who_saves", "fund_level", "house_style", "key_name", "metric_name", "payer_name", "payers",
     "population", "repayment", "rule_label", "rule_title", "run_charts", "same_value", "save",

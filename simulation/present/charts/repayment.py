@@ -15,7 +15,7 @@ from simulation.present.charts.context import ChartContext, t
 from simulation.present.charts.registry import chart
 from simulation.present.charts.style import PALETTE, RULE_COLOURS, RULE_STYLES, band_handle, legend_above, \
     new_figure, panels_with_legend_row, plot_band, shade_project, wrap, year_axis
-from simulation.present.formatting import fmt_percent, money_scale
+from simulation.present.formatting import CountFormatter, fmt_percent, money_scale
 
 
 def fund_level(repayment: pd.DataFrame) -> pd.DataFrame:
@@ -195,6 +195,53 @@ def figure_repayment_waterfall(per_replication: pd.DataFrame, ctx: ChartContext)
     ax.set_xlabel(money.label(language, ctx.price_year))
     ax.grid(axis="x", color="#e6e6e6", linewidth=0.5)
     ax.grid(axis="y", visible=False)
+    return fig
+
+
+def sek_per_post_year(repayment: pd.DataFrame) -> float | None:
+    """What one post costs the borrowing committee a year, as the table's two pressure columns imply
+    (``budget_pressure_posts`` is ``budget_pressure_sek`` over that cost); None without it."""
+    if "budget_pressure_posts" not in repayment.columns:
+        return None
+    rows = repayment[(repayment["budget_pressure_posts"] != 0) & (repayment["budget_pressure_sek"] != 0)]
+    if not len(rows):
+        return None
+    return float(np.median(rows["budget_pressure_sek"] / rows["budget_pressure_posts"]))
+
+
+@chart("budget_pressure", tables=("repayment",), title="pressure_title", note="pressure_note")
+def figure_budget_pressure(repayment: pd.DataFrame, ctx: ChartContext) -> Figure:
+    """The borrowing committee's yearly budget pressure under each rule (median, P10–P90): repayment
+    demanded minus its cash saving that year; right axis: the same in posts."""
+    language = ctx.language
+    repayment = fund_level(repayment)
+    rules = rules_of(repayment)
+    wides = {rule: yearly(repayment[repayment["rule"] == rule], "budget_pressure_sek") for rule in rules}
+    money = money_scale(np.concatenate([w.to_numpy().ravel() for w in wides.values()]), language)
+    fig = new_figure(3.4)
+    ax = fig.subplots()
+    for i, rule in enumerate(rules):
+        plot_band(ax, wides[rule].index, wides[rule], RULE_COLOURS[i % len(RULE_COLOURS)], ctx.rule(rule),
+                  linestyle=RULE_STYLES[i % len(RULE_STYLES)], marker="o", markersize=1.8)
+    handles, labels = ax.get_legend_handles_labels()
+    ax.axhline(0, color="#000000", linewidth=0.6)   # above it the committee cuts elsewhere
+    project = shade_project(ax, ctx, annual=True)
+    ax.yaxis.set_major_formatter(money.formatter(language))
+    ax.set_ylabel(money.label(language, ctx.price_year))
+    ax.set_xlabel(t(language, "year"))
+    year_axis(ax)
+    sek_per_post = sek_per_post_year(repayment)
+    if sek_per_post:
+        posts = ax.secondary_yaxis("right", functions=(lambda sek: sek / sek_per_post,
+                                                       lambda n: n * sek_per_post))
+        posts.yaxis.set_major_formatter(CountFormatter(language))
+        posts.set_ylabel(t(language, "pressure_posts"))
+    handles.append(band_handle())
+    labels.append(t(language, "band"))
+    if project:
+        handles.append(project)
+        labels.append(t(language, "project"))
+    legend_above(ax, handles, labels, ncols=2)
     return fig
 
 
