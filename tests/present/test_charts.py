@@ -4,7 +4,6 @@ the numbers of the tables (checked against values computed here, independently o
 from __future__ import annotations
 
 import itertools
-import math
 import re
 
 import matplotlib.image as mpimg
@@ -16,9 +15,11 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.lines import Line2D
 
 from simulation.present import charts
-from tests.fixtures_report import REPLICATIONS, run_config, run_folder, tables  # noqa: F401
+from simulation.present.charts import CHARTS, charts_of
+from tests.present.fixtures import REPLICATIONS, run_config, run_folder, tables  # noqa: F401
 
 LANGS = ("sv", "en")
+RUN_CHARTS = [c.name for c in charts_of("run")]
 
 
 def norm(text: str) -> str:
@@ -85,6 +86,14 @@ EXPECTED = {
                         "cash saving to the borrowing committee", "repaid: Södertälje 2015"],
                "xlabel": ["MSEK, 2017 prices"]},
     },
+    "budget_pressure": {
+        "sv": {"title": "Budgettryck på lånande nämnd, per regel och år",
+               "legend": ["Budgetmodell", "Södertälje 2015", "P10–P90", "projekttid"],
+               "ylabel": ["mkr, 2017 års priser"], "xlabel": ["år"]},
+        "en": {"title": "Budget pressure on the borrowing committee, by rule and year",
+               "legend": ["Budget model", "Södertälje 2015", "P10–P90", "project period"],
+               "ylabel": ["MSEK, 2017 prices"], "xlabel": ["year"]},
+    },
     "who_saves": {
         "sv": {"title": "Vem sparar: hänförbar besparing per betalare och år",
                "legend": ["kommunstyrelsen (KS)", "netto, alla betalare (median)", "projekttid"],
@@ -127,20 +136,17 @@ OTHER = {"sv": "en", "en": "sv"}
 
 
 def build(name: str, tables, ctx):  # noqa: F811
-    lang = ctx.language
-    return {
-        "repayment_timeline": lambda: charts.figure_repayment_timeline(
-            tables["repayment"], tables["years"], tables["per_replication"], lang, ctx),
-        "repayment_waterfall": lambda: charts.figure_repayment_waterfall(tables["per_replication"], lang, ctx),
-        "who_saves": lambda: charts.figure_who_saves(tables["ledger"], lang, ctx),
-        "eb_caseload": lambda: charts.figure_eb_caseload(tables["population"], lang, ctx),
-        "children_placed": lambda: charts.figure_children_placed(tables["population"], lang, ctx),
-        "fund_balance": lambda: charts.figure_fund_balance(tables["repayment"], lang, ctx),
-    }[name]()
+    return CHARTS[name].draw(tables, ctx)
+
+
+def test_every_run_chart_has_its_expected_labels():
+    """A chart added to the registry needs its expected title and labels here (in both languages)."""
+    assert sorted(EXPECTED) == sorted(RUN_CHARTS)
+    assert all(set(EXPECTED[name]) == set(LANGS) for name in EXPECTED)
 
 
 @pytest.mark.parametrize("lang", LANGS)
-@pytest.mark.parametrize("name", list(EXPECTED))
+@pytest.mark.parametrize("name", RUN_CHARTS)
 def test_chart_carries_labels_in_its_language(name, lang, tables, contexts):  # noqa: F811
     fig = build(name, tables, contexts[lang])
     found = figure_texts(fig)
@@ -160,7 +166,7 @@ def test_chart_carries_labels_in_its_language(name, lang, tables, contexts):  # 
             assert label not in found["legend"] + found["text"], f"{name}/{lang}: {label!r} from {OTHER[lang]}"
 
 
-@pytest.mark.parametrize("name", list(EXPECTED))
+@pytest.mark.parametrize("name", RUN_CHARTS)
 def test_chart_fits_half_a4_and_its_text_stays_inside(name, tables, contexts):  # noqa: F811
     fig = build(name, tables, contexts["sv"])
     width_cm = fig.get_size_inches()[0] * 2.54
@@ -169,7 +175,7 @@ def test_chart_fits_half_a4_and_its_text_stays_inside(name, tables, contexts):  
     canvas.draw()
     renderer = canvas.get_renderer()
     bounds = fig.bbox
-    for ax in fig.axes:
+    for ax in [*fig.axes, *(child for a in fig.axes for child in a.child_axes)]:  # with secondary axes
         ticks = []
         for axis, (lo, hi) in ((ax.xaxis, sorted(ax.get_xlim())), (ax.yaxis, sorted(ax.get_ylim()))):
             # labels of ticks outside the view are never drawn
@@ -189,32 +195,37 @@ def test_chart_fits_half_a4_and_its_text_stays_inside(name, tables, contexts):  
         assert box.x1 <= bounds.x1 + 1, f"{name}: a legend or figure text runs off the right edge"
 
 
-def test_public_functions_write_png_and_svg(tables, contexts, tmp_path):  # noqa: F811
+def test_run_charts_write_png_and_svg_for_every_registered_chart(tables, contexts, tmp_path):  # noqa: F811
     ctx = contexts["en"]
     paths = charts.run_charts(tables, ctx, tmp_path)
-    assert set(paths) == set(charts.RUN_CHARTS)
+    assert list(paths) == RUN_CHARTS
     for name, files in paths.items():
-        assert [p.suffix for p in files] == [".png", ".svg"]
+        assert [p.name for p in files] == [f"{name}.png", f"{name}.svg"]
         image = mpimg.imread(files[0])
         assert image.shape[1] == round(8.5 / 2.54 * charts.DPI), f"{name}: PNG width {image.shape[1]} px"
         svg = files[1].read_text(encoding="utf-8")
         assert "<dc:date>" not in svg and "Matplotlib v" not in svg, f"{name}: SVG carries a date or version"
 
 
-def test_eb_caseload_keeps_its_original_signature(tables, tmp_path):  # noqa: F811
-    paths = charts.eb_caseload(tables["population"], "sv", tmp_path)
+def test_a_chart_draws_from_its_declared_tables_without_a_context(tables, tmp_path):  # noqa: F811
+    """The eb_caseload chart from the population table alone: the note's replications from the table."""
+    fig = charts.figure_eb_caseload(tables["population"], "sv")
+    assert f"{REPLICATIONS} parade replikeringar" in norm(fig.get_supxlabel())
+    paths = CHARTS["eb_caseload"].save({"population": tables["population"]}, charts.ChartContext(language="sv"),
+                                       tmp_path)
     assert [p.name for p in paths] == ["eb_caseload.png", "eb_caseload.svg"]
     assert all(p.stat().st_size > 0 for p in paths)
+    with pytest.raises(KeyError, match="repayment"):
+        CHARTS["fund_balance"].draw({"population": tables["population"]}, charts.ChartContext(language="sv"))
 
 
-def test_charts_are_byte_identical_when_rebuilt(tables, contexts, tmp_path):  # noqa: F811
-    first = charts.repayment_timeline(tables["repayment"], tables["years"], tables["per_replication"], "sv",
-                                      tmp_path / "a", contexts["sv"])
+@pytest.mark.parametrize("name", RUN_CHARTS)
+def test_charts_are_byte_identical_when_rebuilt(name, tables, contexts, tmp_path):  # noqa: F811
+    first = CHARTS[name].save(tables, contexts["sv"], tmp_path / "a")
     # whatever the process did to matplotlib's settings (a library, a notebook style) does not leak in
     with plt.rc_context({"font.size": 20, "axes.facecolor": "#ff0000", "lines.linewidth": 5,
                          "svg.hashsalt": None}):
-        second = charts.repayment_timeline(tables["repayment"], tables["years"], tables["per_replication"], "sv",
-                                           tmp_path / "b", contexts["sv"])
+        second = CHARTS[name].save(tables, contexts["sv"], tmp_path / "b")
     for a, b in zip(first, second):
         assert a.read_bytes() == b.read_bytes(), f"{a.name} differs between two builds"
 
@@ -312,6 +323,47 @@ def test_fund_balance_uses_the_fund_rows_of_a_portfolio():
     assert line.get_ydata() == pytest.approx(expected.to_numpy())
 
 
+def test_budget_pressure_lines_are_the_yearly_medians_of_the_table(tables, contexts):  # noqa: F811
+    repayment = tables["repayment"]
+    ctx = contexts["en"]
+    fig = charts.figure_budget_pressure(repayment, "en", ctx)
+    ax = fig.axes[0]
+    for rule, g in repayment.groupby("rule", sort=False):
+        line = next(ln for ln in ax.get_lines() if ln.get_label() == ctx.rule(rule))
+        expected = g.groupby("year")["budget_pressure_sek"].median()
+        assert list(line.get_xdata()) == list(expected.index), rule
+        assert line.get_ydata() == pytest.approx(expected.to_numpy()), rule
+    # the zero line (above it the committee cuts elsewhere) and the project years shaded
+    assert any(list(ln.get_ydata()) == [0, 0] and ln.get_color() == "#000000" for ln in ax.get_lines())
+    assert any(p.get_x() == ctx.start_year - 0.5 for p in ax.patches if p.get_alpha() == pytest.approx(0.06))
+    # the right axis shows the same pressure in posts: SEK over the cost of a post, from the table
+    nonzero = repayment[repayment["budget_pressure_posts"] != 0]
+    sek_per_post = (nonzero["budget_pressure_sek"] / nonzero["budget_pressure_posts"]).to_numpy()
+    assert sek_per_post == pytest.approx(sek_per_post[0])
+    (posts,) = ax.child_axes
+    assert posts.get_ylabel() == "posts (full-time)"
+    FigureCanvasAgg(fig).draw()
+    assert posts.get_ylim() == pytest.approx(tuple(np.array(ax.get_ylim()) / sek_per_post[0]))
+
+
+def test_budget_pressure_uses_the_fund_rows_of_a_portfolio():
+    repayment, _, _ = synthetic_repayment()
+    repayment = repayment.assign(budget_pressure_sek=10.0 * (repayment["year"] - 2015),
+                                 budget_pressure_posts=(repayment["year"] - 2015) / 100.0)
+    grants = pd.concat([repayment.assign(grant="a"), repayment.assign(grant="b")])
+    fund = repayment.assign(grant="fund", budget_pressure_sek=2 * repayment["budget_pressure_sek"],
+                            budget_pressure_posts=2 * repayment["budget_pressure_posts"])
+    fig = charts.figure_budget_pressure(pd.concat([grants, fund]), "sv", charts.ChartContext(language="sv"))
+    ax = fig.axes[0]
+    line = next(ln for ln in ax.get_lines() if ln.get_label() == "Demo")
+    assert line.get_ydata() == pytest.approx([-20.0, 0.0, 20.0, 40.0, 60.0])
+    assert ax.get_ylabel() == "tkr"
+    assert ax.child_axes[0].get_ylabel() == "tjänster (heltid)"
+    # a pressure that is zero throughout has no posts to convert: no right axis
+    flat = repayment.assign(budget_pressure_sek=0.0, budget_pressure_posts=0.0)
+    assert not charts.figure_budget_pressure(flat, "en", charts.ChartContext(language="en")).axes[0].child_axes
+
+
 def test_portfolio_population_is_summed_over_the_months_all_grants_share():
     rows = []
     for grant, months in (("a", range(1, 7)), ("b", range(4, 10))):
@@ -383,7 +435,9 @@ def test_sweep_heatmap_cells_are_p_full_repayment(lang, tmp_path):
     assert {"sv": "effektskala", "en": "effect scale"}[lang] in texts["xlabel"]
     assert {"sv": "undanträngning", "en": "displacement"}[lang] in texts["ylabel"]
     assert "20" in texts["note"][0]  # replications per job
-    paths = charts.sweep_heatmap(one_horizon, "intervention.effect_scale", "economy.displacement", lang, tmp_path)
+    sweep = charts.SweepContext.from_summary(one_horizon, lang, baseline={})
+    assert sweep.keys == ("intervention.effect_scale", "economy.displacement")
+    paths = CHARTS["sweep_heatmap"].save({"sweep_summary": one_horizon}, sweep, tmp_path)
     assert [p.name for p in paths] == ["sweep_heatmap.png", "sweep_heatmap.svg"]
 
 
@@ -424,7 +478,8 @@ def test_tornado_swings_one_key_at_a_time_widest_first(lang, tmp_path):
                                "en": ["key at its lowest value", "key at its highest value", "default"]}[lang]
     assert texts["title"] == [{"sv": "Känslighet, en nyckel i taget: P(fullt återbetalt inom horisonten)",
                                "en": "One-at-a-time swings: P(full repayment within horizon)"}[lang]]
-    paths = charts.tornado(table, baseline, lang, tmp_path)
+    paths = CHARTS["tornado_p_full_repayment"].save({"sweep_summary": table},
+                                                    charts.SweepContext.from_summary(table, lang, baseline), tmp_path)
     assert [p.name for p in paths] == ["tornado_p_full_repayment.png", "tornado_p_full_repayment.svg"]
 
 
@@ -435,15 +490,3 @@ def test_sweep_charts_match_string_valued_override_columns():
                                          "horizon_years": 25}, "p_full_repayment", "b")
     assert base == pytest.approx(p_full(1.0, 0.0, 25, "b"))
     assert len(swings) == 3
-
-
-# --- formatting ---------------------------------------------------------------------------------------------
-
-def test_numbers_follow_the_language():
-    assert charts.fmt_number(-1234.5, "sv", 1) == "−1\u00a0234,5"
-    assert charts.fmt_number(-1234.5, "en", 1) == "−1,234.5"
-    assert charts.fmt_percent(0.125, "sv") == "12\u00a0%"
-    assert charts.fmt_percent(0.125, "en") == "12%"
-    assert charts.money_scale([2.5e6], "sv").unit == "mkr"
-    assert charts.money_scale([2.5e5], "en").unit == "kSEK"
-    assert not math.isnan(charts.money_scale([], "sv").divisor)

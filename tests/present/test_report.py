@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from simulation.present import charts, report
-from tests.fixtures_report import built_reports, copy_run, run_config, run_folder  # noqa: F401
-from tests.test_charts import synthetic_sweep
+from tests.present.fixtures import built_reports, copy_run, run_config, run_folder  # noqa: F401
+from tests.present.test_charts import synthetic_sweep
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 
@@ -92,7 +92,9 @@ def test_report_is_valid_html(built_reports, lang):  # noqa: F811
 def test_report_embeds_every_chart(built_reports, lang):  # noqa: F811
     folder = built_reports[lang]
     page = parse(folder / "report.html")
-    for name in charts.RUN_CHARTS:
+    run_charts = [c.name for c in charts.charts_of("run")]
+    assert [f[len("chart-"):] for f in page.images] == run_charts  # in the registry's order
+    for name in run_charts:
         src = page.images.get(f"chart-{name}")
         assert src and src.startswith("data:image/png;base64,"), name
         assert base64.b64decode(src.split(",", 1)[1]) == (folder / "charts" / f"{name}.png").read_bytes(), name

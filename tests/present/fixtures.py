@@ -1,6 +1,6 @@
 """Fixtures for the chart and report tests: one small saved run folder per session.
 
-Imported by tests/test_charts.py and tests/test_report.py (not a conftest, so it never
+Imported by tests/present/test_charts.py and test_report.py (not a conftest, so it never
 clashes with other fixtures). The model runs once per process: a module-level cache keeps
 the folder even though each test module registers the fixture for itself.
 """

@@ -1,0 +1,330 @@
+"""A run's report, from its tables and config: ``charts/*.png|svg`` and one self-contained
+``report.html`` (plain-words summary, key figures per rule, savings by payer, the charts, the
+caveats, the assumptions with their sources, and what was run)."""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Mapping
+
+import pandas as pd
+
+from simulation.present import labels
+from simulation.present.charts import CHARTS, ChartContext, payer_name, run_charts, saving_by_payer_year
+from simulation.present.files import atomic_write_bytes
+from simulation.present.formatting import band, fmt_number, fmt_percent, money_band, msek, msek_number, year_text
+from simulation.present.page import esc, figure_html, page, table_html
+
+REPORT_FILE = "report.html"
+# the tables the report reads itself; the charts' tables are declared in the chart registry
+REPORT_TABLES = ("summary", "ledger")
+
+
+def run_report_tables() -> tuple[str, ...]:
+    """Every table a run report reads: its own and those of every run chart."""
+    names = list(REPORT_TABLES)
+    for c in CHARTS.values():
+        if c.kind == "run":
+            names += [n for n in c.tables if n not in names]
+    return tuple(names)
+
+
+def w(language: str, key: str, **kwargs: Any) -> str:
+    """A report text (labels/<language>.yaml, ``report:``)."""
+    return labels.text(language, f"report.{key}", **kwargs)
+
+
+# --- numbers ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Stat:
+    mean: float
+    p10: float
+    p50: float
+    p90: float
+
+
+def stat(summary: pd.DataFrame, rule: str, metric: str) -> Stat:
+    row = summary[(summary["rule"] == rule) & (summary["metric"] == metric)]
+    if not len(row):
+        return Stat(*(float("nan"),) * 4)
+    r = row.iloc[0]
+    return Stat(float(r["mean"]), float(r["p10"]), float(r["p50"]), float(r["p90"]))
+
+
+def key_figures(summary: pd.DataFrame, rules: list[str], language: str) -> list[dict[str, str]]:
+    """One row of formatted key figures per rule (the report table; tests compare against it)."""
+    rows = []
+    pct = lambda x: fmt_percent(x, language)  # noqa: E731
+    money = lambda x: msek(x, language)  # noqa: E731
+    for rule in rules:
+        share = stat(summary, rule, "repaid_share")
+        year = stat(summary, rule, "year_fully_repaid")
+        rows.append({
+            "rule": rule,
+            "repaid": money_band(*(getattr(stat(summary, rule, "repaid_sek"), k) for k in ("p10", "p50", "p90")),
+                                 language),
+            "repaid_share": band(share.p10, share.p50, share.p90, pct),
+            "year_full": band(year.p10, year.p50, year.p90, lambda y: year_text(y, language)),
+            "written_off": money(stat(summary, rule, "written_off_sek").p50),
+            "pressure": money(stat(summary, rule, "peak_budget_pressure_sek").p50),
+            "posts": fmt_number(stat(summary, rule, "peak_budget_pressure_posts").p50, language, 1),
+            "p_full": pct(stat(summary, rule, "p_full_repayment").mean),
+        })
+    return rows
+
+
+def value_text(raw: str, language: str, limit: int = 90) -> str:
+    """A config value (JSON text) for a table cell: numbers in the language's style, long ones cut."""
+    try:
+        value = json.loads(raw)
+    except (TypeError, ValueError):
+        return str(raw)
+
+    def fmt(v: Any) -> str:
+        if isinstance(v, bool):
+            return w(language, "yes") if v else w(language, "no")
+        if v is None:
+            return "—"
+        if isinstance(v, (int, float)):
+            decimals = 0 if float(v).is_integer() else min(4, max(1, len(repr(float(v)).split(".")[1])))
+            return fmt_number(float(v), language, decimals)
+        if isinstance(v, Mapping):
+            return "{" + ", ".join(f"{k}: {fmt(x)}" for k, x in v.items()) + "}"
+        if isinstance(v, (list, tuple)):
+            return "[" + ", ".join(fmt(x) for x in v) + "]"
+        return str(v)
+
+    text = fmt(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def payer_totals(ledger: pd.DataFrame) -> pd.DataFrame:
+    """Attributable saving per payer over the horizon: p10, p50, p90 over replications, largest first."""
+    full = saving_by_payer_year(ledger).groupby(level="payer").sum()
+    q = full.quantile([0.1, 0.5, 0.9], axis=1).T
+    q.columns = ["p10", "p50", "p90"]
+    return q.sort_values("p50", ascending=False, kind="mergesort")
+
+
+def late_share(ledger: pd.DataFrame, after_year: int) -> float:
+    """Median share of the attributable saving (all payers) that arrives after ``after_year``."""
+    full = saving_by_payer_year(ledger).groupby(level="year").sum()
+    total = full.sum(axis=0)
+    late = full[full.index > after_year].sum(axis=0)
+    shares = (late / total.where(total != 0)).dropna()
+    return float(shares.median()) if len(shares) else float("nan")
+
+
+def cash_share_all_payers(ledger: pd.DataFrame) -> float:
+    """Median share of the attributable saving (all payers) that is cash somewhere."""
+    from simulation.core.runner import savings_by  # the one definition of a saving (lazy: the model is heavy)
+    per = savings_by(ledger, ["replication", "cash"])
+    wide = per.pivot_table(index="replication", columns="cash", values="saving_sek", aggfunc="sum", fill_value=0.0)
+    total = wide.sum(axis=1)
+    cash = wide[True] if True in wide.columns else 0.0 * total
+    shares = (cash / total.where(total != 0)).dropna()
+    return float(shares.median()) if len(shares) else float("nan")
+
+
+# --- words built from the numbers ----------------------------------------------------------------------
+
+def summary_paragraphs(ctx: ChartContext, summary: pd.DataFrame, payers: pd.DataFrame, rules: list[str],
+                       language: str) -> list[str]:
+    """The plain-words summary: cost, saving and who got it, repayment under the rules, the method."""
+    say = lambda key, **kw: labels.text(language, f"summary.{key}", **kw)  # noqa: E731
+    first = rules[0]
+    s = lambda m: stat(summary, first, m)  # noqa: E731
+    money = lambda x: msek(x, language)  # noqa: E731
+    pct = lambda x: fmt_percent(x, language)  # noqa: E731
+    h = ctx.horizon_years
+    cost, attr, muni, borrower, cash, naive = (s("intervention_cost_sek"), s("attributable_saving_sek"),
+                                               s("municipal_saving_sek"), s("borrower_saving_sek"),
+                                               s("cash_saving_sek"), s("naive_claim_sek"))
+    top = payers.index[0] if len(payers) else None
+    top_name = payer_name(top, language) if top else "—"
+    top_share = (payers["p50"].iloc[0] / muni.p50) if top and muni.p50 else float("nan")
+    shares = [(stat(summary, r, "repaid_share").p50, ctx.rule(r)) for r in rules]
+    shares_ok = [(v, r) for v, r in shares if not math.isnan(v)]
+    p_full = [(stat(summary, r, "p_full_repayment").mean, ctx.rule(r)) for r in rules]
+    best_p = max(p_full, key=lambda x: (x[0], x[1])) if p_full else (float("nan"), "—")
+    paras = [
+        say("cost", intervention=ctx.intervention, cost=money(cost.p50), h=h, attr=money(attr.p50),
+            attr_p10=msek_number(attr.p10, language, 1), attr_p90=money(attr.p90), muni=money(muni.p50),
+            borrower=money(borrower.p50), cash=money(cash.p50)),
+        say("top", top=top_name, naive=money(naive.p50),
+            top_share=say("top_share", share=pct(top_share)) if not math.isnan(top_share) else ""),
+    ]
+    if shares_ok:
+        lo, hi = min(shares_ok), max(shares_ok)
+        paras.append(say("rules", lo=pct(lo[0]), lo_rule=lo[1], hi=pct(hi[0]), hi_rule=hi[1], h=h)
+                     + (say("best", rule=best_p[1], p=pct(best_p[0])) if best_p[0] > 0 else say("none_full", h=h)))
+    paras.append(say("method"))
+    return paras
+
+
+def caveats(config: Mapping[str, Any], ctx: ChartContext, summary: pd.DataFrame, ledger: pd.DataFrame,
+            payers: pd.DataFrame, rules: list[str], language: str) -> list[str]:
+    """The seeds' caveats, each with this run's numbers, as ``<li>`` items."""
+    say = lambda key, **kw: labels.text(language, f"caveats.{key}", **kw)  # noqa: E731
+    first = rules[0]
+    money = lambda x: msek(x, language)  # noqa: E731
+    pct = lambda x: fmt_percent(x, language)  # noqa: E731
+    attr = stat(summary, first, "attributable_saving_sek").p50
+    borrower = stat(summary, first, "borrower_saving_sek").p50
+    cash = stat(summary, first, "cash_saving_sek").p50
+    naive = stat(summary, first, "naive_claim_sek").p50
+    cash_all = cash_share_all_payers(ledger)
+    start = ctx.start_year or int(ledger["year"].min())
+    window = 6  # Stockholm 2016: savings counted for at most six years (seed 002)
+    late = late_share(ledger, start + window)
+    h = ctx.horizon_years or int(ledger["year"].nunique())
+    reorgs = (config.get("municipality", {}) or {}).get("reorganisations") or []
+    reorg_text = "; ".join(f"{payer_name(r['unit'], language)} → {payer_name(r['to_body'], language)} "
+                           f"{r['year']}-{int(r.get('month', 1)):02d}" for r in reorgs)
+    outside = [p for p in payers.index if p in ("region", "state")]
+    outside_text = ", ".join(f"{payer_name(p, language)} {money(payers.loc[p, 'p50'])}" for p in outside)
+    late_text = say("late.share", share=pct(late), year=start + window) \
+        if not math.isnan(late) and h > window else ""
+    texts = {
+        "cash": say("cash.text", cash_all=pct(cash_all), borrower=money(borrower), cash=money(cash)),
+        "late": say("late.text", late=late_text, h=h),
+        "control": say("control.text", attr=money(attr), naive=money(naive)),
+        "pocket": say("pocket.text", reorgs=say("pocket.reorgs", reorgs=reorg_text) if reorg_text else "",
+                      outside=say("pocket.outside", outside=outside_text) if outside_text else ""),
+        "model": say("model.text"),
+    }
+    return [f"<li><strong>{esc(say(f'{key}.head'))}</strong> {esc(text)}</li>" for key, text in texts.items()]
+
+
+def assumptions_html(assumptions: pd.DataFrame, language: str) -> list[str]:
+    """The assumptions table, one block per conf file, with the source labels in words."""
+    # a comment that names no source has the label "" (the files call it "none")
+    sources = {("" if k == "none" else k): v for k, v in labels.names(language, "sources").items()}
+    conf_words, groups = labels.names(language, "confidence"), labels.names(language, "groups")
+    counts = assumptions["label"].fillna("").value_counts()
+    count_text = ", ".join(f"{sources.get(k, k)} {int(counts.get(k, 0))}"
+                           for k in ("seed", "pub", "derived", "reading", "assumption", "") if counts.get(k, 0))
+    out = [f'<p class="note">{esc(w(language, "assumptions_intro", counts=count_text))}</p>']
+    for (group, option), rows in assumptions.groupby(["group", "option"], sort=False):
+        out.append(f"<h3>{esc(groups.get(group, group))}: {esc(option)}</h3>")
+        note = next((n for n in rows["file_note"] if n), "")
+        if note:
+            out.append(f'<p class="note">{esc(note)}</p>')
+        body = []
+        for _, r in rows.iterrows():
+            value = esc(value_text(r["value"], language))
+            if bool(r["changed"]):
+                value = f'<span class="changed">{value}{esc(w(language, "changed"))}</span>'
+            conf = "–".join(conf_words.get(c, c) for c in str(r["confidence"]).split("–")) if r["confidence"] else ""
+            body.append([f"<code>{esc(r['key'])}</code>", value, esc(sources.get(r["label"], r["label"])),
+                         esc(conf), esc(r["comment"])])
+        out.append(table_html([w(language, "key"), w(language, "value"), w(language, "source"),
+                               w(language, "confidence"), w(language, "comment")], body, raw=True))
+    return out
+
+
+def charts_html(chart_files: Mapping[str, list[Path]], language: str) -> list[str]:
+    """The charts section's figures, each with its registered caption."""
+    out = []
+    for name, paths in chart_files.items():
+        png = next(p for p in paths if p.suffix == ".png")
+        out.append(figure_html(png, name, labels.text(language, CHARTS[name].caption)))
+    return out
+
+
+# --- the page -------------------------------------------------------------------------------------------
+
+def render_run_report(config: Mapping[str, Any], tables: Mapping[str, pd.DataFrame], ctx: ChartContext,
+                      chart_files: Mapping[str, list[Path]], assumptions: pd.DataFrame,
+                      manifest: Mapping[str, Any] | None = None) -> bytes:
+    """The report as UTF-8 HTML bytes."""
+    lang = ctx.language
+    manifest = manifest or {}
+    summary = tables["summary"]
+    rules = list(dict.fromkeys(summary["rule"].tolist()))
+    payers = payer_totals(tables["ledger"])
+    n = config.get("replications")
+    title = w(lang, "title", intervention=ctx.intervention)
+    body = [f"<h1>{esc(title)}</h1>",
+            f'<p class="sub">{esc(w(lang, "subtitle", municipality=ctx.municipality, n=n, h=ctx.horizon_years, year=ctx.price_year))}</p>']
+
+    body.append(f'<section id="summary"><h2>{esc(w(lang, "summary"))}</h2>')
+    body += [f"<p>{esc(p)}</p>" for p in summary_paragraphs(ctx, summary, payers, rules, lang)]
+    body.append("</section>")
+
+    kf = key_figures(summary, rules, lang)
+    body.append(f'<section id="key-figures"><h2>{esc(w(lang, "key_figures"))}</h2>')
+    header = [w(lang, "rule"), f'{w(lang, "repaid")}, {w(lang, "median_band")}',
+              f'{w(lang, "repaid_share")}, {w(lang, "median_band")}', f'{w(lang, "year_full")}, {w(lang, "median_band")}',
+              w(lang, "written_off"), w(lang, "pressure"), w(lang, "posts"), w(lang, "p_full")]
+    rows = [[ctx.rule(r["rule"]), r["repaid"], r["repaid_share"], r["year_full"], r["written_off"], r["pressure"],
+             r["posts"], r["p_full"]] for r in kf]
+    body.append(table_html(header, rows, numeric=set(range(1, 8)),
+                           row_attrs=[f'data-rule="{esc(r["rule"])}"' for r in kf]))
+    body.append(f'<p class="note">{esc(w(lang, "kf_note"))}</p></section>')
+
+    first = rules[0]
+    rate = ctx.discount_rate
+    lines = [("intervention_cost_sek", w(lang, "sv_cost")), ("naive_claim_sek", w(lang, "sv_naive")),
+             ("attributable_saving_sek", w(lang, "sv_attr")),
+             ("attributable_saving_pv_sek", w(lang, "sv_attr_pv", rate=fmt_percent(rate, lang, 1) if rate is not None else "—")),
+             ("municipal_saving_sek", w(lang, "sv_muni")), ("region_state_saving_sek", w(lang, "sv_rs")),
+             ("borrower_saving_sek", w(lang, "sv_borrower")), ("cash_saving_sek", w(lang, "sv_cash"))]
+    body.append(f'<section id="savings"><h2>{esc(w(lang, "savings"))}</h2>')
+    body.append(table_html([w(lang, "measure"), f'{w(lang, "amount")}, {w(lang, "median_band")}'],
+                           [[label, money_band(*(getattr(stat(summary, first, m), k) for k in ("p10", "p50", "p90")),
+                                               lang)]
+                            for m, label in lines if m in set(summary["metric"])], numeric={1}))
+    body.append(f"<h3>{esc(w(lang, 'payer_table'))}</h3>")
+    body.append(table_html([w(lang, "payer"), f'{w(lang, "amount")}, {w(lang, "median_band")}'],
+                           [[payer_name(p, lang), money_band(r["p10"], r["p50"], r["p90"], lang)]
+                            for p, r in payers.iterrows()], numeric={1}))
+    body.append("</section>")
+
+    body.append(f'<section id="charts"><h2>{esc(w(lang, "charts"))}</h2><div class="charts">')
+    body += charts_html(chart_files, lang)
+    body.append("</div></section>")
+
+    body.append(f'<section id="caveats"><h2>{esc(w(lang, "caveats"))}</h2><ul>')
+    body += caveats(config, ctx, summary, tables["ledger"], payers, rules, lang)
+    body.append("</ul></section>")
+
+    body.append(f'<section id="assumptions"><h2>{esc(w(lang, "assumptions"))}</h2>')
+    body += assumptions_html(assumptions, lang)
+    body.append("</section>")
+
+    body.append(f'<section id="about"><h2>{esc(w(lang, "about"))}</h2>')
+    body.append("<p>" + esc(w(lang, "about_items", seed=config.get("seed"), n=n, h=ctx.horizon_years,
+                                evaluation=config.get("evaluation"), hash=manifest.get("config_hash", "—"),
+                                version=manifest.get("sifsim_version", "—"),
+                                git=manifest.get("git_revision") or "—")) + "</p>")
+    body.append(f'<p class="note">{esc(w(lang, "offline"))}</p></section>')
+    return page(lang, title, body)
+
+
+def write_run_report(tables: Mapping[str, pd.DataFrame], config: Mapping[str, Any], folder: Path,
+                     assumptions: pd.DataFrame, *, language: str | None = None,
+                     manifest: Mapping[str, Any] | None = None) -> list[Path]:
+    """Draw every run chart into ``folder/charts`` and write ``folder/report.html``.
+
+    Args:
+        tables: the run's tables by name (:func:`run_report_tables` lists the ones read).
+        config: the run's resolved config.
+        folder: where ``charts/`` and ``report.html`` go.
+        assumptions: the assumptions table (one row per commented default, with its source).
+        language: "sv" or "en"; default: the config's ``language``.
+        manifest: the run's manifest (config hash, version, git revision), if any.
+
+    Returns:
+        The paths written: every chart's PNG and SVG, then the report.
+    """
+    folder = Path(folder)
+    ctx = ChartContext.from_config(config, language or config.get("language", "sv"))
+    chart_files = run_charts(tables, ctx, folder / "charts")
+    report = folder / REPORT_FILE
+    atomic_write_bytes(report, render_run_report(config, tables, ctx, chart_files, assumptions, manifest))
+    return [p for ps in chart_files.values() for p in ps] + [report]
