@@ -10,8 +10,9 @@ declared once, in the field's metadata, and checked by
 Default *values* live in one place only, the YAML in ``conf/``, each with its meaning, unit,
 source and confidence (:mod:`scenarios.provenance`). A field here is ``MISSING``; a nested
 record (``caseload``, ``naive_claim``…) is an instance whose fields are ``MISSING``. Defaults
-shared by every option of a group live in ``conf/base/`` (``intervention.yaml``,
-``repayment_rule.yaml``), pulled in by each option's defaults list.
+shared by every option of a group live in ``conf/base/``: ``intervention.yaml`` and
+``repayment_rule.yaml`` (pulled in by each option's defaults list) and ``municipality.yaml``
+(pulled in by ``conf/config.yaml``). A key no conf file sets is an error when the config is built.
 
 The dataclasses are mutable because OmegaConf merges into them; the model
 receives them through ``OmegaConf.to_object`` and never writes to them.
