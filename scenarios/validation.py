@@ -12,6 +12,8 @@ import math
 from typing import Any
 
 from scenarios import schema
+from scenarios.vocabulary import (ADULT_OUTCOMES, COMPOSITIONS, EXIT_ROUTES, PROTECTIVE_FACTORS, RISK_FACTORS,
+                                  UNITS)
 
 
 class ConfigError(ValueError):
@@ -122,9 +124,9 @@ def _check_intervention(itv: schema.InterventionConfig, key: str, pop: schema.Po
                         f"the end is before the start {itv.start_year}-{itv.start_month:02d}; "
                         "allowed: an end on or after the start")
     for c in itv.eligible_compositions:
-        if c not in schema.COMPOSITIONS:
+        if c not in COMPOSITIONS:
             problems.append(f"{key}.eligible_compositions: {c!r} is unknown; "
-                            f"allowed are {', '.join(schema.COMPOSITIONS)}")
+                            f"allowed are {', '.join(COMPOSITIONS)}")
     for year, amount in itv.cost_sek_by_year.items():
         if not str(year).isdigit():
             problems.append(f"{key}.cost_sek_by_year.{year}: keys must be calendar years")
@@ -149,29 +151,27 @@ def collect_problems(cfg: schema.SifsimConfig) -> list[str]:
     _walk(cfg, "", problems)
     pop, eco, itv, mun = cfg.population, cfg.economy, cfg.intervention, cfg.municipality
 
-    _check_shares("population.composition_shares", pop.composition_shares, schema.COMPOSITIONS,
+    _check_shares("population.composition_shares", pop.composition_shares, COMPOSITIONS,
                   problems, must_sum_to_one=True)
-    _check_shares("population.exit_route_shares", pop.exit_route_shares, schema.EXIT_ROUTES,
+    _check_shares("population.exit_route_shares", pop.exit_route_shares, EXIT_ROUTES,
                   problems, must_sum_to_one=True)
     _check_shares("population.reentry_within_12_months_by_route",
-                  pop.reentry_within_12_months_by_route, schema.EXIT_ROUTES, problems,
+                  pop.reentry_within_12_months_by_route, EXIT_ROUTES, problems,
                   must_sum_to_one=False, complete=True)
     for name, v in pop.exit_hazard_multiplier_by_composition.items():
-        if name not in schema.COMPOSITIONS:
+        if name not in COMPOSITIONS:
             problems.append(f"population.exit_hazard_multiplier_by_composition.{name}: unknown "
-                            f"composition; allowed are {', '.join(schema.COMPOSITIONS)}")
+                            f"composition; allowed are {', '.join(COMPOSITIONS)}")
         elif v < 0:
             problems.append(f"population.exit_hazard_multiplier_by_composition.{name}={v!r}: "
                             "expected a number >= 0")
-    risk_names = ("conduct_problems", "school_absence", "family_conflict", "weak_parenting")
-    prot_names = ("organised_leisure", "prosocial_context", "school_engagement", "parenting_support")
     _check_shares("population.risk_factor_prevalence_at_entry", pop.risk_factor_prevalence_at_entry,
-                  risk_names, problems, must_sum_to_one=False, complete=True)
+                  RISK_FACTORS, problems, must_sum_to_one=False, complete=True)
     _check_shares("population.protective_factor_prevalence_at_entry",
-                  pop.protective_factor_prevalence_at_entry, prot_names, problems,
+                  pop.protective_factor_prevalence_at_entry, PROTECTIVE_FACTORS, problems,
                   must_sum_to_one=False, complete=True)
     _check_shares("population.adult_outcome_base_probability", pop.adult_outcome_base_probability,
-                  ("unemployed_on_eb", "mental_illness", "substance_abuse"), problems,
+                  ADULT_OUTCOMES, problems,
                   must_sum_to_one=False, complete=True)
     for name, cost in eco.adult_outcomes.items():
         total = cost.municipality_share + cost.region_share + cost.state_share
@@ -186,10 +186,10 @@ def collect_problems(cfg: schema.SifsimConfig) -> list[str]:
 
     # municipality
     names = [u.name for u in mun.units]
-    for u in schema.UNITS:
+    for u in UNITS:
         if u not in names:
             problems.append(f"municipality.units: unit {u!r} is missing; every one of "
-                            f"{', '.join(schema.UNITS)} is needed")
+                            f"{', '.join(UNITS)} is needed")
     dupes = sorted({n for n in names if names.count(n) > 1})
     if dupes:
         problems.append(f"municipality.units: {', '.join(dupes)} listed more than once")

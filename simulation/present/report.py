@@ -66,66 +66,7 @@ def read_manifest(folder: Path) -> dict:
 
 # --- sources of the assumptions (conf comments) ------------------------------------------------------
 
-KEY_LINE = re.compile(r"^(?P<indent>\s*)(?P<key>[A-Za-z_][\w]*|\"[^\"]+\")\s*:(?:\s+(?P<rest>.*))?$")
-# weakest claim first: a comment naming an assumption and a seed is an assumption about a seed's number
-LABEL_PATTERNS = (
-    ("assumption", re.compile(r"\bassumption\b", re.I)),
-    ("reading", re.compile(r"\breading\b", re.I)),
-    ("derived", re.compile(r"\b(derived|fitted|calibrated)\b", re.I)),
-    ("seed", re.compile(r"\bseeds?\s+\d{3}", re.I)),
-    ("pub", re.compile(r"\bpub\b", re.I)),
-)
-CONFIDENCE = re.compile(r"\((?P<c>[HML](?:\s*[–-]\s*[HML])?)\)")
-
-
-def split_comment(rest: str) -> tuple[str, str]:
-    """``value  # comment`` -> (value, comment); a ``#`` inside quotes is part of the value."""
-    quote = None
-    for i, ch in enumerate(rest):
-        if quote:
-            if ch == quote:
-                quote = None
-        elif ch in "\"'":
-            quote = ch
-        elif ch == "#" and (i == 0 or rest[i - 1].isspace()):
-            return rest[:i].strip(), rest[i + 1:].strip()
-    return rest.strip(), ""
-
-
-def parse_conf_comments(path: Path) -> tuple[str, list[tuple[tuple[str, ...], str]]]:
-    """The file's header comment, and (key path, comment) for every key line that has a comment."""
-    header_lines, entries, stack = [], [], []
-    in_header = True
-    for line in path.read_text(encoding="utf-8").splitlines():
-        stripped = line.strip()
-        if stripped.startswith("#"):
-            if in_header:
-                header_lines.append(stripped.lstrip("#").strip())
-            continue
-        if not stripped:
-            continue
-        in_header = False
-        match = KEY_LINE.match(line)
-        if not match:
-            continue  # list items ("- {...}") are covered by their parent's comment
-        indent = len(match["indent"])
-        key = match["key"].strip('"')
-        value, comment = split_comment(match["rest"] or "")
-        while stack and stack[-1][0] >= indent:
-            stack.pop()
-        keypath = tuple(k for _, k in stack) + (key,)
-        if not value:
-            stack.append((indent, key))
-        if comment and key != "defaults":
-            entries.append((keypath, comment))
-    return " ".join(header_lines), entries
-
-
-def source_label(comment: str) -> tuple[str, str]:
-    """(label, confidence) of a conf comment; ("", "") when the comment names no source."""
-    label = next((name for name, pattern in LABEL_PATTERNS if pattern.search(comment)), "")
-    conf = CONFIDENCE.search(comment)
-    return label, (conf["c"].replace(" ", "").replace("-", "–") if conf else "")
+from scenarios import provenance  # noqa: E402  (the records of conf/: one per leaf key, scenarios/provenance.py)
 
 
 def lookup(tree: Any, path: Iterable[str]) -> Any:
@@ -152,33 +93,33 @@ def conf_files(config: Mapping[str, Any]) -> list[tuple[str, str, tuple[str, ...
 
 
 def collect_assumptions(config: Mapping[str, Any], conf_dir: Path = CONF_DIR) -> pd.DataFrame:
-    """Every commented default of the conf files the run used, with the run's value and source label."""
+    """Every default of the conf files the run used (with what their defaults lists pull in, e.g.
+    conf/base/), the run's value beside it and the record's source label and confidence."""
     rows = []
     for group, option, node in conf_files(config):
         path = conf_dir / group / f"{option}.yaml"
         if not option or not path.exists():
             continue
-        header, entries = parse_conf_comments(path)
-        defaults = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        if group == "repayment":  # one row for the rule itself: its header says where it comes from
-            label, conf = source_label(header)
+        parsed = provenance.resolved(path, conf_dir)
+        header = parsed.header
+        records = list(parsed.records)
+        if group == "repayment":  # one row for the rule itself: its label's record, its header as comment
+            own = next((r for r in records if r.key == f"rules.{option}.label"), None)
             rule = lookup(config, node + ("rules", option))
             rows.append({"group": group, "option": option, "key": f"repayment.rules.{option}",
                          "value": json.dumps(rule.get("label", option), ensure_ascii=False), "changed": False,
-                         "label": label, "confidence": conf, "comment": header, "file_note": ""})
-        for keypath, comment in entries:
+                         "label": own.source_label if own else "", "confidence": own.confidence if own else "",
+                         "comment": header, "file_note": ""})
+            records = [r for r in records if r is not own]
+        for rec in records:
+            keypath = tuple(rec.key.split("."))
             try:
                 value = lookup(config, node + keypath)
             except KeyError:
-                continue  # a key the typed config does not carry (e.g. a `label` of the file)
-            try:
-                default = lookup(defaults, keypath)
-            except KeyError:
-                default = value
-            label, conf = source_label(comment)
+                continue  # a key the typed config does not carry
             rows.append({"group": group, "option": option, "key": ".".join(node + keypath),
-                         "value": json.dumps(value, ensure_ascii=False), "changed": not same(value, default),
-                         "label": label, "confidence": conf, "comment": comment,
+                         "value": json.dumps(value, ensure_ascii=False), "changed": not same(value, rec.value),
+                         "label": rec.source_label, "confidence": rec.confidence, "comment": rec.describe(),
                          # a rule's header is already its own row's comment
                          "file_note": "" if group == "repayment" else header})
     return pd.DataFrame(rows, columns=["group", "option", "key", "value", "changed", "label", "confidence",
@@ -188,7 +129,7 @@ def collect_assumptions(config: Mapping[str, Any], conf_dir: Path = CONF_DIR) ->
 def same(value: Any, default: Any) -> bool:
     """Whether the run's ``value`` is the conf file's ``default``.
 
-    Keys the file leaves out are the schema's defaults: only the file's keys are compared.
+    Keys the file leaves out are not compared: only the file's keys are.
     """
     a, b = value, default
     if isinstance(a, Mapping) and isinstance(b, Mapping):

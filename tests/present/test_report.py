@@ -183,22 +183,24 @@ def test_assumptions_table_carries_the_conf_source_labels(built_reports):  # noq
 
 
 def test_source_labels_and_comment_parsing(tmp_path):
+    """The table reads scenarios.provenance records (one grammar), not a regex guess over free comments."""
+    from scenarios import provenance
     conf = tmp_path / "demo.yaml"
     conf.write_text(
         "# Demo file. Seeds 000, 001.\n"
-        "a: 1            # seed 004 (H)\n"
-        "b: 2            # seed 004 wording, value assumption (L)\n"
-        "c: \"x # y\"     # reading (L–M): no number in the seeds\n"
-        "block:          # pub: Socialstyrelsen (M-H)\n"
-        "  inner: 3      # h0; fitted (derived)\n"
-        "  plain: 4\n"
-        "d: 5\n", encoding="utf-8")
-    header, entries = report.parse_conf_comments(conf)
-    assert header == "Demo file. Seeds 000, 001."
-    assert [k for k, _ in entries] == [("a",), ("b",), ("c",), ("block",), ("block", "inner")]
-    labels = [report.source_label(c) for _, c in entries]
-    assert labels == [("seed", "H"), ("assumption", "L"), ("reading", "L–M"), ("pub", "M–H"), ("derived", "")]
-    assert report.split_comment('"x # y"     # reading') == ('"x # y"', "reading")
+        "a: 1            # meaning a | unit: SEK | source: seed 004 | confidence: H\n"
+        "b: 2            # meaning b | unit: share | source: assumption: seed 004 wording, value assumed | confidence: L\n"
+        "c: \"x # y\"     # meaning c | unit: name | source: reading: no number in the seeds | confidence: L-M\n"
+        "block:          # a section: free text\n"
+        "  inner: 3      # h0 | unit: per month | source: derived: fitted | confidence: M\n"
+        "  pub_key: 4    # meaning | unit: SEK | source: pub: Socialstyrelsen | confidence: M–H\n", encoding="utf-8")
+    parsed = provenance.parse_file(conf, tmp_path)
+    assert parsed.header == "Demo file. Seeds 000, 001." and parsed.problems == ()
+    assert [r.key for r in parsed.records] == ["a", "b", "c", "block.inner", "block.pub_key"]
+    assert [(r.source_label, r.confidence) for r in parsed.records] == [
+        ("seed", "H"), ("assumption", "L"), ("reading", "L–M"), ("derived", "M"), ("pub", "M–H")]
+    assert parsed.record("c").value == "x # y"
+    assert provenance.split_comment('"x # y"     # reading') == ('"x # y"', "reading")
 
 
 def test_assumptions_flag_a_value_changed_from_the_default(run_config):  # noqa: F811
