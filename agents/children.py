@@ -16,11 +16,11 @@ import numpy as np
 
 from agents.base import ArrayPopulation
 from agents.hazards import adult_risk_multiplier
+from scenarios.vocabulary import ADULT_OUTCOMES, PROTECTIVE_FACTORS, RISK_FACTORS
 
-RISK_FACTORS = ("conduct_problems", "school_absence", "family_conflict", "weak_parenting")
-PROTECTIVE_FACTORS = ("organised_leisure", "prosocial_context", "school_engagement",
-                      "parenting_support")
-ADULT_OUTCOMES = ("unemployed_on_eb", "mental_illness", "substance_abuse")
+__all__ = ["ADULT_AGE_MONTHS", "ADULT_OUTCOMES", "FAMILY_HOME", "HOME", "HVB", "PROTECTIVE_FACTORS",
+           "RISK_FACTORS", "Child", "ChildPopulation", "count_factors"]
+
 PLACEMENT_STATES = ("home", "hvb", "family_home")
 HOME, HVB, FAMILY_HOME = 0, 1, 2
 ADULT_AGE_MONTHS = 18 * 12

@@ -9,11 +9,11 @@ from hydra import compose, initialize_config_dir
 
 from scenarios.registry import register_configs
 from scenarios.validation import collect_problems
-from simulation.app import cli
-from simulation.app import grid as sweep  # grid checks under their old module name until the merge
+from simulation.app import grid
+from simulation.app import config as app_config
 from simulation.core.runner import run
 
-CONF = Path(cli.CONF_DIR)
+CONF = Path(app_config.CONF_DIR)
 GROUPS = ("municipality", "intervention", "repayment", "population", "economy")
 OPTIONS = [(g, p.stem) for g in GROUPS for p in sorted((CONF / g).glob("*.yaml"))]
 EXPERIMENTS = sorted(p.stem for p in (CONF / "experiment").glob("*.yaml"))
@@ -22,12 +22,12 @@ SHORT = ["horizon_years=1", "replications=1", "charts=false", "progress=false"]
 
 def compose_cfg(*overrides: str, hydra: bool = False):
     register_configs()
-    with initialize_config_dir(config_dir=cli.CONF_DIR, version_base="1.3"):
+    with initialize_config_dir(config_dir=app_config.CONF_DIR, version_base="1.3"):
         return compose("config", overrides=list(overrides), return_hydra_config=hydra)
 
 
 def run_short(*overrides: str):
-    config = cli.to_typed(compose_cfg(*overrides, *SHORT))
+    config = app_config.to_typed(compose_cfg(*overrides, *SHORT))
     assert collect_problems(config) == []
     return config, run(config, progress=False)
 
@@ -92,7 +92,7 @@ def test_every_experiment_composes_and_runs_one_year(name):
 @pytest.mark.parametrize("name", EXPERIMENTS)
 def test_every_experiment_grid_is_valid(name, capsys):
     """The whole grid an experiment sweeps (its hydra.sweeper.params) passes validation."""
-    assert sweep.validate_main([f"+experiment={name}"]) == 0, capsys.readouterr().out
+    assert grid.validate_main([f"+experiment={name}"]) == 0, capsys.readouterr().out
 
 
 def test_grid_experiments_declare_their_sweep():
@@ -100,15 +100,15 @@ def test_grid_experiments_declare_their_sweep():
     assert set(params) == {"intervention.effect_scale", "economy.displacement"}
     params = compose_cfg("+experiment=repayment_window", hydra=True).hydra.sweeper.params
     assert set(params) == {"horizon_years"}
-    with sweep.checker() as chk:
-        grid = sweep.expand_grid(*[chk.sweeper(["+experiment=repayment_window"])[0],
+    with grid.checker() as chk:
+        jobs = grid.expand_grid(*[chk.sweeper(["+experiment=repayment_window"])[0],
                                    ["+experiment=repayment_window"]])
-    assert [job[0] for job in grid][:2] == ["horizon_years=4", "horizon_years=6"]
+    assert [job[0] for job in jobs][:2] == ["horizon_years=4", "horizon_years=6"]
 
 
 def test_compare_rules_is_every_preset_on_the_default_case():
-    config = cli.to_typed(compose_cfg("+experiment=compare_rules"))
-    default = cli.to_typed(compose_cfg())
+    config = app_config.to_typed(compose_cfg("+experiment=compare_rules"))
+    default = app_config.to_typed(compose_cfg())
     assert set(config.repayment.rules) == {p.stem for p in (CONF / "repayment").glob("*.yaml")} - {"all"}
     assert config.intervention == default.intervention
     assert config.population == default.population
@@ -118,7 +118,7 @@ def test_compare_rules_is_every_preset_on_the_default_case():
 def test_hydra_settings_of_the_primary_config():
     hydra = compose_cfg(hydra=True).hydra
     assert hydra.job_logging.loggers.MESA.level == "WARNING"
-    assert hydra.callbacks.sweep_summary._target_ == "simulation.app.sweep.SweepCallback"
+    assert hydra.callbacks.sweep_summary._target_ == "simulation.app.grid.SweepCallback"
     assert hydra.job.chdir is False
 
 

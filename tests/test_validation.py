@@ -19,8 +19,8 @@ import pytest
 import yaml
 
 from scenarios.validation import ConfigError, collect_problems
-from simulation.app import cli
-from simulation.app import grid as sweep  # grid checks under their old module name until the merge
+from simulation.app import cli, grid, task
+from simulation.app import config as app_config
 from tests.support import make_config
 
 CORPUS = yaml.safe_load((Path(__file__).parent / "bad_configs" / "corpus.yaml").read_text())
@@ -92,14 +92,14 @@ def test_execute_on_a_config_problem_removes_only_a_folder_this_process_created(
 
     from simulation.app.run_folder import claim_new_folder
     monkeypatch.chdir(tmp_path)
-    with initialize_config_dir(config_dir=cli.CONF_DIR, version_base="1.3"):
+    with initialize_config_dir(config_dir=app_config.CONF_DIR, version_base="1.3"):
         cfg = compose("config", overrides=["seed=-1", "+typo=1"])
     fresh = tmp_path / "results" / "runs" / "x"
     assert claim_new_folder(fresh)
     (fresh / ".hydra").mkdir()
     (fresh / ".hydra" / "config.yaml").write_text("seed: -1\n")   # what Hydra writes next
     (fresh / "sifsim.log").write_text("")
-    assert cli.execute(cfg, fresh) == 2
+    assert task.execute(cfg, fresh) == 2
     assert list(tmp_path.iterdir()) == [], "results/ should be gone with the run folder"
     err = capsys.readouterr().err
     assert any(names_key(p, "seed") for p in problem_lines(err))
@@ -110,11 +110,11 @@ def test_execute_on_a_config_problem_removes_only_a_folder_this_process_created(
     (earlier / "ledger.csv").write_text("keep me")
     (earlier / ".hydra" / "config.yaml").write_text("seed: 1\n")
     assert not claim_new_folder(earlier)
-    assert cli.execute(cfg, earlier) == 2
+    assert task.execute(cfg, earlier) == 2
     assert (earlier / "ledger.csv").read_text() == "keep me"
     assert (earlier / ".hydra" / "config.yaml").read_text() == "seed: 1\n"
     with pytest.raises(ConfigError):
-        cli.execute(cfg, tmp_path / "job", in_sweep=True)
+        task.execute(cfg, tmp_path / "job", in_sweep=True)
 
 
 def _sifsim(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
@@ -142,7 +142,7 @@ def test_console_command_with_hydra_flags_is_checked_before_hydra_starts(tmp_pat
 # --- sifsim validate: a whole grid -----------------------------------------------------
 
 def test_validate_checks_every_job_of_a_grid(capsys):
-    code = sweep.validate_main(["-m", "language=sv,de", "replications=1,0"])
+    code = grid.validate_main(["-m", "language=sv,de", "replications=1,0"])
     out = capsys.readouterr().out
     assert code == 2
     lines = out.splitlines()
@@ -155,17 +155,17 @@ def test_validate_checks_every_job_of_a_grid(capsys):
 
 
 def test_validate_expands_an_experiments_sweeper_params(capsys):
-    assert sweep.validate_main(["+experiment=effect_vs_displacement"]) == 0
+    assert grid.validate_main(["+experiment=effect_vs_displacement"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[-1] == "12 jobs checked: all OK"
     # the command line replaces one dimension of the experiment's grid
-    assert sweep.validate_main(["+experiment=effect_vs_displacement", "economy.displacement=0,2"]) == 2
+    assert grid.validate_main(["+experiment=effect_vs_displacement", "economy.displacement=0,2"]) == 2
     out = capsys.readouterr().out
     assert out.splitlines()[-1] == "8 jobs checked: 4 with problems"
 
 
 def test_validate_reports_group_errors_per_job(capsys):
-    assert sweep.validate_main(["repayment=all,nope"]) == 2
+    assert grid.validate_main(["repayment=all,nope"]) == 2
     out = capsys.readouterr().out
     assert "job 0 [repayment=all]: OK" in out
     assert "  - repayment=nope: no such option in config group 'repayment'; allowed: all," in out
@@ -173,7 +173,7 @@ def test_validate_reports_group_errors_per_job(capsys):
 
 def test_preflight_refuses_a_sweep_with_one_bad_job_before_anything_starts(tmp_path, monkeypatch, capsys):
     code, _, err = run_main(["-m", "replications=1", "horizon_years=1", "language=sv,de",
-                             f"hydra.sweep.dir={tmp_path / 'sweep'}"], tmp_path, monkeypatch, capsys)
+                             f"hydra.grid.dir={tmp_path / 'sweep'}"], tmp_path, monkeypatch, capsys)
     assert code == 2
     assert err.startswith("sweep not started")
     assert "job 1 [replications=1 horizon_years=1 language=de]: 1 problem" in err
@@ -188,7 +188,7 @@ def test_value_overrides_applied_on_a_copy_match_a_full_compose():
                  "economy.displacement=0.25", "population.composition_shares.single_adult=0.5",
                  "+intervention.cost_sek_by_year.2030=5", "~intervention.cost_sek_by_year.2014",
                  "repayment=malmo_2012", "intervention.family_treatment.intensive_hours_by_month=[1,2]"]
-    with sweep.checker() as chk:
+    with grid.checker() as chk:
         fast, override_problems = chk.build(overrides)
         problems = chk.check(overrides)
         full = compose("config", overrides=overrides)
@@ -202,10 +202,10 @@ def test_expand_grid_matches_hydras_basic_sweeper():
     params = {"intervention.effect_scale": "0,0.5,1", "economy.displacement": "0,0.5",
               "seed": 1}
     arguments = ["economy.displacement=0.25,0.75", "+experiment=effect_vs_displacement",
-                 "horizon_years=range(1,3)", "hydra.sweep.dir=x"]
+                 "horizon_years=range(1,3)", "hydra.grid.dir=x"]
     lines = [f"{k}={v}" for k, v in params.items()] + [a for a in arguments if not a.startswith("hydra.")]
-    expected = BasicSweeper.split_arguments(sweep.parse_overrides(lines), None)[0]
-    assert sweep.expand_grid(params, arguments) == expected
+    expected = BasicSweeper.split_arguments(grid.parse_overrides(lines), None)[0]
+    assert grid.expand_grid(params, arguments) == expected
     assert len(expected) == 3 * 2 * 2
 
 

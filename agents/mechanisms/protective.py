@@ -9,7 +9,7 @@ import numpy as np
 from agents.base import first_by_priority
 from agents.mechanisms.base import INTERVENTION, Mechanism
 from scenarios.schema import ProtectiveMechanism
-from agents.children import PROTECTIVE_FACTORS
+from scenarios.vocabulary import PROTECTIVE_FACTORS
 
 #: With effect_scale < 1 only places whose child's priority (a uniform in [0, 1), the same
 #: draw in every run) falls below the strength change anything; the priority is scaled by

@@ -15,7 +15,6 @@ Savings by payer are control − intervention.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 
 import numpy as np

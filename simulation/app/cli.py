@@ -18,11 +18,6 @@ from pathlib import Path
 
 from scenarios.registry import register_configs
 from simulation.app import grid, sweep, task
-# Importable from here only until the lead's merge (issue #10): tests/fixtures_report.py,
-# tests/test_validation.py and tests/test_configs.py, edited on other branches, still name them
-# cli.CONF_DIR, cli.to_typed, cli.execute. They live in simulation.app.config and .task.
-from simulation.app.config import CONF_DIR, to_typed  # noqa: F401
-from simulation.app.task import execute  # noqa: F401
 
 
 def main() -> None:

@@ -16,7 +16,7 @@ from enum import IntEnum
 
 import numpy as np
 
-from agents.children import ADULT_OUTCOMES, PROTECTIVE_FACTORS, RISK_FACTORS
+from scenarios.vocabulary import ADULT_OUTCOMES, PROTECTIVE_FACTORS, RISK_FACTORS
 
 
 class Stream(IntEnum):

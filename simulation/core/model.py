@@ -21,6 +21,7 @@ import numpy as np
 from agents.children import HOME
 from agents.intervention import Intervention
 from agents.units import MunicipalUnit
+from scenarios.defaults import load_default_config
 from scenarios.schema import SifsimConfig
 from simulation.accounting.costs import CostBooking, hours_table
 from simulation.accounting.evaluation import PrePostEvaluation
@@ -57,7 +58,8 @@ class SifsimModel(mesa.Model):
 
     def __init__(self, config: SifsimConfig | None = None, replication: int = 0,
                  rng: int | None = None, replications: list[int] | None = None):
-        config = config if config is not None else SifsimConfig()
+        # no config: what `sifsim` runs (conf/config.yaml), not bare schema defaults (there are none)
+        config = config if config is not None else load_default_config()
         seed = config.seed if rng is None else int(rng)
         super().__init__(rng=seed)
         self.config = config

@@ -24,7 +24,7 @@ def make_run_folder(folder: Path) -> Path:
     from hydra import compose, initialize_config_dir
 
     from scenarios.registry import register_configs
-    from simulation.app.cli import CONF_DIR, to_typed
+    from simulation.app.config import CONF_DIR, to_typed
     from simulation.app.outputs import write_run
     from simulation.core.runner import run
 
