@@ -118,7 +118,7 @@ def test_compare_rules_is_every_preset_on_the_default_case():
 def test_hydra_settings_of_the_primary_config():
     hydra = compose_cfg(hydra=True).hydra
     assert hydra.job_logging.loggers.MESA.level == "WARNING"
-    assert hydra.callbacks.sweep_summary._target_ == "simulation.app.grid.SweepCallback"
+    assert hydra.callbacks.sweep_summary._target_ == "simulation.app.sweep.SweepCallback"
     assert hydra.job.chdir is False
 
 
