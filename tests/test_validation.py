@@ -173,7 +173,7 @@ def test_validate_reports_group_errors_per_job(capsys):
 
 def test_preflight_refuses_a_sweep_with_one_bad_job_before_anything_starts(tmp_path, monkeypatch, capsys):
     code, _, err = run_main(["-m", "replications=1", "horizon_years=1", "language=sv,de",
-                             f"hydra.grid.dir={tmp_path / 'sweep'}"], tmp_path, monkeypatch, capsys)
+                             f"hydra.sweep.dir={tmp_path / 'sweep'}"], tmp_path, monkeypatch, capsys)
     assert code == 2
     assert err.startswith("sweep not started")
     assert "job 1 [replications=1 horizon_years=1 language=de]: 1 problem" in err
@@ -202,7 +202,7 @@ def test_expand_grid_matches_hydras_basic_sweeper():
     params = {"intervention.effect_scale": "0,0.5,1", "economy.displacement": "0,0.5",
               "seed": 1}
     arguments = ["economy.displacement=0.25,0.75", "+experiment=effect_vs_displacement",
-                 "horizon_years=range(1,3)", "hydra.grid.dir=x"]
+                 "horizon_years=range(1,3)", "hydra.sweep.dir=x"]
     lines = [f"{k}={v}" for k, v in params.items()] + [a for a in arguments if not a.startswith("hydra.")]
     expected = BasicSweeper.split_arguments(grid.parse_overrides(lines), None)[0]
     assert grid.expand_grid(params, arguments) == expected
