@@ -18,12 +18,17 @@ from agents.base import ArrayPopulation
 from agents.hazards import adult_risk_multiplier
 from scenarios.vocabulary import ADULT_OUTCOMES, PROTECTIVE_FACTORS, RISK_FACTORS
 
-__all__ = ["ADULT_AGE_MONTHS", "ADULT_OUTCOMES", "FAMILY_HOME", "HOME", "HVB", "PROTECTIVE_FACTORS",
+__all__ = ["ADULT_AGE_MONTHS", "MAX_PLACEMENT_MONTHS", "ADULT_OUTCOMES", "FAMILY_HOME", "HOME", "HVB", "PROTECTIVE_FACTORS",
            "RISK_FACTORS", "Child", "ChildPopulation", "count_factors"]
 
 PLACEMENT_STATES = ("home", "hvb", "family_home")
 HOME, HVB, FAMILY_HOME = 0, 1, 2
 ADULT_AGE_MONTHS = 18 * 12
+#: placement lengths are stored as int16 months: a drawn length is capped here (2 600+ years,
+#: never reached: children leave care at 18)
+MAX_PLACEMENT_MONTHS = 32_000
+#: months since return from care of a child never placed: far beyond any re-placement window
+NEVER_RETURNED_MONTHS = 10_000
 
 
 @dataclass(frozen=True)
@@ -103,7 +108,7 @@ class ChildPopulation(ArrayPopulation):
             "assigned_protective": np.full(shape, -1, dtype=np.int8),
             "placement": np.zeros(shape, dtype=np.int8),
             "placement_months_left": np.zeros(shape, dtype=np.int16),
-            "months_since_return": np.full(shape, 10_000, dtype=np.int32),
+            "months_since_return": np.full(shape, NEVER_RETURNED_MONTHS, dtype=np.int32),
             "ever_placed": np.zeros(shape, dtype=bool),
             "adult": np.zeros(shape, dtype=bool),
             "adult_outcome": np.zeros(shape + (len(ADULT_OUTCOMES),), dtype=bool),
@@ -251,7 +256,7 @@ class ChildPopulation(ArrayPopulation):
         # geometric length >= 1 month with the given mean, from one uniform (inverse CDF)
         p_end = 1.0 / np.maximum(mean, 1.0)
         length = 1 + np.floor(np.log1p(-u_length) / np.log1p(-np.minimum(p_end, 1 - 1e-12)))
-        length = np.minimum(length, 32_000).astype(np.int16)
+        length = np.minimum(length, MAX_PLACEMENT_MONTHS).astype(np.int16)
         np.copyto(self.placement, kind[None], where=new)
         np.copyto(self.placement_months_left, length[None], where=new)
         self.ever_placed |= new

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from simulation.accounting.fund import Fund, YearInputs
-from simulation.accounting.ledger import FINANCING_CATEGORIES, MonthlyLedger
+from simulation.accounting.ledger import FINANCING_CATEGORIES, LedgerRow, MonthlyLedger
 
 INTERVENTION, CONTROL = 0, 1
 
@@ -104,16 +104,16 @@ class FiscalClose:
             for t in months:  # spread over the year so a mid-year reorganisation splits it too
                 self.ledger.add(t, "eb_refill", "eb_unit", amount)
 
-    def _borrower_saving(self, rows: list[tuple]) -> tuple[float, float]:
+    def _borrower_saving(self, rows: list[LedgerRow]) -> tuple[float, float]:
         """Control − intervention on the borrower's units (financing excluded): total and cash part."""
         saving, cash_saving = 0.0, 0.0
-        for _, arm, _, payer, category, amount, cash in rows:
-            if category in FINANCING_CATEGORIES or payer not in self.borrower_units:
+        for row in rows:
+            if row.category in FINANCING_CATEGORIES or row.payer not in self.borrower_units:
                 continue
-            sign = 1.0 if arm == "control" else -1.0
-            saving += sign * amount
-            if cash:
-                cash_saving += sign * amount
+            sign = 1.0 if row.arm == "control" else -1.0
+            saving += sign * row.amount_sek
+            if row.cash:
+                cash_saving += sign * row.amount_sek
         return saving, cash_saving
 
     def _claims(self, year_index: int, months: range) -> list[tuple[float, float, float]]:

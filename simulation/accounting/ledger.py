@@ -16,13 +16,28 @@ Savings by payer are control − intervention.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 ARMS = ("intervention", "control")
 FIXED_BODIES = ("ks", "region", "state")
-LEDGER_COLUMNS = ("replication", "arm", "year", "payer", "category", "amount_sek", "cash")
+
+
+class LedgerRow(NamedTuple):
+    """One row of the ledger table (INTERFACE.md: ``ledger.parquet``)."""
+
+    replication: int
+    arm: str
+    year: int
+    payer: str
+    category: str
+    amount_sek: float
+    cash: bool
+
+
+LEDGER_COLUMNS = LedgerRow._fields
 
 
 @dataclass(frozen=True)
@@ -118,7 +133,7 @@ class MonthlyLedger:
         return {key: self._amounts[i][:, :, months].sum(axis=-1) for key, i in self._slot.items()}
 
     def year_rows(self, replications: list[int], year: int, months: range,
-                  payer_by_unit_month: dict[str, list[str]]) -> list[list[tuple]]:
+                  payer_by_unit_month: dict[str, list[str]]) -> list[list[LedgerRow]]:
         """Ledger rows of one calendar year, one list per replication of the batch."""
         totals: dict[tuple[int, str, str], np.ndarray] = {}
         for (category, body), i in self._slot.items():
@@ -145,9 +160,9 @@ class MonthlyLedger:
                     continue
                 cash = amount * self.cash_share[category]
                 if cash != 0.0:
-                    rows.append((replication, ARMS[arm], year, payer, category, cash, True))
+                    rows.append(LedgerRow(replication, ARMS[arm], year, payer, category, cash, True))
                 if amount - cash != 0.0:
-                    rows.append((replication, ARMS[arm], year, payer, category, amount - cash, False))
+                    rows.append(LedgerRow(replication, ARMS[arm], year, payer, category, amount - cash, False))
             out.append(rows)
         return out
 

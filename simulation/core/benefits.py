@@ -24,6 +24,7 @@ class BenefitProcess:
         self.route_cdf = np.cumsum(route_shares(self.pop))
         self.reentry_hazard = reentry_hazard_by_route(self.pop)
         on_eb0 = np.count_nonzero(households.on_eb[CONTROL], axis=-1)          # per replication
+        # an empty starting stock still has a (vanishing) post, so the caseload factor is defined
         self.eb_posts = np.maximum(on_eb0 / eb_unit_households_per_worker, 1e-9)
         naive = config.intervention.naive_claim
         self.count_exits_to_other_benefit = naive.count_exits_to_other_benefit
