@@ -209,6 +209,28 @@ def sek_per_post_year(repayment: pd.DataFrame) -> float | None:
     return float(np.median(rows["budget_pressure_sek"] / rows["budget_pressure_posts"]))
 
 
+def _rule_bands(ax, wides: dict[str, pd.DataFrame], ctx: ChartContext) -> None:
+    """One median line with its P10–P90 band per rule, each rule its own colour and dash."""
+    for i, rule in enumerate(wides):
+        plot_band(ax, wides[rule].index, wides[rule], RULE_COLOURS[i % len(RULE_COLOURS)], ctx.rule(rule),
+                  linestyle=RULE_STYLES[i % len(RULE_STYLES)], marker="o", markersize=1.8)
+
+
+def _finish_yearly_money(ax, money, ctx: ChartContext, handles: list, labels: list, project) -> None:
+    """Money axis, year axis, and the legend (rules, band, project years) above the panel."""
+    language = ctx.language
+    ax.yaxis.set_major_formatter(money.formatter(language))
+    ax.set_ylabel(money.label(language, ctx.price_year))
+    ax.set_xlabel(t(language, "year"))
+    year_axis(ax)
+    handles.append(band_handle())
+    labels.append(t(language, "band"))
+    if project:
+        handles.append(project)
+        labels.append(t(language, "project"))
+    legend_above(ax, handles, labels, ncols=2)
+
+
 @chart("budget_pressure", tables=("repayment",), title="pressure_title", note="pressure_note")
 def figure_budget_pressure(repayment: pd.DataFrame, ctx: ChartContext) -> Figure:
     """The borrowing committee's yearly budget pressure under each rule (median, P10–P90): repayment
@@ -220,28 +242,17 @@ def figure_budget_pressure(repayment: pd.DataFrame, ctx: ChartContext) -> Figure
     money = money_scale(np.concatenate([w.to_numpy().ravel() for w in wides.values()]), language)
     fig = new_figure(3.4)
     ax = fig.subplots()
-    for i, rule in enumerate(rules):
-        plot_band(ax, wides[rule].index, wides[rule], RULE_COLOURS[i % len(RULE_COLOURS)], ctx.rule(rule),
-                  linestyle=RULE_STYLES[i % len(RULE_STYLES)], marker="o", markersize=1.8)
+    _rule_bands(ax, wides, ctx)
     handles, labels = ax.get_legend_handles_labels()
     ax.axhline(0, color="#000000", linewidth=0.6)   # above it the committee cuts elsewhere
     project = shade_project(ax, ctx, annual=True)
-    ax.yaxis.set_major_formatter(money.formatter(language))
-    ax.set_ylabel(money.label(language, ctx.price_year))
-    ax.set_xlabel(t(language, "year"))
-    year_axis(ax)
     sek_per_post = sek_per_post_year(repayment)
     if sek_per_post:
         posts = ax.secondary_yaxis("right", functions=(lambda sek: sek / sek_per_post,
                                                        lambda n: n * sek_per_post))
         posts.yaxis.set_major_formatter(CountFormatter(language))
         posts.set_ylabel(t(language, "pressure_posts"))
-    handles.append(band_handle())
-    labels.append(t(language, "band"))
-    if project:
-        handles.append(project)
-        labels.append(t(language, "project"))
-    legend_above(ax, handles, labels, ncols=2)
+    _finish_yearly_money(ax, money, ctx, handles, labels, project)
     return fig
 
 
@@ -257,23 +268,12 @@ def figure_fund_balance(repayment: pd.DataFrame, ctx: ChartContext) -> Figure:
     money = money_scale(values, language)
     fig = new_figure(3.3)
     ax = fig.subplots()
-    for i, rule in enumerate(rules):
-        plot_band(ax, wides[rule].index, wides[rule], RULE_COLOURS[i % len(RULE_COLOURS)], ctx.rule(rule),
-                  linestyle=RULE_STYLES[i % len(RULE_STYLES)], marker="o", markersize=1.8)
+    _rule_bands(ax, wides, ctx)
     handles, labels = ax.get_legend_handles_labels()
     if ctx.fund_capital_sek:
         ax.axhline(ctx.fund_capital_sek, color=PALETTE["grant"], linewidth=0.6, linestyle=(0, (2, 2)))
         handles.append(Line2D([], [], color=PALETTE["grant"], linewidth=0.6, linestyle=(0, (2, 2))))
         labels.append(t(language, "fund_capital", value=money.text(ctx.fund_capital_sek, language)))
     project = shade_project(ax, ctx, annual=True)
-    ax.yaxis.set_major_formatter(money.formatter(language))
-    ax.set_ylabel(money.label(language, ctx.price_year))
-    ax.set_xlabel(t(language, "year"))
-    year_axis(ax)
-    handles.append(band_handle())
-    labels.append(t(language, "band"))
-    if project:
-        handles.append(project)
-        labels.append(t(language, "project"))
-    legend_above(ax, handles, labels, ncols=2)
+    _finish_yearly_money(ax, money, ctx, handles, labels, project)
     return fig
