@@ -27,6 +27,7 @@ from typing import Any, Iterable, Mapping
 import pandas as pd
 import yaml
 
+from simulation.present.workbook import write_workbook
 from simulation.present.charts import completed, same_value, sorted_levels, swept_keys
 from simulation.present.files import atomic_write
 from simulation.present.run_report import run_report_tables, write_run_report
@@ -162,8 +163,14 @@ def build_report(folder: Path, language: str | None = None) -> list[Path]:
     config = read_config(folder)
     tables = {stem: read_table(folder, stem) for stem in run_report_tables()}
     assumptions = load_or_capture_assumptions(folder, config)
-    paths = write_run_report(tables, config, folder, assumptions, language=language, manifest=read_manifest(folder))
-    return paths[:-1] + [folder / ASSUMPTIONS_FILE, paths[-1]]
+    manifest = read_manifest(folder)
+    paths = write_run_report(tables, config, folder, assumptions, language=language, manifest=manifest)
+    from simulation import __version__
+    workbook = write_workbook(folder, {**tables, "assumptions": assumptions},
+                              language or config.get("language", "sv"),
+                              version=(manifest or {}).get("sifsim_version", __version__),
+                              price_year=int(config.get("economy", {}).get("price_base_year", 2017)))
+    return paths[:-1] + [folder / ASSUMPTIONS_FILE, workbook, paths[-1]]
 
 
 # --- the sweep report -------------------------------------------------------------------------------
