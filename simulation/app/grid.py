@@ -28,7 +28,7 @@ from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from scenarios.registry import register_configs
-from scenarios.validation import ConfigError, collect_problems
+from scenarios.validation import ConfigError, collect_run_problems
 from simulation.app.config import CONF_DIR, to_typed
 
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
@@ -178,6 +178,25 @@ def describe_override_error(override: Override | str, exc: BaseException, conf_d
     return f"{line}: {first}" + (f" ({detail})" if detail else "")
 
 
+def describe_build_error(exc: BaseException, overrides: Sequence[str]) -> str:
+    """A config that composes but cannot be built (an interpolation, a value of the wrong kind):
+    one line naming the key, from the error's ``full_key`` or the override that set it."""
+    key = str(getattr(exc, "full_key", "") or "")
+    value = None
+    for line in overrides:
+        k, _, v = line.lstrip("+~").partition("=")
+        if key and (k == key or key.startswith(k + ".") or key.startswith(k + "[")):
+            key, value = k, v
+        elif not key and "${" in v:
+            key, value = k, v
+    reason = str(getattr(exc, "msg", exc)).splitlines()[0]
+    if not key:
+        return f"config cannot be built: {reason}"
+    shown = f"={value}" if value is not None else ""
+    expected = _expected(key) if _schema_type(key.split("."))[0] is not None else "a value"
+    return f"{key}{shown}: cannot be resolved or has the wrong type ({reason}); expected {expected}"
+
+
 def _apply_value_override(cfg: DictConfig, o) -> None:
     """Apply one non-group override the way Hydra 1.3's config loader does after composing."""
     key, value = o.key_or_group, o.value()
@@ -206,11 +225,77 @@ class GridChecker:
 
     def __init__(self, conf_dir: str, config_name: str = "config", extra_dirs: Sequence[str] = ()):
         self.conf_dir, self.config_name = conf_dir, config_name
+        self.dirs = (conf_dir, *extra_dirs)
         self.groups = set().union(*(config_groups(d) for d in (conf_dir, *extra_dirs)))
         # --config-dir: Hydra appends it to the search path; the compose API takes it as an override
         self.search_path = [f"hydra.searchpath=[{','.join('file://' + d for d in extra_dirs)}]"] \
             if extra_dirs else []
         self._bases: dict[tuple[str, ...], tuple[DictConfig | None, list[str]]] = {}
+
+    def command_line_problems(self, arguments: Sequence[str]) -> list[str]:
+        """What a command line may not do, whatever the config: run code, read or write outside.
+
+        * no instantiation target (``_target_``) in any override: those are code, and only
+          the callbacks in conf/config.yaml may name any;
+        * a config group takes one registered option name (no path, no list or dict);
+        * ``hydra.job.name``, ``hydra.output_subdir`` and ``hydra.sweep.subdir`` stay inside the
+          run or sweep dir (no ``/``, ``..``, absolute path).
+        """
+        from hydra.errors import OverrideParseException
+        problems: list[str] = []
+        for line in arguments:
+            try:
+                (o,) = parse_overrides([line])
+            except (OverrideParseException, ValueError):
+                continue                      # named by the per-job check
+            key = o.key_or_group
+            values = list(o.sweep_string_iterator()) if o.is_discrete_sweep() else None
+            if "_target_" in key.split(".") or "_target_" in line.split("=", 1)[-1]:
+                problems.append(f"{key}={o.get_value_element_as_str()}: instantiation targets (_target_) "
+                                "cannot be set from the command line; allowed: the callbacks and "
+                                "launchers configured in conf/")
+                continue
+            if key in self.groups and not key.startswith("hydra/") and o.package is None:
+                options = set().union(*(group_options(d, key) for d in self.dirs))
+                if values is None and not isinstance(o.value(), str) and o.value() is not None:
+                    problems.append(f"{key}={o.get_value_element_as_str()}: a config group takes one "
+                                    f"option name, not a {type(o.value()).__name__}; allowed: "
+                                    f"{', '.join(sorted(options))} (set a value with {key}.KEY=VALUE)")
+                    continue
+                for v in values if values is not None else [o.value()]:
+                    # a plain unknown name is Hydra's "no such option" (per job); a path is refused
+                    # here, before Hydra would load a file from outside the config search path
+                    if v is not None and str(v) not in options and ("/" in str(v) or ".." in str(v)
+                                                                     or "\\" in str(v)):
+                        problems.append(f"{key}={v}: not a registered option of config group '{key}'; "
+                                        f"allowed: {', '.join(sorted(options)) or '(none)'}")
+                        break
+            if key in ("hydra.job.name", "hydra.output_subdir", "hydra.sweep.subdir"):
+                for v in values if values is not None else [o.get_value_element_as_str()]:
+                    text = str(v)
+                    if key == "hydra.output_subdir" and text == "null":
+                        continue
+                    if "/" in text or "\\" in text or text.startswith("..") or text in ("", ".") \
+                            or "${" in text and key != "hydra.sweep.subdir":
+                        problems.append(f"{key}={text}: would write outside the run or sweep folder; "
+                                        "allowed: a plain name (no /, .., absolute path)")
+                        break
+        return problems
+
+    def portfolio_problems(self, cfg: DictConfig, overrides: Sequence[str]) -> list[str]:
+        """``intervention.*`` set on a run with a portfolio: it would change nothing, so refuse it."""
+        if not cfg.get("portfolio"):
+            return []
+        grants = list(cfg.portfolio.keys())
+        out = []
+        for o in parse_overrides(list(overrides)):
+            key = o.key_or_group
+            if key == "intervention" or key.startswith("intervention."):
+                rest = key.partition(".")[2] or "KEY"
+                out.append(f"{key}={o.get_value_element_as_str()}: ignored with a portfolio (each grant "
+                           f"is its own intervention); allowed: set it per grant, "
+                           f"portfolio.NAME.{rest}=... with NAME one of {', '.join(grants)}")
+        return out
 
     def _is_structural(self, o) -> bool:
         return o.package is not None or o.key_or_group in self.groups
@@ -276,10 +361,16 @@ class GridChecker:
         cfg, problems = self.build(overrides)
         if cfg is None:
             return problems
+        problems += self.portfolio_problems(cfg, overrides)
         try:
-            problems += collect_problems(to_typed(cfg))
+            typed = to_typed(cfg)
         except Exception as exc:  # noqa: BLE001
-            problems.append(f"config cannot be built: {str(exc).splitlines()[0]}")
+            problems.append(describe_build_error(exc, overrides))
+            return problems
+        try:
+            problems += collect_run_problems(typed)
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"config cannot be checked: {str(exc).splitlines()[0]}")
         return problems
 
     def sweeper(self, arguments: Sequence[str]) -> tuple[dict[str, Any], str]:
@@ -331,6 +422,9 @@ def check_grid(arguments: Sequence[str], *, multirun: bool = True, conf_dir: str
             jobs = expand_grid(params, arguments)
         else:
             jobs = [task_overrides(arguments)]
+        unsafe = chk.command_line_problems(arguments)
+        if unsafe:      # nothing is composed: a path may point at a file outside conf/
+            return [JobCheck(i, job, unsafe) for i, job in enumerate(jobs)]
         return [JobCheck(i, job, chk.check(job)) for i, job in enumerate(jobs)]
 
 

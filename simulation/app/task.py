@@ -17,7 +17,7 @@ import hydra
 import pandas as pd
 from omegaconf import DictConfig
 
-from scenarios.validation import ConfigError, collect_problems
+from scenarios.validation import ConfigError, collect_run_problems
 from simulation.app import sweep
 from simulation.app.config import CONF_DIR, to_typed
 from simulation.app.outputs import manifest, write_manifest, write_run_tables
@@ -83,7 +83,7 @@ def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: i
     from simulation.core.runner import run
     try:
         config = to_typed(cfg)
-        problems = collect_problems(config)
+        problems = collect_run_problems(config)
         if problems:
             raise ConfigError(problems)
     except ConfigError as err:
