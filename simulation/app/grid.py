@@ -468,6 +468,19 @@ def search_dirs(ns) -> tuple[str, list[str]]:
     return primary, extra
 
 
+def unknown_config_name(name: str, conf_dir: str, extra_dirs: Sequence[str]) -> str | None:
+    """``--config-name`` naming no primary config in the search path: the message (else None)."""
+    dirs = [Path(conf_dir), *map(Path, extra_dirs)]
+    stem = name[:-5] if name.endswith(".yaml") else name
+    if any((d / f"{stem}.yaml").is_file() for d in dirs):
+        return None
+    options = sorted({p.stem for d in dirs for p in d.glob("*.yaml")})
+    near = difflib.get_close_matches(stem, options, n=1)
+    hint = f"did you mean {near[0]}? " if near else ""
+    return (f"--config-name={name}: no such primary config in {', '.join(map(str, dirs))}; "
+            f"{hint}allowed: {', '.join(options)}")
+
+
 def preflight(args: list[str]) -> int:
     """Check the config of every job a command line would run, before Hydra creates anything.
 
@@ -486,6 +499,10 @@ def preflight(args: list[str]) -> int:
     overrides = list(ns.overrides)
     conf_dir, extra_dirs = search_dirs(ns)
     config_name = ns.config_name or "config"
+    message = unknown_config_name(config_name, conf_dir, extra_dirs)
+    if message:
+        print(message, file=sys.stderr)
+        return 2
     try:
         if not multirun and any(o.is_sweep_override() for o in parse_overrides(overrides)):
             return 0  # Hydra explains that a sweep needs --multirun
@@ -542,6 +559,10 @@ def validate_main(argv: list[str]) -> int:
     if ns is None:            # argparse has said what is wrong (a flag without its value)
         return 2
     conf_dir, extra_dirs = search_dirs(ns)
+    message = unknown_config_name(ns.config_name or "config", conf_dir, extra_dirs)
+    if message:
+        print(f"sifsim validate: {message}")          # validate reports on stdout
+        return 2
     try:
         checks = check_grid(list(ns.overrides), multirun=True, conf_dir=conf_dir,
                             config_name=ns.config_name or "config", extra_dirs=extra_dirs)
