@@ -28,7 +28,8 @@ from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from scenarios.registry import register_configs
-from scenarios.validation import ConfigError, collect_run_problems
+from scenarios.validation import ConfigError
+from simulation.app.resources import collect_run_problems
 from simulation.app.config import CONF_DIR, to_typed
 
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
@@ -149,7 +150,8 @@ def describe_override_error(override: Override | str, exc: BaseException, conf_d
 
     if isinstance(exc, OverrideParseException):
         line = override if isinstance(override, str) else override.input_line
-        return f"{line}: not a valid override ({exc.message.splitlines()[0]})"
+        return (f"{line}: not a valid override ({exc.message.splitlines()[0]}); allowed: key=value with "
+                "a key of ASCII letters, digits, _ and . (a group: group=option)")
     assert not isinstance(override, str), "only a parse error comes without a parsed override"
     line = override.input_line
     cause = exc.__cause__ or exc
@@ -254,6 +256,13 @@ class GridChecker:
                 problems.append(f"{key}={o.get_value_element_as_str()}: instantiation targets (_target_) "
                                 "cannot be set from the command line; allowed: the callbacks and "
                                 "launchers configured in conf/")
+                continue
+            if key.startswith("hydra/") and values is None and o.package is None:
+                from hydra import compose
+                try:      # Hydra's own groups (launcher, sweeper) come from its plugins too
+                    compose(self.config_name, overrides=self.search_path + [line], return_hydra_config=True)
+                except Exception as exc:  # noqa: BLE001 - named below
+                    problems.append(describe_override_error(o, exc, self.conf_dir))
                 continue
             if key in self.groups and not key.startswith("hydra/") and o.package is None:
                 options = set().union(*(group_options(d, key) for d in self.dirs))
@@ -413,6 +422,15 @@ class JobCheck:
 def check_grid(arguments: Sequence[str], *, multirun: bool = True, conf_dir: str | None = None,
                config_name: str = "config", extra_dirs: Sequence[str] = ()) -> list[JobCheck]:
     """Check every job a command line would launch (the whole grid with ``multirun``)."""
+    from hydra.errors import OverrideParseException
+    unparsable = []
+    for line in arguments:
+        try:
+            parse_overrides([line])
+        except OverrideParseException as exc:
+            unparsable.append(describe_override_error(line, exc, conf_dir or CONF_DIR))
+    if unparsable:       # e.g. a key that is not an identifier (+åäö=1): one message per line
+        return [JobCheck(0, [], unparsable)]
     with checker(conf_dir, config_name, extra_dirs) as chk:
         if multirun:
             params, target = chk.sweeper(arguments)

@@ -17,7 +17,8 @@ import hydra
 import pandas as pd
 from omegaconf import DictConfig
 
-from scenarios.validation import ConfigError, collect_run_problems
+from scenarios.validation import ConfigError
+from simulation.app.resources import collect_run_problems
 from simulation.app import sweep
 from simulation.app.config import CONF_DIR, to_typed
 from simulation.app.outputs import manifest, write_manifest, write_run_tables
