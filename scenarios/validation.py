@@ -33,7 +33,18 @@ def _describe_range(meta: dict[str, Any]) -> str:
     return f"a number <= {hi}"
 
 
+def _is_nonfinite(value: Any) -> bool:
+    return isinstance(value, float) and not math.isfinite(value)
+
+
+def _nonfinite(key: str, value: float) -> str:
+    return f"{key}={value!r}: not a finite number; allowed: a finite number (no nan, inf or 1e309)"
+
+
 def _check_value(key: str, value: Any, meta: dict[str, Any], problems: list[str]) -> None:
+    if _is_nonfinite(value):
+        problems.append(_nonfinite(key, value))
+        return
     choices = meta.get("choices")
     if choices is not None:
         if value not in choices:
@@ -85,16 +96,16 @@ def _walk(obj: Any, prefix: str, problems: list[str]) -> None:
             for k, v in value.items():
                 if dataclasses.is_dataclass(v):
                     _walk(v, f"{key}.{k}.", problems)
-                elif fld.metadata:
-                    _check_value(f"{key}.{k}", v, fld.metadata, problems)
+                elif fld.metadata or _is_nonfinite(v):
+                    _check_value(f"{key}.{k}", v, fld.metadata or {}, problems)
         elif isinstance(value, list):
             for i, v in enumerate(value):
                 if dataclasses.is_dataclass(v):
                     _walk(v, f"{key}[{i}].", problems)
-                elif fld.metadata:
-                    _check_value(f"{key}[{i}]", v, fld.metadata, problems)
-        elif fld.metadata:
-            _check_value(key, value, fld.metadata, problems)
+                elif fld.metadata or _is_nonfinite(v):
+                    _check_value(f"{key}[{i}]", v, fld.metadata or {}, problems)
+        elif fld.metadata or _is_nonfinite(value):
+            _check_value(key, value, fld.metadata or {}, problems)
 
 
 def _check_shares(key: str, shares: dict[str, float], allowed: tuple[str, ...],
@@ -130,7 +141,7 @@ def _check_intervention(itv: schema.InterventionConfig, key: str, pop: schema.Po
     for year, amount in itv.cost_sek_by_year.items():
         if not str(year).isdigit():
             problems.append(f"{key}.cost_sek_by_year.{year}: keys must be calendar years")
-        if amount < 0:
+        if amount < 0 and math.isfinite(amount):
             problems.append(f"{key}.cost_sek_by_year.{year}={amount!r}: expected a cost >= 0")
     for name, mech in itv.protective.items():
         if mech.child_age_max_years < mech.child_age_min_years:
@@ -146,7 +157,102 @@ def _check_intervention(itv: schema.InterventionConfig, key: str, pop: schema.Po
 
 
 def collect_problems(cfg: schema.SifsimConfig) -> list[str]:
-    """Every problem in ``cfg``, one message each; empty when the config is valid."""
+    """Every problem in ``cfg``, one message each; empty when the config is valid.
+
+    A non-finite value is reported once (not again by the checks that use it);
+    The simulated window (:func:`window_problems`) and the size of a run
+    (:func:`simulation.app.resources.collect_run_problems`) are checked by what ``sifsim`` runs, not here: a library caller may
+    simulate a short part of a project on purpose.
+    """
+    problems = _value_problems(cfg)
+    bad = [p.split("=", 1)[0] for p in problems if ": not a finite number" in p]
+    if bad:
+        problems = [p for p in problems if ": not a finite number" in p
+                    or not any(_key_of(p) == b or b.startswith(_key_of(p) + ".") for b in bad)]
+    return problems
+
+
+def _key_of(problem: str) -> str:
+    end = min((i for i in (problem.find("="), problem.find(":")) if i >= 0), default=len(problem))
+    return problem[:end]
+
+
+# --- the simulated window ----------------------------------------------------------------
+
+def _simulated(cfg: schema.SifsimConfig) -> dict[str, schema.InterventionConfig]:
+    """The interventions that are simulated (key -> config): the portfolio's grants, or the single one."""
+    if cfg.portfolio:
+        return {f"portfolio.{name}": itv for name, itv in cfg.portfolio.items()}
+    return {"intervention": cfg.intervention}
+
+
+def _window(cfg: schema.SifsimConfig, itv: schema.InterventionConfig) -> tuple[int, int]:
+    """(first, one past the last) simulated month as year*12 + month-1 (simulation.core.calendar)."""
+    years = cfg.horizon_years + (1 if itv.start_month > 1 else 0)
+    first = itv.start_year * 12
+    return first, first + 12 * years
+
+
+def _ym(m: int) -> str:
+    return f"{m // 12}-{m % 12 + 1:02d}"
+
+
+def window_problems(cfg: schema.SifsimConfig) -> list[str]:
+    """Every dated item inside the simulated window [start, start + horizon), or one message naming it."""
+    problems: list[str] = []
+    hi_horizon = 80
+    for key, itv in _simulated(cfg).items():
+        first, stop = _window(cfg, itv)
+        if itv.name == "none":
+            continue
+        span = f"the simulated window {_ym(first)} to {_ym(stop - 1)} (start_year {itv.start_year}, " \
+               f"horizon_years={cfg.horizon_years})"
+        project_end = itv.end_year * 12 + itv.end_month - 1
+        fits = project_end + itv.delay_months < stop   # else the horizon message says it all
+        for year in itv.cost_sek_by_year:
+            if not str(year).isdigit():
+                continue
+            y = int(year)
+            if y < itv.start_year:
+                problems.append(f"{key}.cost_sek_by_year.{year}: a cost year before {key}.start_year="
+                                f"{itv.start_year} (it would shift every repayment year offset); "
+                                f"allowed: years {itv.start_year} to {(stop - 1) // 12}, or move start_year")
+            elif y * 12 >= stop and fits:
+                problems.append(f"{key}.cost_sek_by_year.{year}: after the end of {span}; "
+                                f"allowed: years {itv.start_year} to {(stop - 1) // 12}, or a longer horizon_years")
+        if not fits:
+            need = (project_end + itv.delay_months) // 12 - itv.start_year + 1
+            if itv.delay_months and project_end < stop:
+                problems.append(f"{key}.delay_months={itv.delay_months}: moves the project end "
+                                f"{_ym(project_end)} to {_ym(project_end + itv.delay_months)}, after {span}; "
+                                f"allowed: at most {stop - 1 - project_end}, or a longer horizon_years")
+            elif need > hi_horizon:
+                problems.append(f"{key}.end_year={itv.end_year}: the project ends after {span}, and no "
+                                f"allowed horizon_years (at most {hi_horizon}) reaches it; allowed: an end "
+                                f"before {_ym(first + 12 * hi_horizon)}")
+            else:
+                problems.append(f"horizon_years={cfg.horizon_years}: shorter than the project {key} "
+                                f"({_ym(itv.start_year * 12 + itv.start_month - 1)} to "
+                                f"{_ym(project_end + itv.delay_months)} with delay_months="
+                                f"{itv.delay_months}); allowed: horizon_years >= {need}")
+        for i, shock in enumerate(itv.implementation_shocks):
+            m = shock.year * 12 + shock.month - 1
+            if not first <= m < stop:
+                problems.append(f"{key}.implementation_shocks[{i}].year={shock.year}: "
+                                f"{shock.year}-{shock.month:02d} is outside {span}; allowed: a date inside it")
+    # a preset's reorganisation after a short horizon is a fact left outside the window; one
+    # that no allowed horizon reaches (2150) is a mistake
+    last = max(itv.start_year for itv in _simulated(cfg).values()) * 12 + 12 * (hi_horizon + 1)
+    for i, r in enumerate(cfg.municipality.reorganisations):
+        m = r.year * 12 + r.month - 1
+        if m >= last:
+            problems.append(f"municipality.reorganisations[{i}].year={r.year}: {r.year}-{r.month:02d} is "
+                            f"after any simulated window (start + horizon_years <= {hi_horizon}); allowed: "
+                            f"a date before {_ym(last)} (one before the start is the state at the start)")
+    return problems
+
+
+def _value_problems(cfg: schema.SifsimConfig) -> list[str]:
     problems: list[str] = []
     _walk(cfg, "", problems)
     pop, eco, itv, mun = cfg.population, cfg.economy, cfg.intervention, cfg.municipality

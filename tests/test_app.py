@@ -48,7 +48,7 @@ def test_validate_takes_config_name_and_refuses_other_flags(capsys):
 def test_the_manifest_has_every_phase_and_the_report_cites_it(tmp_path, capsys):
     register_configs()
     with initialize_config_dir(config_dir=CONF_DIR, version_base="1.3"):
-        cfg = compose("config", overrides=["replications=1", "horizon_years=1", "progress=false",
+        cfg = compose("config", overrides=["replications=1", "horizon_years=4", "progress=false",
                                            "workers=1", "language=en"])
     assert task.execute(cfg, tmp_path) == 0
     record = json.loads((tmp_path / "manifest.json").read_text())

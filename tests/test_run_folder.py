@@ -80,7 +80,7 @@ def test_a_successful_run_marks_the_folder_it_created_and_keeps_foreign_files(tm
     from simulation.app.run_folder import MARKER
     (tmp_path / "notes.txt").write_text("mine")
     run = tmp_path / "results" / "new"
-    proc = sifsim("replications=1", "horizon_years=1", "charts=false", "progress=false",
+    proc = sifsim("replications=1", "horizon_years=4", "charts=false", "progress=false",
                   f"hydra.run.dir={run}", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert (run / MARKER).is_file() and (run / "summary.csv").is_file()

@@ -22,7 +22,7 @@ from simulation.app import grid, sweep
 
 # workers=1: replications in the job's own process (where Hydra configured logging); a pool of
 # two for two tiny replications would only cost start-up time
-GRID = ["replications=2", "horizon_years=2", "charts=false", "workers=1",
+GRID = ["replications=2", "horizon_years=4", "charts=false", "workers=1",
         "intervention.effect_scale=0,1", "economy.displacement=0,0.5"]
 TIMING = ["wall_time_s"]
 
@@ -99,7 +99,7 @@ def test_joblib_and_serial_sweeps_give_identical_tables(serial, parallel):
 def test_joblib_jobs_run_their_replications_serially_unless_told(tmp_path):
     """The default `workers: null` would start a pool inside each loky worker (which fails)."""
     pytest.importorskip("hydra_plugins.hydra_joblib_launcher")
-    proc = sifsim("-m", "replications=2", "horizon_years=1", "charts=false", "seed=1,2",
+    proc = sifsim("-m", "replications=2", "horizon_years=4", "charts=false", "seed=1,2",
                   f"hydra.sweep.dir={tmp_path / 'sweep'}", "hydra/launcher=joblib", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert jobs(tmp_path / "sweep")["status"].tolist() == ["ok", "ok"]
@@ -169,7 +169,7 @@ def test_aggregate_lists_missing_and_stale_jobs(serial, tmp_path):
 
 def test_a_sweep_with_hydra_flags_is_checked_before_any_job_starts(tmp_path):
     """Hydra's flags (-cn) no longer bypass the pre-check: a bad job stops the sweep before it starts."""
-    proc = sifsim("-m", "-cn", "config", "replications=1", "horizon_years=1", "charts=false",
+    proc = sifsim("-m", "-cn", "config", "replications=1", "horizon_years=4", "charts=false",
                   "seed=-1,1", f"hydra.sweep.dir={tmp_path / 'sweep'}", cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.startswith("sweep not started")
@@ -178,7 +178,7 @@ def test_a_sweep_with_hydra_flags_is_checked_before_any_job_starts(tmp_path):
 
 
 def test_a_failing_single_run_exits_non_zero_and_keeps_its_error(tmp_path):
-    proc = sifsim("replications=1", "horizon_years=1", "charts=false", f"hydra.run.dir={tmp_path / 'run'}",
+    proc = sifsim("replications=1", "horizon_years=4", "charts=false", f"hydra.run.dir={tmp_path / 'run'}",
                   cwd=tmp_path, fail="replications=1")
     assert proc.returncode != 0
     assert "injected failure" in proc.stderr

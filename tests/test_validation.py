@@ -23,7 +23,8 @@ from simulation.app import cli, grid, task
 from simulation.app import config as app_config
 from tests.support import make_config
 
-CORPUS = yaml.safe_load((Path(__file__).parent / "bad_configs" / "corpus.yaml").read_text())
+CORPUS = {name: case for f in ("corpus.yaml", "corpus_issue9.yaml")
+          for name, case in yaml.safe_load((Path(__file__).parent / "bad_configs" / f).read_text()).items()}
 
 
 def problem_lines(text: str) -> list[str]:
@@ -58,6 +59,12 @@ def test_bad_config_is_refused_naming_its_keys(case, tmp_path, monkeypatch, caps
         assert any(names_key(p, key) for p in problems), f"{key!r} not named in:\n{err}"
     assert len(problems) == len(spec["keys"]), f"expected only {spec['keys']}, got:\n{err}"
     assert list(tmp_path.iterdir()) == [], "something was written"
+    assert "Traceback" not in err
+
+
+def test_issue9_corpus_covers_every_class_with_several_cases():
+    issue9 = yaml.safe_load((Path(__file__).parent / "bad_configs" / "corpus_issue9.yaml").read_text())
+    assert len(issue9) >= 25
 
 
 def test_messages_say_what_is_allowed(tmp_path, monkeypatch, capsys):
@@ -172,11 +179,11 @@ def test_validate_reports_group_errors_per_job(capsys):
 
 
 def test_preflight_refuses_a_sweep_with_one_bad_job_before_anything_starts(tmp_path, monkeypatch, capsys):
-    code, _, err = run_main(["-m", "replications=1", "horizon_years=1", "language=sv,de",
+    code, _, err = run_main(["-m", "replications=1", "horizon_years=4", "language=sv,de",
                              f"hydra.sweep.dir={tmp_path / 'sweep'}"], tmp_path, monkeypatch, capsys)
     assert code == 2
     assert err.startswith("sweep not started")
-    assert "job 1 [replications=1 horizon_years=1 language=de]: 1 problem" in err
+    assert "job 1 [replications=1 horizon_years=4 language=de]: 1 problem" in err
     assert list(tmp_path.iterdir()) == []
 
 

@@ -13,6 +13,8 @@ imports this module but the entry points.
 
 from __future__ import annotations
 
+import difflib
+import re
 import sys
 from pathlib import Path
 
@@ -20,12 +22,29 @@ from scenarios.registry import register_configs
 from simulation.app import grid, sweep, task
 
 
+COMMANDS = ("report", "validate", "aggregate")
+
+
+def unknown_command(args: list[str]) -> str | None:
+    """A first word that is neither a subcommand nor an override (``sifsim reprot``): the message."""
+    if not args or not re.fullmatch(r"[A-Za-z][\w-]*", args[0]) or args[0] in COMMANDS:
+        return None
+    near = difflib.get_close_matches(args[0], COMMANDS, n=1)
+    hint = f"did you mean {near[0]}? " if near else ""
+    return (f"sifsim: unknown command {args[0]!r}; {hint}allowed: {', '.join(COMMANDS)}, "
+            "or overrides key=value (sifsim --help)")
+
+
 def main() -> None:
     register_configs()
     args = sys.argv[1:]
+    message = unknown_command(args)
+    if message:
+        print(message, file=sys.stderr)
+        sys.exit(2)
     if args[:1] == ["report"]:
-        from simulation.present.report import report_main
-        sys.exit(report_main(args[1:]))
+        from simulation.app.report_guard import guarded_report
+        sys.exit(guarded_report(args[1:]))
     if args[:1] == ["validate"]:
         sys.exit(grid.validate_main(args[1:]))
     if args[:1] == ["aggregate"]:
@@ -33,7 +52,7 @@ def main() -> None:
     code = grid.preflight(args)
     if code:
         sys.exit(code)
-    with sweep.outcome_file() as path:
+    with sweep.outcome_file() as path, sweep.terminate_children_on_sigterm():
         try:
             task.hydra_main()
         except (SystemExit, KeyboardInterrupt):
@@ -42,8 +61,12 @@ def main() -> None:
             outcome = sweep.SweepOutcome.read(path)
             if outcome and not outcome.aggregated:
                 sweep.finish_sweep(Path(outcome.dir))
+            if outcome:
+                sweep.release_lock(Path(outcome.dir))
             raise
         outcome = sweep.SweepOutcome.read(path)
+        if outcome:
+            sweep.release_lock(Path(outcome.dir))
     if outcome and outcome.not_ok:
         sys.exit(1)
 

@@ -28,7 +28,8 @@ from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, OmegaConf, open_dict
 
 from scenarios.registry import register_configs
-from scenarios.validation import ConfigError, collect_problems
+from scenarios.validation import ConfigError
+from simulation.app.resources import collect_run_problems
 from simulation.app.config import CONF_DIR, to_typed
 
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
@@ -149,7 +150,8 @@ def describe_override_error(override: Override | str, exc: BaseException, conf_d
 
     if isinstance(exc, OverrideParseException):
         line = override if isinstance(override, str) else override.input_line
-        return f"{line}: not a valid override ({exc.message.splitlines()[0]})"
+        return (f"{line}: not a valid override ({exc.message.splitlines()[0]}); allowed: key=value with "
+                "a key of ASCII letters, digits, _ and . (a group: group=option)")
     assert not isinstance(override, str), "only a parse error comes without a parsed override"
     line = override.input_line
     cause = exc.__cause__ or exc
@@ -176,6 +178,25 @@ def describe_override_error(override: Override | str, exc: BaseException, conf_d
     first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     detail = str(cause).splitlines()[0] if cause is not exc and str(cause) else ""
     return f"{line}: {first}" + (f" ({detail})" if detail else "")
+
+
+def describe_build_error(exc: BaseException, overrides: Sequence[str]) -> str:
+    """A config that composes but cannot be built (an interpolation, a value of the wrong kind):
+    one line naming the key, from the error's ``full_key`` or the override that set it."""
+    key = str(getattr(exc, "full_key", "") or "")
+    value = None
+    for line in overrides:
+        k, _, v = line.lstrip("+~").partition("=")
+        if key and (k == key or key.startswith(k + ".") or key.startswith(k + "[")):
+            key, value = k, v
+        elif not key and "${" in v:
+            key, value = k, v
+    reason = str(getattr(exc, "msg", exc)).splitlines()[0]
+    if not key:
+        return f"config cannot be built: {reason}"
+    shown = f"={value}" if value is not None else ""
+    expected = _expected(key) if _schema_type(key.split("."))[0] is not None else "a value"
+    return f"{key}{shown}: cannot be resolved or has the wrong type ({reason}); expected {expected}"
 
 
 def _apply_value_override(cfg: DictConfig, o) -> None:
@@ -206,11 +227,84 @@ class GridChecker:
 
     def __init__(self, conf_dir: str, config_name: str = "config", extra_dirs: Sequence[str] = ()):
         self.conf_dir, self.config_name = conf_dir, config_name
+        self.dirs = (conf_dir, *extra_dirs)
         self.groups = set().union(*(config_groups(d) for d in (conf_dir, *extra_dirs)))
         # --config-dir: Hydra appends it to the search path; the compose API takes it as an override
         self.search_path = [f"hydra.searchpath=[{','.join('file://' + d for d in extra_dirs)}]"] \
             if extra_dirs else []
         self._bases: dict[tuple[str, ...], tuple[DictConfig | None, list[str]]] = {}
+
+    def command_line_problems(self, arguments: Sequence[str]) -> list[str]:
+        """What a command line may not do, whatever the config: run code, read or write outside.
+
+        * no instantiation target (``_target_``) in any override: those are code, and only
+          the callbacks in conf/config.yaml may name any;
+        * a config group takes one registered option name (no path, no list or dict);
+        * ``hydra.job.name``, ``hydra.output_subdir`` and ``hydra.sweep.subdir`` stay inside the
+          run or sweep dir (no ``/``, ``..``, absolute path).
+        """
+        from hydra.errors import OverrideParseException
+        problems: list[str] = []
+        for line in arguments:
+            try:
+                (o,) = parse_overrides([line])
+            except (OverrideParseException, ValueError):
+                continue                      # named by the per-job check
+            key = o.key_or_group
+            values = list(o.sweep_string_iterator()) if o.is_discrete_sweep() else None
+            if "_target_" in key.split(".") or "_target_" in line.split("=", 1)[-1]:
+                problems.append(f"{key}={o.get_value_element_as_str()}: instantiation targets (_target_) "
+                                "cannot be set from the command line; allowed: the callbacks and "
+                                "launchers configured in conf/")
+                continue
+            if key.startswith("hydra/") and values is None and o.package is None:
+                from hydra import compose
+                try:      # Hydra's own groups (launcher, sweeper) come from its plugins too
+                    compose(self.config_name, overrides=self.search_path + [line], return_hydra_config=True)
+                except Exception as exc:  # noqa: BLE001 - named below
+                    problems.append(describe_override_error(o, exc, self.conf_dir))
+                continue
+            if key in self.groups and not key.startswith("hydra/") and o.package is None:
+                options = set().union(*(group_options(d, key) for d in self.dirs))
+                if values is None and not isinstance(o.value(), str) and o.value() is not None:
+                    problems.append(f"{key}={o.get_value_element_as_str()}: a config group takes one "
+                                    f"option name, not a {type(o.value()).__name__}; allowed: "
+                                    f"{', '.join(sorted(options))} (set a value with {key}.KEY=VALUE)")
+                    continue
+                for v in values if values is not None else [o.value()]:
+                    # a plain unknown name is Hydra's "no such option" (per job); a path is refused
+                    # here, before Hydra would load a file from outside the config search path
+                    if v is not None and str(v) not in options and ("/" in str(v) or ".." in str(v)
+                                                                     or "\\" in str(v)):
+                        problems.append(f"{key}={v}: not a registered option of config group '{key}'; "
+                                        f"allowed: {', '.join(sorted(options)) or '(none)'}")
+                        break
+            if key in ("hydra.job.name", "hydra.output_subdir", "hydra.sweep.subdir"):
+                for v in values if values is not None else [o.get_value_element_as_str()]:
+                    text = str(v)
+                    if key == "hydra.output_subdir" and text == "null":
+                        continue
+                    if "/" in text or "\\" in text or text.startswith("..") or text in ("", ".") \
+                            or "${" in text and key != "hydra.sweep.subdir":
+                        problems.append(f"{key}={text}: would write outside the run or sweep folder; "
+                                        "allowed: a plain name (no /, .., absolute path)")
+                        break
+        return problems
+
+    def portfolio_problems(self, cfg: DictConfig, overrides: Sequence[str]) -> list[str]:
+        """``intervention.*`` set on a run with a portfolio: it would change nothing, so refuse it."""
+        if not cfg.get("portfolio"):
+            return []
+        grants = list(cfg.portfolio.keys())
+        out = []
+        for o in parse_overrides(list(overrides)):
+            key = o.key_or_group
+            if key == "intervention" or key.startswith("intervention."):
+                rest = key.partition(".")[2] or "KEY"
+                out.append(f"{key}={o.get_value_element_as_str()}: ignored with a portfolio (each grant "
+                           f"is its own intervention); allowed: set it per grant, "
+                           f"portfolio.NAME.{rest}=... with NAME one of {', '.join(grants)}")
+        return out
 
     def _is_structural(self, o) -> bool:
         return o.package is not None or o.key_or_group in self.groups
@@ -276,10 +370,16 @@ class GridChecker:
         cfg, problems = self.build(overrides)
         if cfg is None:
             return problems
+        problems += self.portfolio_problems(cfg, overrides)
         try:
-            problems += collect_problems(to_typed(cfg))
+            typed = to_typed(cfg)
         except Exception as exc:  # noqa: BLE001
-            problems.append(f"config cannot be built: {str(exc).splitlines()[0]}")
+            problems.append(describe_build_error(exc, overrides))
+            return problems
+        try:
+            problems += collect_run_problems(typed)
+        except Exception as exc:  # noqa: BLE001
+            problems.append(f"config cannot be checked: {str(exc).splitlines()[0]}")
         return problems
 
     def sweeper(self, arguments: Sequence[str]) -> tuple[dict[str, Any], str]:
@@ -322,6 +422,15 @@ class JobCheck:
 def check_grid(arguments: Sequence[str], *, multirun: bool = True, conf_dir: str | None = None,
                config_name: str = "config", extra_dirs: Sequence[str] = ()) -> list[JobCheck]:
     """Check every job a command line would launch (the whole grid with ``multirun``)."""
+    from hydra.errors import OverrideParseException
+    unparsable = []
+    for line in arguments:
+        try:
+            parse_overrides([line])
+        except OverrideParseException as exc:
+            unparsable.append(describe_override_error(line, exc, conf_dir or CONF_DIR))
+    if unparsable:       # e.g. a key that is not an identifier (+åäö=1): one message per line
+        return [JobCheck(0, [], unparsable)]
     with checker(conf_dir, config_name, extra_dirs) as chk:
         if multirun:
             params, target = chk.sweeper(arguments)
@@ -331,6 +440,9 @@ def check_grid(arguments: Sequence[str], *, multirun: bool = True, conf_dir: str
             jobs = expand_grid(params, arguments)
         else:
             jobs = [task_overrides(arguments)]
+        unsafe = chk.command_line_problems(arguments)
+        if unsafe:      # nothing is composed: a path may point at a file outside conf/
+            return [JobCheck(i, job, unsafe) for i, job in enumerate(jobs)]
         return [JobCheck(i, job, chk.check(job)) for i, job in enumerate(jobs)]
 
 
@@ -374,6 +486,19 @@ def search_dirs(ns) -> tuple[str, list[str]]:
     return primary, extra
 
 
+def unknown_config_name(name: str, conf_dir: str, extra_dirs: Sequence[str]) -> str | None:
+    """``--config-name`` naming no primary config in the search path: the message (else None)."""
+    dirs = [Path(conf_dir), *map(Path, extra_dirs)]
+    stem = name[:-5] if name.endswith(".yaml") else name
+    if any((d / f"{stem}.yaml").is_file() for d in dirs):
+        return None
+    options = sorted({p.stem for d in dirs for p in d.glob("*.yaml")})
+    near = difflib.get_close_matches(stem, options, n=1)
+    hint = f"did you mean {near[0]}? " if near else ""
+    return (f"--config-name={name}: no such primary config in {', '.join(map(str, dirs))}; "
+            f"{hint}allowed: {', '.join(options)}")
+
+
 def preflight(args: list[str]) -> int:
     """Check the config of every job a command line would run, before Hydra creates anything.
 
@@ -392,6 +517,10 @@ def preflight(args: list[str]) -> int:
     overrides = list(ns.overrides)
     conf_dir, extra_dirs = search_dirs(ns)
     config_name = ns.config_name or "config"
+    message = unknown_config_name(config_name, conf_dir, extra_dirs)
+    if message:
+        print(message, file=sys.stderr)
+        return 2
     try:
         if not multirun and any(o.is_sweep_override() for o in parse_overrides(overrides)):
             return 0  # Hydra explains that a sweep needs --multirun
@@ -448,6 +577,10 @@ def validate_main(argv: list[str]) -> int:
     if ns is None:            # argparse has said what is wrong (a flag without its value)
         return 2
     conf_dir, extra_dirs = search_dirs(ns)
+    message = unknown_config_name(ns.config_name or "config", conf_dir, extra_dirs)
+    if message:
+        print(f"sifsim validate: {message}")          # validate reports on stdout
+        return 2
     try:
         checks = check_grid(list(ns.overrides), multirun=True, conf_dir=conf_dir,
                             config_name=ns.config_name or "config", extra_dirs=extra_dirs)

@@ -24,10 +24,12 @@ raised, which is why each job writes its own files and never raises in a sweep.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
 import math
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -89,13 +91,28 @@ def result_files(folder: Path) -> dict[str, int]:
     """Files a run wrote (name -> size), Hydra's own and our markers excluded."""
     return {p.name: p.stat().st_size for p in sorted(Path(folder).iterdir())
             if p.is_file() and p.name not in (DONE, ERROR) and not p.name.startswith(".")
-            and not p.name.endswith(".log")}
+            and not p.name.endswith(".log") and p.name != LOCK}
 
 
-def is_complete(folder: Path, overrides: Sequence[str]) -> bool:
-    """True if ``folder`` holds a finished result for exactly these overrides."""
+def resolved_config_hash(cfg: DictConfig) -> str:
+    """Hash of a job's whole resolved config (the ``hydra`` node left out): what resume keys on.
+
+    Editing a file in ``conf/`` changes it, so a sweep re-run after such an edit re-runs the job
+    instead of resuming into results of the old config.
+    """
+    from omegaconf import OmegaConf
+    plain = OmegaConf.masked_copy(cfg, [k for k in cfg.keys() if k != "hydra"]) if "hydra" in cfg else cfg
+    text = json.dumps(OmegaConf.to_container(plain, resolve=True), sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def is_complete(folder: Path, overrides: Sequence[str], config_hash: str | None = None) -> bool:
+    """True if ``folder`` holds a finished result for exactly these overrides (and, given one,
+    this resolved config hash)."""
     done = _read_json(Path(folder) / DONE)
     if not done or sorted(done.get("overrides", [])) != sorted(overrides):
+        return False
+    if config_hash is not None and done.get("config_hash") != config_hash:
         return False
     for name, size in done.get("files", {}).items():
         path = Path(folder) / name
@@ -104,17 +121,50 @@ def is_complete(folder: Path, overrides: Sequence[str]) -> bool:
     return "summary.csv" in done.get("files", {})
 
 
-def start_job(folder: Path) -> None:
-    """Forget an earlier outcome in ``folder`` before the job (re)runs."""
+ATTEMPT = ".sifsim-attempt.json"
+
+
+def start_job(folder: Path, *, remove_earlier: bool = True) -> list[str]:
+    """Before a job (re)runs in ``folder``: remove its earlier attempt's files, forget its outcome.
+
+    Only what an earlier attempt of sifsim wrote goes: the files its ``done.json`` lists, and
+    files that were not there when that attempt started (its ``.sifsim-attempt.json`` lists
+    what was). Anything else in the folder stays. Returns the names removed.
+    Without ``remove_earlier`` (a single run: its folder may be an earlier run the user
+    pointed at) only the outcome markers go.
+    """
+    folder = Path(folder)
+    removed: list[str] = []
+    if not remove_earlier:
+        for name in (DONE, ERROR):
+            (folder / name).unlink(missing_ok=True)
+        return removed
+    done = _read_json(folder / DONE) or {}
+    attempt = _read_json(folder / ATTEMPT)
+    earlier = set(done.get("files", {}))
+    if attempt is not None and folder.is_dir():
+        before = set(attempt.get("files_before", []))
+        earlier |= {name for name in result_files(folder) if name not in before}
+    for name in sorted(earlier):
+        path = folder / name
+        if path.is_file() and path.parent == folder:
+            path.unlink()
+            removed.append(name)
     for name in (DONE, ERROR):
-        (Path(folder) / name).unlink(missing_ok=True)
+        (folder / name).unlink(missing_ok=True)
+    if folder.is_dir():
+        _atomic_json(folder / ATTEMPT, {"pid": os.getpid(), "files_before": sorted(result_files(folder))})
+    return removed
 
 
-def write_done(folder: Path, overrides: Sequence[str], job: int | None, wall_time_s: float) -> None:
+def write_done(folder: Path, overrides: Sequence[str], job: int | None, wall_time_s: float,
+               config_hash: str | None = None) -> None:
     """The completion marker, written last and atomically: a folder without it is not complete."""
     _atomic_json(Path(folder) / DONE, {
-        "status": "ok", "job": job, "overrides": list(overrides),
-        "wall_time_s": round(wall_time_s, 3), "files": result_files(folder),
+        "status": "ok", "job": job, "overrides": list(overrides), "config_hash": config_hash,
+        "wall_time_s": round(wall_time_s, 3), "files": {
+            name: size for name, size in result_files(folder).items()
+            if name not in set((_read_json(Path(folder) / ATTEMPT) or {}).get("files_before", []))},
         "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
     })
 
@@ -246,6 +296,129 @@ def describe(sweep_dir: Path, table: pd.DataFrame) -> str:
     return "\n".join(lines)
 
 
+# --- one sweep at a time per sweep dir; nothing left running on SIGTERM -------------------
+
+LOCK = ".sifsim-sweep.lock"
+
+
+class SweepLocked(RuntimeError):
+    pass
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def acquire_lock(sweep_dir: Path) -> Path:
+    """Take ``sweep_dir``'s lock (a file naming this pid); a lock of a dead pid is taken over.
+
+    Raises :class:`SweepLocked` while another live sifsim holds it.
+    """
+    path = Path(sweep_dir) / LOCK
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for _ in range(3):
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+        except FileExistsError:
+            holder = _read_json(path) or {}
+            pid = holder.get("pid")
+            if isinstance(pid, int) and pid != os.getpid() and _alive(pid):
+                raise SweepLocked(f"hydra.sweep.dir={sweep_dir}: another sweep (pid {pid}, started "
+                                  f"{holder.get('started', '?')}) is running into this folder; allowed: "
+                                  "wait for it to end, or choose another hydra.sweep.dir") from None
+            if pid == os.getpid():
+                return path
+            path.unlink(missing_ok=True)       # stale: its process is gone
+            continue
+        with os.fdopen(fd, "w") as f:
+            json.dump({"pid": os.getpid(), "started": time.strftime("%Y-%m-%dT%H:%M:%S")}, f)
+        return path
+    raise SweepLocked(f"hydra.sweep.dir={sweep_dir}: could not take the sweep lock {path}")
+
+
+def release_lock(sweep_dir: Path) -> None:
+    """Remove ``sweep_dir``'s lock if this process holds it."""
+    path = Path(sweep_dir) / LOCK
+    holder = _read_json(path) or {}
+    if holder.get("pid") == os.getpid():
+        path.unlink(missing_ok=True)
+
+
+def _children(pid: int) -> list[int]:
+    """Every descendant of ``pid`` (from /proc), deepest last."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        parents.setdefault(ppid, []).append(int(entry.name))
+    out, todo = [], [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def terminate_children(grace_s: float = 3.0) -> None:
+    """SIGTERM every descendant of this process, then SIGKILL what is still there after ``grace_s``."""
+    kids = _children(os.getpid())
+    for pid in kids:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except OSError:
+            pass
+    deadline = time.time() + grace_s
+    while time.time() < deadline and any(_alive(p) and _is_child_alive(p) for p in kids):
+        time.sleep(0.1)
+    for pid in _children(os.getpid()) + kids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def _is_child_alive(pid: int) -> bool:
+    try:
+        return os.waitpid(pid, os.WNOHANG) == (0, 0)
+    except ChildProcessError:       # not our direct child: alive is what kill(0) says
+        return _alive(pid) and not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except OSError:
+        return False
+
+
+@contextmanager
+def terminate_children_on_sigterm() -> Iterator[None]:
+    """While the block runs, SIGTERM stops this process's workers too (loky, submitit local) and
+    ends the process with exit 143: no job keeps running, or writes done.json, after sifsim died."""
+    def handler(signum, frame):  # noqa: ARG001
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        terminate_children()
+        print("sifsim: stopped (SIGTERM); workers stopped; re-run the same command to resume",
+              file=sys.stderr)
+        raise SystemExit(128 + signum)
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 @dataclasses.dataclass
 class SweepOutcome:
     """What a sweep ended with, as :class:`SweepCallback` records it for ``sifsim``."""
@@ -299,6 +472,11 @@ class SweepCallback(Callback):
             outcome.write(self.outcome_file)
 
     def on_multirun_start(self, config: DictConfig, **kwargs: Any) -> None:
+        try:
+            acquire_lock(Path(config.hydra.sweep.dir))
+        except SweepLocked as exc:
+            print(f"sweep not started: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
         self._record(SweepOutcome(dir=str(config.hydra.sweep.dir)))
 
     def on_job_end(self, config: DictConfig, job_return: Any, **kwargs: Any) -> None:
@@ -341,6 +519,7 @@ class SweepCallback(Callback):
         table = finish_sweep(sweep_dir, charts=bool(config.get("sweep_charts", True)),
                              language=str(config.get("language", "sv")))
         self._record(SweepOutcome(dir=str(sweep_dir), aggregated=True, not_ok=not_ok_jobs(table)))
+        release_lock(sweep_dir)
 
 
 def not_ok_jobs(table: pd.DataFrame) -> list[int | None]:
@@ -372,6 +551,10 @@ def aggregate_main(argv: list[str]) -> int:
     parser.add_argument("--charts", action="store_true", help="also (re)draw the sweep charts/report")
     parser.add_argument("--language", choices=("sv", "en"), default="sv")
     args = parser.parse_args(argv)
+    if (args.folder / ".hydra" / "overrides.yaml").is_file() and not (args.folder / "multirun.yaml").exists():
+        print(f"sifsim aggregate: {args.folder} is a run folder, not a sweep folder; nothing written "
+              f"(sifsim report {args.folder} redraws a run's report)", file=sys.stderr)
+        return 2
     if not args.folder.is_dir() or not (_job_folders(args.folder) or (args.folder / "multirun.yaml").exists()):
         parser.error(f"{args.folder} is not a sweep folder (no job folders, no multirun.yaml)")
     table = finish_sweep(args.folder, charts=args.charts, language=args.language)

@@ -17,7 +17,8 @@ import hydra
 import pandas as pd
 from omegaconf import DictConfig
 
-from scenarios.validation import ConfigError, collect_problems
+from scenarios.validation import ConfigError
+from simulation.app.resources import collect_run_problems
 from simulation.app import sweep
 from simulation.app.config import CONF_DIR, to_typed
 from simulation.app.outputs import manifest, write_manifest, write_run_tables
@@ -83,7 +84,7 @@ def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: i
     from simulation.core.runner import run
     try:
         config = to_typed(cfg)
-        problems = collect_problems(config)
+        problems = collect_run_problems(config)
         if problems:
             raise ConfigError(problems)
     except ConfigError as err:
@@ -157,7 +158,8 @@ def hydra_main(cfg: DictConfig) -> None:
     in_sweep = hc.mode == RunMode.MULTIRUN
     overrides = list(hc.overrides.task)
     job = hc.job.num if in_sweep else None
-    if in_sweep and sweep.is_complete(output_dir, overrides):
+    config_hash = sweep.resolved_config_hash(cfg)
+    if in_sweep and sweep.is_complete(output_dir, overrides, config_hash):
         log.info(f"job {job}: complete result already in {output_dir}; skipped")
         return
     if in_sweep and "workers" in cfg and not hc.launcher._target_.endswith(".BasicLauncher") \
@@ -166,7 +168,7 @@ def hydra_main(cfg: DictConfig) -> None:
         # serially (no pool inside a pool; loky workers cannot spawn one). `workers=N` on
         # the command line still wins, e.g. on SLURM with hydra.launcher.cpus_per_task=N.
         cfg.workers = 1
-    sweep.start_job(output_dir)
+    sweep.start_job(output_dir, remove_earlier=in_sweep)
     t0 = time.perf_counter()
     try:
         code = execute(cfg, output_dir, in_sweep=in_sweep, job=job)
@@ -179,4 +181,4 @@ def hydra_main(cfg: DictConfig) -> None:
         return
     if code:
         sys.exit(code)
-    sweep.write_done(output_dir, overrides, job, time.perf_counter() - t0)
+    sweep.write_done(output_dir, overrides, job, time.perf_counter() - t0, config_hash)
