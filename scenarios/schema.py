@@ -72,6 +72,7 @@ class PopulationConfig:
     reentry_within_12_months_by_route: dict[str, float] = f()
     reentry_hazard_multiplier_after_24_months: float = f(**PROB)
     reentry_window_months: int = f(lo=0)
+    reentry_duration_memory: float = f(**PROB)
     retire_after_months_off_eb: Optional[int] = f(lo=0)
     inflow_households_per_month: Optional[float] = f(lo=0.0)
     inflow_trend_per_year: float = f(lo=-0.5, hi=1.0)

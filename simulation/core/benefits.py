@@ -46,7 +46,8 @@ class BenefitProcess:
                                                  hh.eb_sek_per_month, treated)
         exits, route = hh.eb_exits(hazard, draws.eb_exit, draws.exit_route, self.route_cdf)
         back = hh.eb_reentries(self.reentry_hazard, draws.reentry,
-                               pop.reentry_hazard_multiplier_after_24_months, pop.reentry_window_months)
+                               pop.reentry_hazard_multiplier_after_24_months, pop.reentry_window_months,
+                               pop.reentry_duration_memory)
         if counting:
             claimed = exits[INTERVENTION] & hh.participant[INTERVENTION]
             if not self.count_exits_to_other_benefit:
