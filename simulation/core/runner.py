@@ -255,9 +255,33 @@ def fund_rows(repayment: pd.DataFrame) -> pd.DataFrame:
     return repayment
 
 
+def repayment_start_year(case: SifsimConfig) -> int:
+    """A rule's "start year": the year of the grant's first disbursement (as the fiscal close
+    counts it), or the intervention's start year if it disburses nothing."""
+    cost_years = sorted(int(y) for y, v in case.intervention.cost_sek_by_year.items() if v > 0)
+    return cost_years[0] if cost_years else case.intervention.start_year
+
+
+def saving_within_years(by_grant_year: pd.DataFrame, years_by_grant: dict[str, tuple[int, float]],
+                        reps: pd.Index) -> np.ndarray:
+    """Per replication: the attributable saving (all payers) in each grant's years [first, last]."""
+    grant = by_grant_year["grant"].astype(str)
+    first = grant.map(lambda g: years_by_grant[g][0]).to_numpy(dtype=float)
+    last = grant.map(lambda g: years_by_grant[g][1]).to_numpy(dtype=float)
+    year = by_grant_year["year"].to_numpy(dtype=float)
+    inside = by_grant_year[(year >= first) & (year <= last)]
+    return inside["saving_sek"].groupby(inside["replication"]).sum().reindex(reps, fill_value=0.0).to_numpy()
+
+
 def per_replication_metrics(config: SifsimConfig, ledger: pd.DataFrame, repayment: pd.DataFrame,
                             years: pd.DataFrame) -> pd.DataFrame:
-    """One row per (rule, replication) with every outcome of :mod:`simulation.core.outcomes`."""
+    """One row per (rule, replication) with every outcome of :mod:`simulation.core.outcomes`.
+
+    ``attributable_saving_project_years_sek``: within each grant's project years (its start
+    year … end year); ``attributable_saving_in_window_sek``: within the rule's repayment window,
+    start year + ``first_year_offset`` … start year + ``last_year_offset`` (to the horizon if
+    open), the start year being the grant's first disbursement. Both all payers, nominal.
+    """
     start = min(c.intervention.start_year for c in grants(config).values())
     rate = config.economy.discount_rate
     by_year_payer = savings_by(ledger, ["replication", "year", "payer"])
@@ -276,6 +300,16 @@ def per_replication_metrics(config: SifsimConfig, ledger: pd.DataFrame, repaymen
         "municipal_saving_sek": total(municipal, municipal["saving_sek"]),
         "region_state_saving_sek": total(others, others["saving_sek"]),
     })
+    cases = grants(config)
+    by_grant_year = savings_by(ledger, ["replication", "grant", "year"])
+    base["attributable_saving_project_years_sek"] = saving_within_years(
+        by_grant_year, {g: (c.intervention.start_year, c.intervention.end_year) for g, c in cases.items()}, reps)
+    window_by_rule = {}
+    for rule, params in config.repayment.rules.items():
+        window_by_rule[rule] = saving_within_years(by_grant_year, {
+            g: (repayment_start_year(c) + params.first_year_offset,
+                float("inf") if params.last_year_offset is None else repayment_start_year(c) + params.last_year_offset)
+            for g, c in cases.items()}, reps)
     if len(years):
         y = years.groupby("replication")[["borrower_saving_sek", "borrower_cash_saving_sek",
                                           "naive_claim_total_sek", "disbursed_sek"]].sum().reindex(reps, fill_value=0.0)
@@ -301,6 +335,7 @@ def per_replication_metrics(config: SifsimConfig, ledger: pd.DataFrame, repaymen
                 "peak_budget_pressure_sek": max(0.0, g["budget_pressure_sek"].max()),
                 "peak_budget_pressure_posts": max(0.0, g["budget_pressure_posts"].max()),
                 "p_full_repayment": float(not np.isnan(year_full)),
+                "attributable_saving_in_window_sek": float(window_by_rule[rule][reps.get_loc(rep)]),
             })
     per_rule = pd.DataFrame(rows)
     if per_rule.empty:
