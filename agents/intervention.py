@@ -74,6 +74,7 @@ class Intervention:
         self.ordinary_practice = OrdinaryPractice(config, calendar, households, self.eligible_compositions)
         self.mechanisms = build_mechanisms(self, config, caseloads)
         self.open_care = None        # the open-care service, set by the model (episodes start there)
+        self.participant_counts = None   # the participants table's counters, set by the model
 
     def in_project(self, t: int) -> bool:
         return self.t_start <= t <= self.t_end
@@ -109,6 +110,8 @@ class Intervention:
                             & (hh.months_on_eb[arm] >= itv.eligible_min_months_on_eb))
                 chosen = first_by_priority(eligible, hh.enrolment_priority, room)
                 hh.participant[arm] |= chosen
+                if self.participant_counts is not None:
+                    self.participant_counts.count_enrolled(t, arm, chosen, hh, self.children)
                 for mechanism in self.mechanisms:
                     mechanism.on_households_enrolled(t, strength, arm, chosen, draws)
         for mechanism in self.mechanisms:

@@ -24,6 +24,7 @@ from scenarios.validation import validate
 from simulation.accounting.ledger import LEDGER_COLUMNS, savings_by
 from simulation.core.model import SifsimModel
 from simulation.core.outcomes import OUTCOMES
+from simulation.core.participants import PARTICIPANT_COLUMNS
 
 POPULATION_COLUMNS = ("replication", "arm", "year", "month", "households_on_eb", "eb_exits",
                       "eb_entries", "children_placed")
@@ -46,6 +47,9 @@ class Results:
     per_replication: pd.DataFrame
     summary: pd.DataFrame
     timings_s: dict[str, float] = field(default_factory=dict)
+    #: per replication, arm and year: households and children enrolled, participants' EB exits by route
+    participants: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[*PARTICIPANT_COLUMNS,
+                                                                                    "grant"]))
 
 
 class Progress:
@@ -142,7 +146,7 @@ def fund_totals(repayment: pd.DataFrame, capital_sek: float) -> pd.DataFrame:
 
 def simulate_rows(case: SifsimConfig, grant: str, replications: list[int]) -> dict[str, list]:
     """Simulate a batch of replications of one grant; return their raw table rows (picklable)."""
-    out: dict[str, list] = {"ledger": [], "population": [], "repayment": [], "years": []}
+    out: dict[str, list] = {"ledger": [], "population": [], "repayment": [], "years": [], "participants": []}
     model = SifsimModel(case, replications=replications).run()
     for i, r in enumerate(replications):
         rows = model.replication_rows(i)
@@ -150,6 +154,7 @@ def simulate_rows(case: SifsimConfig, grant: str, replications: list[int]) -> di
         out["population"].extend(row + (grant,) for row in rows["population"])
         out["repayment"].extend({**row, "grant": grant} for row in rows["repayment"])
         out["years"].extend({"replication": r, **y.row(), "grant": grant} for y in rows["years"])
+        out["participants"].extend(row + (grant,) for row in rows["participants"])
     return out
 
 
@@ -216,6 +221,7 @@ def run(config: SifsimConfig, *, progress: bool | None = None,
     population_rows = [row for part in parts for row in part["population"]]
     repayment_rows = [row for part in parts for row in part["repayment"]]
     year_rows = [row for part in parts for row in part["years"]]
+    participant_rows = [row for part in parts for row in part["participants"]]
     timings["simulate"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
@@ -231,11 +237,13 @@ def run(config: SifsimConfig, *, progress: bool | None = None,
                               ignore_index=True)
     repayment = repayment[columns] if len(repayment) else pd.DataFrame(columns=columns)
     years = pd.DataFrame(year_rows)
+    participants = pd.DataFrame(participant_rows, columns=[*PARTICIPANT_COLUMNS, "grant"])
     per_rep = per_replication_metrics(config, ledger, repayment, years)
     summary = summarise(per_rep)
     timings["summarise"] = time.perf_counter() - t1
     return Results(config=config, ledger=ledger, population=population, repayment=repayment,
-                   years=years, per_replication=per_rep, summary=summary, timings_s=timings)
+                   years=years, per_replication=per_rep, summary=summary, timings_s=timings,
+                   participants=participants)
 
 
 def _year_fully_repaid(rule_rows: pd.DataFrame) -> float:
