@@ -204,12 +204,16 @@ class HouseholdPopulation(ArrayPopulation):
         return exits, route
 
     def eb_reentries(self, hazard_by_route: np.ndarray, u_reentry: np.ndarray,
-                     after_24_multiplier: float, window_months: int) -> np.ndarray:
+                     after_24_multiplier: float, window_months: int,
+                     duration_memory: float = 0.0) -> np.ndarray:
         """Households off EB (still in the area) return with a hazard by exit route.
 
         Only from the month after the exit; the hazard drops by
         ``after_24_multiplier`` after ``REENTRY_LATE_AFTER_MONTHS`` off EB and ends after
         ``window_months``: state dependence fades (Andrén & Andrén 2013).
+        A returning household resumes with ``floor(duration_memory × months on EB at
+        its exit)`` months (``population.reentry_duration_memory``: 1 = where it left
+        off, 0 = a new spell at duration 0).
         """
         since = self.months_since_exit
         off = self.present & ~self.on_eb & (self.last_exit_route >= 0) & (since >= 1) \
@@ -219,7 +223,12 @@ class HouseholdPopulation(ArrayPopulation):
         hazard = table[np.maximum(self.last_exit_route, 0) + n_routes * (since >= REENTRY_LATE_AFTER_MONTHS)]
         back = off & (u_reentry[None] < hazard)
         self.on_eb |= back
-        self.months_on_eb[back] = 0
+        if duration_memory >= 1.0:
+            pass                                    # months_on_eb still holds the months at the exit
+        elif duration_memory <= 0.0:
+            self.months_on_eb[back] = 0
+        else:
+            self.months_on_eb[back] = np.floor(duration_memory * self.months_on_eb[back]).astype(np.int32)
         return back
 
     def advance_month(self) -> None:

@@ -18,6 +18,39 @@ from agents.mechanisms.base import CONTROL, INTERVENTION
 from scenarios.schema import InterventionConfig
 
 
+class OrdinaryPractice:
+    """The policy path (DESIGN §3): from a date the method is ordinary practice in *both* arms.
+
+    From ``intervention.ordinary_practice.start_year/start_month`` the named
+    mechanisms act on every household of the intervention's eligible
+    compositions that has been on EB at least ``eligible_min_months_on_eb``
+    months, in the intervention and the control arm alike, at the method's
+    configured strength (``effect_scale``; no ramp-up, no decay: it is the
+    municipality's ordinary work). The project's attributable effect is then
+    its head start. Each mechanism decides what reaching a household means
+    (its hooks ask :meth:`reaches` and :meth:`eligible`).
+    """
+
+    def __init__(self, config: InterventionConfig, calendar, households, eligible_compositions: list[int]):
+        op = config.ordinary_practice
+        self.enabled = bool(op.enabled) and len(op.mechanisms) > 0 and config.name != "none"
+        self.mechanisms = frozenset(op.mechanisms)
+        self.t_start = calendar.month_index(op.start_year, op.start_month)
+        self.min_months_on_eb = op.eligible_min_months_on_eb
+        self.strength = config.effect_scale
+        self.households, self.eligible_compositions = households, eligible_compositions
+
+    def reaches(self, t: int, mechanism: str) -> bool:
+        """Is ``mechanism`` ordinary practice in month ``t``?"""
+        return self.enabled and t >= self.t_start and mechanism in self.mechanisms
+
+    def eligible(self) -> np.ndarray:
+        """(arms, R, N): households the policy reaches this month (on EB, eligible, long enough)."""
+        hh = self.households
+        composition = np.isin(hh.composition, self.eligible_compositions)
+        return hh.present & hh.on_eb & composition[None] & (hh.months_on_eb >= self.min_months_on_eb)
+
+
 class Intervention:
     """One intervention (or none) acting on the households and children of both arms.
 
@@ -38,8 +71,10 @@ class Intervention:
         self.shocks = [(calendar.month_index(s.year, s.month), s.duration_months, s.effect_multiplier)
                        for s in config.implementation_shocks]
         self.eligible_compositions = [COMPOSITION_INDEX[c] for c in config.eligible_compositions]
+        self.ordinary_practice = OrdinaryPractice(config, calendar, households, self.eligible_compositions)
         self.mechanisms = build_mechanisms(self, config, caseloads)
         self.open_care = None        # the open-care service, set by the model (episodes start there)
+        self.participant_counts = None   # the participants table's counters, set by the model
 
     def in_project(self, t: int) -> bool:
         return self.t_start <= t <= self.t_end
@@ -75,6 +110,8 @@ class Intervention:
                             & (hh.months_on_eb[arm] >= itv.eligible_min_months_on_eb))
                 chosen = first_by_priority(eligible, hh.enrolment_priority, room)
                 hh.participant[arm] |= chosen
+                if self.participant_counts is not None:
+                    self.participant_counts.count_enrolled(t, arm, chosen, hh, self.children)
                 for mechanism in self.mechanisms:
                     mechanism.on_households_enrolled(t, strength, arm, chosen, draws)
         for mechanism in self.mechanisms:

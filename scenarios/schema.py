@@ -72,6 +72,7 @@ class PopulationConfig:
     reentry_within_12_months_by_route: dict[str, float] = f()
     reentry_hazard_multiplier_after_24_months: float = f(**PROB)
     reentry_window_months: int = f(lo=0)
+    reentry_duration_memory: float = f(**PROB)
     retire_after_months_off_eb: Optional[int] = f(lo=0)
     inflow_households_per_month: Optional[float] = f(lo=0.0)
     inflow_trend_per_year: float = f(lo=-0.5, hi=1.0)
@@ -210,6 +211,21 @@ class ProtectiveMechanism:
     risk_onset_multiplier: float = f(**NONNEG)
 
 
+#: mechanisms that can become ordinary practice (their hook reaches the control arm too)
+ORDINARY_PRACTICE_MECHANISMS = ("caseload",)
+
+
+@dataclass
+class OrdinaryPractice:
+    """The policy path: from a date the method reaches an eligible group in *both* arms (DESIGN §3)."""
+
+    enabled: bool = f()
+    start_year: int = f(lo=1990, hi=2200)
+    start_month: int = f(lo=1, hi=12)
+    eligible_min_months_on_eb: int = f(lo=0)
+    mechanisms: list[str] = f(choices=ORDINARY_PRACTICE_MECHANISMS)
+
+
 @dataclass
 class ImplementationShock:
     """Staff turnover or a reorganisation that cuts the effect for a while."""
@@ -262,6 +278,7 @@ class InterventionConfig:
     family_treatment: FamilyTreatmentMechanism = field(default_factory=FamilyTreatmentMechanism)
     protective: dict[str, ProtectiveMechanism] = f()
     implementation_shocks: list[ImplementationShock] = f()
+    ordinary_practice: OrdinaryPractice = field(default_factory=OrdinaryPractice)
     naive_claim: NaiveClaim = field(default_factory=NaiveClaim)
 
 

@@ -134,6 +134,11 @@ def _check_intervention(itv: schema.InterventionConfig, key: str, pop: schema.Po
         problems.append(f"{key}.end_year/end_month={itv.end_year}-{itv.end_month:02d}: "
                         f"the end is before the start {itv.start_year}-{itv.start_month:02d}; "
                         "allowed: an end on or after the start")
+    op = itv.ordinary_practice
+    if op.enabled and (op.start_year, op.start_month) < start:
+        problems.append(f"{key}.ordinary_practice.start_year/start_month={op.start_year}-{op.start_month:02d}: "
+                        f"before the intervention's start {itv.start_year}-{itv.start_month:02d}; "
+                        "allowed: a date on or after the start (or enabled=false)")
     for c in itv.eligible_compositions:
         if c not in COMPOSITIONS:
             problems.append(f"{key}.eligible_compositions: {c!r} is unknown; "

@@ -12,7 +12,9 @@ class Caseload(Mechanism):
     """Participants' exit hazard × (1 + strength · (m − 1)), m = (unit caseload / project caseload)^elasticity.
 
     The unit's caseload is that of the EB unit's workers (municipality config);
-    the project's is ``participant_households_per_worker``.
+    the project's is ``participant_households_per_worker``. Under a policy path
+    (``intervention.ordinary_practice`` naming ``caseload``) the same multiplier reaches
+    the eligible households of both arms from its date.
     """
 
     name = "caseload"
@@ -24,6 +26,15 @@ class Caseload(Mechanism):
                            ) ** params.exit_hazard_elasticity_to_caseload
 
     def modify_exit_hazard(self, t: int, strength: float, hazard: np.ndarray, treated: np.ndarray) -> None:
+        policy = self.intervention.ordinary_practice
+        if policy.reaches(t, self.name):
+            # ordinary practice: eligible households of both arms at the policy's strength; a
+            # participant gets the larger of the project's and the policy's (not both)
+            reached = np.where(policy.eligible(), policy.strength, 0.0)
+            reached[INTERVENTION] = np.where(treated, np.maximum(reached[INTERVENTION], strength),
+                                             reached[INTERVENTION])
+            hazard *= 1.0 + reached * (self.multiplier - 1.0)
+            return
         if strength > 0 and self.multiplier != 1.0:
             hazard[INTERVENTION] = np.where(
                 treated, hazard[INTERVENTION] * (1.0 + strength * (self.multiplier - 1.0)),

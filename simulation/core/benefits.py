@@ -28,6 +28,7 @@ class BenefitProcess:
         self.eb_posts = np.maximum(on_eb0 / eb_unit_households_per_worker, 1e-9)
         naive = config.intervention.naive_claim
         self.count_exits_to_other_benefit = naive.count_exits_to_other_benefit
+        self.participant_counts = None   # the participants table's counters, set by the model
 
     def step(self, t: int, draws, strength: float) -> tuple[np.ndarray, np.ndarray]:
         """Exits and re-entries this month; returns (exits, entries) counted per arm and replication."""
@@ -46,8 +47,11 @@ class BenefitProcess:
             self.evaluation.count_expected_exits(t, base[INTERVENTION] * caseload[INTERVENTION][:, None],
                                                  hh.eb_sek_per_month, treated)
         exits, route = hh.eb_exits(hazard, draws.eb_exit, draws.exit_route, self.route_cdf)
+        if self.participant_counts is not None:
+            self.participant_counts.count_exits(t, exits, route, hh.participant)
         back = hh.eb_reentries(self.reentry_hazard, draws.reentry,
-                               pop.reentry_hazard_multiplier_after_24_months, pop.reentry_window_months)
+                               pop.reentry_hazard_multiplier_after_24_months, pop.reentry_window_months,
+                               pop.reentry_duration_memory)
         if counting:
             claimed = exits[INTERVENTION] & hh.participant[INTERVENTION]
             if not self.count_exits_to_other_benefit:

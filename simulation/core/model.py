@@ -34,6 +34,7 @@ from simulation.core.calibration import BaselineCounters
 from simulation.core.childhood import ChildhoodProcess
 from simulation.core.draws import MonthDraws, replication_streams
 from simulation.core.open_care import OpenCare
+from simulation.core.participants import ParticipantCounts
 from simulation.core.population import build_population, retire_settled_households
 
 INTERVENTION, CONTROL = 0, 1
@@ -95,6 +96,8 @@ class SifsimModel(mesa.Model):
         self.intervention.open_care = self.open_care
         self.benefits = BenefitProcess(config, self.households, caseloads["eb_unit"], self.intervention,
                                        self.evaluation)
+        self.participants = ParticipantCounts(self.replications, self.calendar.n_years)
+        self.intervention.participant_counts = self.benefits.participant_counts = self.participants
         self.childhood = ChildhoodProcess(pop, self.households, self.children, self.intervention,
                                           self.open_care, self.baseline)
 
@@ -186,7 +189,8 @@ class SifsimModel(mesa.Model):
                 population.append((replication, name, year, month, on_eb, exits, entries, placed))
         return {"ledger": self.books.ledger_rows[r], "population": population,
                 "repayment": self.books.repayment_rows[r], "years": self.books.years[r],
-                "calibration": self.baseline.rows[r]}
+                "calibration": self.baseline.rows[r],
+                "participants": self.participants.rows(r, self.calendar.start_year, ARM_NAMES)}
 
     # the first replication's rows (a model of one replication, as Mesa's batch_run makes)
     @property

@@ -9,6 +9,7 @@ start: capacity is fixed, and agent indices never depend on the arm.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -154,7 +155,73 @@ def steady_inflow_per_month(pop: PopulationConfig, gen: np.random.Generator) -> 
                                            pop.eb_exit_hazard_floor_per_month), 0, 1)
     survival = np.cumprod(1 - hazard, axis=1)      # P(still on EB after month d)
     mean_spell = float((1 + survival[:, :-1].sum(axis=1)).mean())
-    return pop.households / (mean_spell * expected_spells_per_entrant(pop))
+    months_per_entrant = mean_spell * expected_spells_per_entrant(pop)
+    if pop.reentry_enabled and pop.reentry_duration_memory > 0:
+        months_per_entrant *= duration_memory_factor(pop)
+    return pop.households / months_per_entrant
+
+
+#: size of the numerical solution in :func:`duration_memory_factor` (households × durations)
+MEMORY_FACTOR_HOUSEHOLDS, MEMORY_FACTOR_MONTHS, MEMORY_FACTOR_SEED = 40, 360, 0
+
+
+def _eb_months_per_entrant(hazard: np.ndarray, p_back: float, memory: float, iterations: int = 400) -> float:
+    """Expected EB months of an entrant over all its spells, when a return resumes at
+    ``floor(memory × duration at exit)`` (hazard: (households, durations), the last duration absorbing).
+
+    E(a) = L(a) + p_back · Σ_d f_a(d) · E(floor(memory·d)), with L(a) the mean length of a spell
+    starting at duration a and f_a(d) the probability that it ends at duration d; solved by
+    fixed-point iteration (it contracts with factor p_back < 1).
+    """
+    z, n = hazard.shape
+    h = hazard.copy()
+    h[:, -1] = 1.0                                        # no spell runs past the table
+    log_s = np.cumsum(np.log1p(-np.minimum(h, 1 - 1e-15)), axis=1)
+    log_s = np.concatenate([np.zeros((z, 1)), log_s], axis=1)     # log P(survive draws 0..d-1)
+    a = np.arange(n)
+    # survive from a to d (d >= a): exp(log_s[d] - log_s[a]); exit at d: that × h(d)
+    surv = np.exp(log_s[:, None, 1:] - log_s[:, :n, None]) * (a[None, :] >= a[:, None])[None]  # (z, a, d)
+    exit_at = np.exp(log_s[:, None, :n] - log_s[:, :n, None]) * (a[None, :] >= a[:, None])[None] * h[:, None, :]
+    length = 1.0 + surv[:, :, :-1].sum(axis=2)          # as steady_inflow_per_month counts a spell
+    resume = np.floor(memory * a).astype(int)
+    e = length.copy()
+    for _ in range(iterations):
+        new = length + p_back * np.matmul(exit_at, e[:, resume, None])[..., 0]
+        done = np.abs(new - e).max() <= 1e-9 * np.abs(new).max()
+        e = new
+        if done:
+            break
+    return float(e[:, 0].mean())
+
+
+def duration_memory_factor(pop: PopulationConfig) -> float:
+    """How much ``population.reentry_duration_memory`` lengthens an entrant's EB months
+    (relative to resuming at 0), so that the steady inflow keeps the stock level.
+
+    Solved for entrants at evenly spaced quantiles of the exit propensity, drawn once from a
+    fixed generator (the same factor in every replication; no random stream is used).
+    """
+    p_back = float((route_shares(pop) * eventual_reentry_by_route(pop)).sum())
+    multipliers = tuple(float(pop.exit_hazard_multiplier_by_composition.get(c, 1.0)) for c in COMPOSITIONS)
+    shares = tuple(float(pop.composition_shares.get(c, 0.0)) for c in COMPOSITIONS)
+    return _memory_factor(float(pop.eb_exit_hazard_per_month), float(pop.eb_duration_decay),
+                          float(pop.eb_exit_hazard_floor_per_month), float(pop.exit_propensity_sd),
+                          multipliers, shares, p_back, float(pop.reentry_duration_memory))
+
+
+@lru_cache(maxsize=64)
+def _memory_factor(h0: float, decay: float, floor: float, sd: float, multipliers: tuple, shares: tuple,
+                   p_back: float, memory: float) -> float:
+    gen = np.random.default_rng(MEMORY_FACTOR_SEED)
+    p = np.asarray(shares) / max(sum(shares), 1e-12)
+    composition = gen.choice(len(COMPOSITIONS), size=4000, p=p)
+    z = (gen.lognormal(mean=-0.5 * sd * sd, sigma=sd, size=4000) if sd > 0 else np.ones(4000)) \
+        * np.asarray(multipliers)[composition]
+    z = np.sort(z)[((np.arange(MEMORY_FACTOR_HOUSEHOLDS) + 0.5) / MEMORY_FACTOR_HOUSEHOLDS * z.size).astype(int)]
+    d = np.arange(MEMORY_FACTOR_MONTHS)
+    hazard = np.clip(exit_hazard_per_month(h0 * z[:, None], d[None, :], decay, floor), 0, 1)
+    with_memory = _eb_months_per_entrant(hazard, p_back, memory)
+    return with_memory / _eb_months_per_entrant(hazard, p_back, 0.0)
 
 
 def build_population(pop: PopulationConfig, economy: EconomyConfig, n_months: int,

@@ -24,6 +24,7 @@ from scenarios.validation import validate
 from simulation.accounting.ledger import LEDGER_COLUMNS, savings_by
 from simulation.core.model import SifsimModel
 from simulation.core.outcomes import OUTCOMES
+from simulation.core.participants import PARTICIPANT_COLUMNS
 
 POPULATION_COLUMNS = ("replication", "arm", "year", "month", "households_on_eb", "eb_exits",
                       "eb_entries", "children_placed")
@@ -46,6 +47,9 @@ class Results:
     per_replication: pd.DataFrame
     summary: pd.DataFrame
     timings_s: dict[str, float] = field(default_factory=dict)
+    #: per replication, arm and year: households and children enrolled, participants' EB exits by route
+    participants: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[*PARTICIPANT_COLUMNS,
+                                                                                    "grant"]))
 
 
 class Progress:
@@ -142,7 +146,7 @@ def fund_totals(repayment: pd.DataFrame, capital_sek: float) -> pd.DataFrame:
 
 def simulate_rows(case: SifsimConfig, grant: str, replications: list[int]) -> dict[str, list]:
     """Simulate a batch of replications of one grant; return their raw table rows (picklable)."""
-    out: dict[str, list] = {"ledger": [], "population": [], "repayment": [], "years": []}
+    out: dict[str, list] = {"ledger": [], "population": [], "repayment": [], "years": [], "participants": []}
     model = SifsimModel(case, replications=replications).run()
     for i, r in enumerate(replications):
         rows = model.replication_rows(i)
@@ -150,6 +154,7 @@ def simulate_rows(case: SifsimConfig, grant: str, replications: list[int]) -> di
         out["population"].extend(row + (grant,) for row in rows["population"])
         out["repayment"].extend({**row, "grant": grant} for row in rows["repayment"])
         out["years"].extend({"replication": r, **y.row(), "grant": grant} for y in rows["years"])
+        out["participants"].extend(row + (grant,) for row in rows["participants"])
     return out
 
 
@@ -216,6 +221,7 @@ def run(config: SifsimConfig, *, progress: bool | None = None,
     population_rows = [row for part in parts for row in part["population"]]
     repayment_rows = [row for part in parts for row in part["repayment"]]
     year_rows = [row for part in parts for row in part["years"]]
+    participant_rows = [row for part in parts for row in part["participants"]]
     timings["simulate"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
@@ -231,11 +237,13 @@ def run(config: SifsimConfig, *, progress: bool | None = None,
                               ignore_index=True)
     repayment = repayment[columns] if len(repayment) else pd.DataFrame(columns=columns)
     years = pd.DataFrame(year_rows)
+    participants = pd.DataFrame(participant_rows, columns=[*PARTICIPANT_COLUMNS, "grant"])
     per_rep = per_replication_metrics(config, ledger, repayment, years)
     summary = summarise(per_rep)
     timings["summarise"] = time.perf_counter() - t1
     return Results(config=config, ledger=ledger, population=population, repayment=repayment,
-                   years=years, per_replication=per_rep, summary=summary, timings_s=timings)
+                   years=years, per_replication=per_rep, summary=summary, timings_s=timings,
+                   participants=participants)
 
 
 def _year_fully_repaid(rule_rows: pd.DataFrame) -> float:
@@ -255,9 +263,33 @@ def fund_rows(repayment: pd.DataFrame) -> pd.DataFrame:
     return repayment
 
 
+def repayment_start_year(case: SifsimConfig) -> int:
+    """A rule's "start year": the year of the grant's first disbursement (as the fiscal close
+    counts it), or the intervention's start year if it disburses nothing."""
+    cost_years = sorted(int(y) for y, v in case.intervention.cost_sek_by_year.items() if v > 0)
+    return cost_years[0] if cost_years else case.intervention.start_year
+
+
+def saving_within_years(by_grant_year: pd.DataFrame, years_by_grant: dict[str, tuple[int, float]],
+                        reps: pd.Index) -> np.ndarray:
+    """Per replication: the attributable saving (all payers) in each grant's years [first, last]."""
+    grant = by_grant_year["grant"].astype(str)
+    first = grant.map(lambda g: years_by_grant[g][0]).to_numpy(dtype=float)
+    last = grant.map(lambda g: years_by_grant[g][1]).to_numpy(dtype=float)
+    year = by_grant_year["year"].to_numpy(dtype=float)
+    inside = by_grant_year[(year >= first) & (year <= last)]
+    return inside["saving_sek"].groupby(inside["replication"]).sum().reindex(reps, fill_value=0.0).to_numpy()
+
+
 def per_replication_metrics(config: SifsimConfig, ledger: pd.DataFrame, repayment: pd.DataFrame,
                             years: pd.DataFrame) -> pd.DataFrame:
-    """One row per (rule, replication) with every outcome of :mod:`simulation.core.outcomes`."""
+    """One row per (rule, replication) with every outcome of :mod:`simulation.core.outcomes`.
+
+    ``attributable_saving_project_years_sek``: within each grant's project years (its start
+    year … end year); ``attributable_saving_in_window_sek``: within the rule's repayment window,
+    start year + ``first_year_offset`` … start year + ``last_year_offset`` (to the horizon if
+    open), the start year being the grant's first disbursement. Both all payers, nominal.
+    """
     start = min(c.intervention.start_year for c in grants(config).values())
     rate = config.economy.discount_rate
     by_year_payer = savings_by(ledger, ["replication", "year", "payer"])
@@ -276,6 +308,16 @@ def per_replication_metrics(config: SifsimConfig, ledger: pd.DataFrame, repaymen
         "municipal_saving_sek": total(municipal, municipal["saving_sek"]),
         "region_state_saving_sek": total(others, others["saving_sek"]),
     })
+    cases = grants(config)
+    by_grant_year = savings_by(ledger, ["replication", "grant", "year"])
+    base["attributable_saving_project_years_sek"] = saving_within_years(
+        by_grant_year, {g: (c.intervention.start_year, c.intervention.end_year) for g, c in cases.items()}, reps)
+    window_by_rule = {}
+    for rule, params in config.repayment.rules.items():
+        window_by_rule[rule] = saving_within_years(by_grant_year, {
+            g: (repayment_start_year(c) + params.first_year_offset,
+                float("inf") if params.last_year_offset is None else repayment_start_year(c) + params.last_year_offset)
+            for g, c in cases.items()}, reps)
     if len(years):
         y = years.groupby("replication")[["borrower_saving_sek", "borrower_cash_saving_sek",
                                           "naive_claim_total_sek", "disbursed_sek"]].sum().reindex(reps, fill_value=0.0)
@@ -301,6 +343,7 @@ def per_replication_metrics(config: SifsimConfig, ledger: pd.DataFrame, repaymen
                 "peak_budget_pressure_sek": max(0.0, g["budget_pressure_sek"].max()),
                 "peak_budget_pressure_posts": max(0.0, g["budget_pressure_posts"].max()),
                 "p_full_repayment": float(not np.isnan(year_full)),
+                "attributable_saving_in_window_sek": float(window_by_rule[rule][reps.get_loc(rep)]),
             })
     per_rule = pd.DataFrame(rows)
     if per_rule.empty:
