@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from simulation.app import cli, sweep
+from simulation.app import sweep
+from tests.test_validation import run_main  # the one helper that runs `sifsim` in-process
 
 # a quick valid run: no intervention (no project window to cover), one short replication
 QUICK = ["intervention=none", "replications=1", "horizon_years=1", "charts=false", "progress=false",
@@ -24,15 +25,6 @@ QUICK = ["intervention=none", "replications=1", "horizon_years=1", "charts=false
 def sifsim(*args: str, cwd: Path, **kw) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "simulation", *args], cwd=cwd, text=True,
                           capture_output=True, env=dict(os.environ), timeout=600, **kw)
-
-
-def run_main(argv, cwd, monkeypatch, capsys):
-    monkeypatch.chdir(cwd)
-    monkeypatch.setattr(sys, "argv", ["sifsim", *argv])
-    with pytest.raises(SystemExit) as info:
-        cli.main()
-    out, err = capsys.readouterr()
-    return info.value.code, out, err
 
 
 @pytest.fixture(scope="module")

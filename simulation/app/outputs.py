@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import platform
 import subprocess
 import sys
@@ -15,20 +14,11 @@ import pandas as pd
 from omegaconf import OmegaConf
 
 from simulation.core.runner import Results
+from simulation.present.files import atomic_write  # noqa: F401 - one definition, used here too
 
 PACKAGES = ("mesa", "hydra-core", "omegaconf", "numpy", "scipy", "pandas", "matplotlib", "pyarrow")
 
 
-def atomic_write(path: Path, write) -> None:
-    """Call ``write(tmp_path)`` then rename onto ``path``: a reader never sees half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
 
 
 def write_table(frame: pd.DataFrame, folder: Path, stem: str, *, parquet: bool = True, csv: bool = True) -> None:
