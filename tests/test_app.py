@@ -73,3 +73,22 @@ def test_the_sweep_callback_records_its_outcome_where_sifsim_says(tmp_path):
         assert sweep.SweepOutcome.read(path) == sweep.SweepOutcome(dir=str(tmp_path))
     assert os.environ.get(sweep.OUTCOME_ENV) == before and not path.exists()
     sweep.SweepCallback().on_multirun_start(cfg)                    # without sifsim: records nothing
+
+
+def test_the_console_summary_leads_with_the_present_value_and_in_window_savings():
+    """Issue 11 item 6: the decision's figures first; the nominal 25-year total as a sensitivity."""
+    from simulation.app.task import format_summary
+    from simulation.core.runner import run
+    from tests.support import make_config
+    results = run(make_config("replications=2", "horizon_years=6"))
+    text = format_summary(results.summary).splitlines()
+    assert text[0].startswith("Attributable saving, all payers")
+    assert text[1].strip().startswith("present value") and "nominal" in text[3]
+    pv = results.summary.set_index(["rule", "metric"]).loc[("budget_model", "attributable_saving_pv_sek"), "p50"]
+    assert f"{pv / 1e6:,.1f}" in text[1]
+    header = next(line for line in text if line.startswith("rule"))
+    assert "saving in window" in header
+    row = next(line for line in text if line.startswith("stockholm_2016"))
+    window = results.summary.set_index(["rule", "metric"]).loc[
+        ("stockholm_2016", "attributable_saving_in_window_sek"), "p50"]
+    assert f"{window / 1e6:,.1f}" in row

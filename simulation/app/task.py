@@ -39,19 +39,31 @@ def format_summary(summary: pd.DataFrame, ledger_savings_by_payer: pd.DataFrame 
         return float(row[col].iloc[0]) if len(row) else float("nan")
 
     lines = []
+    first = summary["rule"].iloc[0] if len(summary) else None
+    headline = [("present value", "attributable_saving_pv_sek"),
+                ("within the project years", "attributable_saving_project_years_sek"),
+                ("whole horizon, nominal (a sensitivity)", "attributable_saving_sek")]
+    if first is not None and not pd.isna(value(first, headline[0][1])):
+        # the decision's figures first: the PV and the saving inside the years that matter
+        lines.append("Attributable saving, all payers, MSEK (median [P10–P90]):")
+        for label, metric in headline:
+            lines.append(f"  {label:<40} {fmt_msek(value(first, metric)):>8}  "
+                         f"[{fmt_msek(value(first, metric, 'p10'))} – {fmt_msek(value(first, metric, 'p90'))}]")
+        lines.append("")
     if ledger_savings_by_payer is not None and len(ledger_savings_by_payer):
         lines.append("Attributable saving by payer over the horizon, MSEK (median [P10–P90]):")
         for _, r in ledger_savings_by_payer.iterrows():
             lines.append(f"  {r['payer']:<18} {fmt_msek(r['p50']):>8}  [{fmt_msek(r['p10'])} – {fmt_msek(r['p90'])}]")
         lines.append("")
-    header = f"{'rule':<16} {'repaid %':>9} {'fully repaid':>12} {'written off':>12} " \
+    header = f"{'rule':<16} {'saving in window':>16} {'repaid %':>9} {'fully repaid':>12} {'written off':>12} " \
              f"{'peak pressure':>14} {'posts':>6} {'P(full)':>8}"
     lines += ["Repayment by rule (medians; MSEK):", header, "-" * len(header)]
     for rule in summary["rule"].unique():
         share = value(rule, "repaid_share")
         year = value(rule, "year_fully_repaid")
         lines.append(
-            f"{rule:<16} {('—' if pd.isna(share) else f'{100 * share:.0f}'):>9} "
+            f"{rule:<16} {fmt_msek(value(rule, 'attributable_saving_in_window_sek')):>16} "
+            f"{('—' if pd.isna(share) else f'{100 * share:.0f}'):>9} "
             f"{('never' if pd.isna(year) else f'{year:.0f}'):>12} "
             f"{fmt_msek(value(rule, 'written_off_sek')):>12} "
             f"{fmt_msek(value(rule, 'peak_budget_pressure_sek')):>14} "
