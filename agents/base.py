@@ -2,7 +2,7 @@
 
 Households and children are agents in the model's sense (identity, state,
 inspectable one by one) but are stored as arrays, one element per agent, so a
-month's transitions are whole-array operations (DESIGN §3). A *batch* of
+month's transitions are whole-array operations (README "The model"). A *batch* of
 replications is stepped together: every array has a replication axis, so one
 month's pass serves every replication of the batch (issue 15). Shapes:
 

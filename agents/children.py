@@ -5,7 +5,7 @@ A child belongs to one household for life, ages with the calendar, carries
 four risk factors and four protective factors (a fifth, a parent in work, is
 read from the household), may be placed out of home (HVB or family home),
 and at 18 draws adult outcomes whose risks are multiplied by the childhood
-risk (parameters.md §2–§3: 2–10×, Fergusson et al. 2005 via seed 004).
+risk (docs/sources.md: 2–10×, Fergusson et al. 2005 via seed 004).
 """
 
 from __future__ import annotations

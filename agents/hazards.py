@@ -1,7 +1,7 @@
 """Rate arithmetic, pure functions: monthly hazards from the yearly or cumulative figures
 the sources give, and the hazard forms of the agents' transitions.
 
-Kept in ``agents/`` because the agents' own rules use them (DESIGN §2: agents know
+Kept in ``agents/`` because the agents' own rules use them (docs/architecture.md: agents know
 their own state and rules); the model and the population builder import them from here.
 """
 
@@ -28,7 +28,7 @@ def exit_hazard_per_month(base_per_month: np.ndarray | float, months_on_eb: np.n
                           duration_decay: float, floor_per_month: float = 0.0) -> np.ndarray:
     """Monthly EB exit hazard with duration dependence, h(d) = h0 · exp(−λ d) + floor.
 
-    Source: parameters.md §1 (hazard form; Mood 2012 for the duration dependence). The
+    Source: docs/sources.md (hazard form; Mood 2012 for the duration dependence). The
     floor is the exit rate that does not fade with duration (pension, other reasons):
     without it a long-stayer would never leave and the stock would creep upwards.
     """
@@ -50,7 +50,7 @@ def caseload_factor(posts: float, households_per_worker: float, households_on_eb
     """EB exit hazard multiplier from the caseload per worker: (caseload at start / now)^elasticity.
 
     Posts are fixed at the start (the unit staffs to its starting caseload), so
-    a growing stock dilutes every worker's time (parameters.md §1, assumption).
+    a growing stock dilutes every worker's time (docs/sources.md, assumption).
     """
     return (posts * households_per_worker / np.maximum(households_on_eb, 1)) ** elasticity
 
@@ -61,7 +61,7 @@ def placement_hazard_per_month(base_per_year: float, n_risk: np.ndarray, n_prote
     """Monthly placement hazard: rises with risk factors, falls with protective ones.
 
     Log-linear around the population's mean risk so that ``base_per_year`` stays
-    the average yearly rate (parameters.md §2: 0.01–0.02/year in long-term EB families).
+    the average yearly rate (docs/sources.md: 0.01–0.02/year in long-term EB families).
     """
     base = monthly_from_yearly(base_per_year)
     return base * np.exp(risk_log_multiplier * (n_risk - mean_risk)

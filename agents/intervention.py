@@ -19,7 +19,7 @@ from scenarios.schema import InterventionConfig
 
 
 class OrdinaryPractice:
-    """The policy path (DESIGN §3): from a date the method is ordinary practice in *both* arms.
+    """The policy path (README "The model"): from a date the method is ordinary practice in *both* arms.
 
     From ``intervention.ordinary_practice.start_year/start_month`` the named
     mechanisms act on every household of the intervention's eligible

@@ -1,4 +1,4 @@
-"""Calibration targets of the baseline (parameters.md §7), as data with tolerances."""
+"""Calibration targets of the baseline (docs/sources.md), as data with tolerances."""
 
 from __future__ import annotations
 

@@ -217,7 +217,7 @@ ORDINARY_PRACTICE_MECHANISMS = ("caseload",)
 
 @dataclass
 class OrdinaryPractice:
-    """The policy path: from a date the method reaches an eligible group in *both* arms (DESIGN §3)."""
+    """The policy path: from a date the method reaches an eligible group in *both* arms (README "The model")."""
 
     enabled: bool = f()
     start_year: int = f(lo=1990, hi=2200)
@@ -247,7 +247,7 @@ class CostLine:
 
 @dataclass
 class NaiveClaim:
-    """What an evaluator without a control group counts (DESIGN §3, seed 004)."""
+    """What an evaluator without a control group counts (README "The model", seed 004)."""
 
     eb_months_claimed_per_exit: float = f(**NONNEG)
     avoided_placements_claimed_per_child: float = f(**NONNEG)
@@ -286,7 +286,7 @@ class InterventionConfig:
 
 @dataclass
 class RepaymentRuleConfig:
-    """One parameterised repayment rule (DESIGN §3); presets are configs of it.
+    """One parameterised repayment rule (README "The model"); presets are configs of it.
 
     Year offsets count from the start year (the year of the first disbursement).
     """

@@ -1,6 +1,6 @@
 """The protocol every mechanism of an intervention follows.
 
-A mechanism is one way an intervention acts on the agents (DESIGN §3:
+A mechanism is one way an intervention acts on the agents (README "The model":
 caseload, family treatment, protective places...). The model calls each hook
 once a month in schedule order, for every mechanism of the intervention; a
 mechanism overrides the hooks it needs, and the defaults change nothing. All

@@ -1,4 +1,4 @@
-"""Lower caseload per social worker → higher EB exit hazard (Hela familjen; DESIGN §3)."""
+"""Lower caseload per social worker → higher EB exit hazard (Hela familjen; README "The model")."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Intensive family treatment: shorter episodes with fewer hours, faster remission of
-risk factors, a lower placement hazard (Öster's spår 2 families; seed 004, DESIGN §3)."""
+risk factors, a lower placement hazard (Öster's spår 2 families; seed 004, README "The model")."""
 
 from __future__ import annotations
 

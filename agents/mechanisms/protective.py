@@ -1,6 +1,6 @@
 """Places in a protective activity for participants' children (Familjeklass, organised
 leisure, family centre...), with a capacity: the place gives a protective factor that
-lowers risk onset while it is held (DESIGN §3; Öster: 13 and 24 of 55 children)."""
+lowers risk onset while it is held (README "The model"; Öster: 13 and 24 of 55 children)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""How savings get *measured*: the arithmetic of a pre/post evaluation (DESIGN §3).
+"""How savings get *measured*: the arithmetic of a pre/post evaluation (README "The model").
 
 These are the formulas of the Hela familjen Öster final report (seed 004), used
 both by the model's ``naive`` and ``deadweight_adjusted`` methods and by the
@@ -48,7 +48,7 @@ class PrePostEvaluation:
     """What a pre/post evaluation without a control group would claim, accumulated by year.
 
     It sees only the participants of the intervention arm during the project
-    months (DESIGN §3: ``naive`` and ``deadweight_adjusted``): every exit as
+    months (README "The model": ``naive`` and ``deadweight_adjusted``): every exit as
     ``eb_months_claimed_per_exit`` months of EB not paid, every family moved to
     the intensive treatment as an ordinary episode avoided, the placements
     staff judged avoided (booked in the project's last year), and — for the

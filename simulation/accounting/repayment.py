@@ -1,4 +1,4 @@
-"""Repayment rules: one general rule, presets are parameter sets of it (DESIGN §3).
+"""Repayment rules: one general rule, presets are parameter sets of it (README "The model").
 
 :func:`step` is the pure yearly arithmetic a :class:`simulation.accounting.fund.Fund` applies at
 each fiscal close; :func:`schedule` runs it over a whole stream of years (used

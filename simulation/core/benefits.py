@@ -11,7 +11,7 @@ from simulation.core.population import reentry_hazard_by_route, route_shares
 
 
 class BenefitProcess:
-    """One month of EB exits and re-entries for both arms (DESIGN §3, baseline dynamics).
+    """One month of EB exits and re-entries for both arms (README "The model", baseline dynamics).
 
     Posts of the EB unit are fixed at the start (its caseload per worker at the
     starting stock); a growing stock dilutes them (``population.caseload_elasticity``).

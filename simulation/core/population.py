@@ -44,7 +44,7 @@ class _Drawn:
 
 def eb_amount_sek_per_month(composition: np.ndarray, n_children: np.ndarray,
                             economy: EconomyConfig) -> np.ndarray:
-    """Monthly EB paid per household: flat, or riksnorm + rent × share paid (parameters.md §1)."""
+    """Monthly EB paid per household: flat, or riksnorm + rent × share paid (docs/sources.md)."""
     if economy.eb_amount_mode == "flat":
         return np.full(composition.shape, economy.eb_flat_sek_per_household_month)
     couple = np.isin(composition, [COMPOSITION_INDEX["couple_with_children"],
@@ -312,7 +312,7 @@ def _initial_placements(pop: PopulationConfig, gen: np.random.Generator, at_star
 
 
 def reentry_hazard_by_route(pop: PopulationConfig) -> np.ndarray:  # noqa: D401
-    """Monthly re-entry hazard by exit route from the 12-month shares (parameters.md §1)."""
+    """Monthly re-entry hazard by exit route from the 12-month shares (docs/sources.md)."""
     if not pop.reentry_enabled:
         return np.zeros(len(EXIT_ROUTES))
     return np.array([monthly_from_cumulative(pop.reentry_within_12_months_by_route[r], 12.0)
