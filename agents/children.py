@@ -165,11 +165,10 @@ class ChildPopulation(ArrayPopulation):
         Children beyond their replication's active prefix get 0/False.
         """
         hh = self.household
-        valid = hh < self.n_households[:, None]
-        width = household_values.shape[-1]
-        index = np.where(valid, hh, 0) if width else np.zeros_like(hh)
-        if width == 0:
+        if household_values.shape[-1] == 0:      # no household has arrived anywhere in the batch
             return np.zeros(household_values.shape[:-1] + hh.shape[-1:], dtype=household_values.dtype)
+        valid = hh < self.n_households[:, None]
+        index = np.where(valid, hh, 0)
         spread = np.take_along_axis(household_values, np.broadcast_to(
             index, household_values.shape[:-2] + index.shape), axis=-1)
         return np.where(valid, spread, 0).astype(household_values.dtype, copy=False)

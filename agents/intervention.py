@@ -15,6 +15,7 @@ from agents.base import first_by_priority
 from agents.households import COMPOSITION_INDEX
 from agents.mechanisms import build_mechanisms
 from agents.mechanisms.base import CONTROL, INTERVENTION
+from agents.mechanisms.family_treatment import intensive_hours_by_month as family_treatment_hours
 from scenarios.schema import InterventionConfig
 
 
@@ -123,5 +124,4 @@ class Intervention:
             hours = mechanism.intensive_hours_by_month()
             if hours is not None:
                 return hours
-        ft = self.config.family_treatment
-        return np.asarray(ft.intensive_hours_by_month[:ft.intensive_months], dtype=float)
+        return family_treatment_hours(self.config.family_treatment)

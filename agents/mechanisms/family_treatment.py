@@ -9,6 +9,11 @@ from agents.mechanisms.base import INTERVENTION, Mechanism
 from scenarios.schema import FamilyTreatmentMechanism
 
 
+def intensive_hours_by_month(params: FamilyTreatmentMechanism) -> np.ndarray:
+    """Therapist hours in each month of an intensive episode (its length is ``intensive_months``)."""
+    return np.asarray(params.intensive_hours_by_month[:params.intensive_months], dtype=float)
+
+
 class FamilyTreatment(Mechanism):
     """Participant families starting open care in the project get the intensive variant.
 
@@ -22,7 +27,7 @@ class FamilyTreatment(Mechanism):
     def __init__(self, intervention, params: FamilyTreatmentMechanism):
         super().__init__(intervention)
         self.params = params
-        self.hours = np.asarray(params.intensive_hours_by_month[:params.intensive_months], dtype=float)
+        self.hours = intensive_hours_by_month(params)
 
     def intensive_hours_by_month(self) -> np.ndarray:
         return self.hours

@@ -20,6 +20,7 @@ import numpy as np
 
 from agents.children import HOME
 from agents.intervention import Intervention
+from agents.mechanisms.family_treatment import intensive_hours_by_month as family_treatment_hours
 from agents.units import MunicipalUnit
 from scenarios.defaults import load_default_config
 from scenarios.schema import SifsimConfig
@@ -81,8 +82,7 @@ class SifsimModel(mesa.Model):
             for u in config.municipality.units}
         caseloads = {name: u.caseload_households_per_worker for name, u in self.units.items()}
         ordinary_hours = np.full(eco.ordinary_treatment_months, eco.ordinary_treatment_hours_per_month)
-        intensive_hours = np.asarray(itv.family_treatment.intensive_hours_by_month[
-            :itv.family_treatment.intensive_months], dtype=float)
+        intensive_hours = family_treatment_hours(itv.family_treatment)
         self.evaluation = PrePostEvaluation(self.calendar.n_years, itv.naive_claim, eco,
                                             ordinary_hours, intensive_hours, n_reps)
         self.intervention = Intervention(itv, self.calendar, self.households, self.children, caseloads,
@@ -104,7 +104,7 @@ class SifsimModel(mesa.Model):
         # --- books -------------------------------------------------------------------------------
         self.ledger = MonthlyLedger(self.n_months, eco.cash_share_by_category, n_reps)
         self.costs = CostBooking(self.ledger, eco, itv, self.calendar, self.households, self.children,
-                                 hours_table(ordinary_hours, self.intervention.intensive_hours_by_month()),
+                                 hours_table(ordinary_hours, intensive_hours),
                                  self.intervention.active)
         payer_by_unit_month = {name: [u.payer_at(m) for m in range(self.n_months)]
                                for name, u in self.units.items()}
@@ -165,7 +165,7 @@ class SifsimModel(mesa.Model):
         self.baseline.count_month(t, hh)
         placed = np.count_nonzero(ch.placement != HOME, axis=-1) if len(ch) else np.zeros_like(self._exits)
         on_eb = np.count_nonzero(hh.on_eb, axis=-1)
-        self._monthly_counts.append(np.stack([on_eb, self._exits, self._entries + np.zeros_like(on_eb),
+        self._monthly_counts.append(np.stack([on_eb, self._exits, self._entries,
                                               placed], axis=-1))
         self.datacollector.collect(self)
 

@@ -89,7 +89,8 @@ def run_replication(config: SifsimConfig, replication: int) -> SifsimModel:
 
 
 #: household slots (replications × households ever in the area) a batch may hold; a slot
-#: costs ≈ 0.6 kB with its children's arrays (measured: national, 1 replication, ≤ 2 GB)
+#: with its children's arrays costs well under 0.6 kB (an estimate from the national benchmark:
+#: 871 MB peak, imports included, for about 2 M slots)
 BATCH_HOUSEHOLD_SLOTS = 400_000
 
 
