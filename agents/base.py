@@ -29,17 +29,14 @@ def compact(arrays: Iterable[tuple[np.ndarray, int]], keep: np.ndarray, gone: np
     """Rearrange ``[active | not yet arrived | …]`` into ``[kept | not yet arrived | gone | …]``.
 
     ``keep`` and ``gone`` index the active block ``[0, future_start)``; the block
-    of agents not yet arrived ``[future_start, future_end)`` shifts left as one
-    contiguous copy (no gather), and everything after ``future_end`` stays put.
-    Each array is given with the position of its agent axis.
+    of agents not yet arrived ``[future_start, future_end)`` keeps its order, and
+    everything after ``future_end`` stays put. One gather per array (the new order
+    is a permutation of ``[0, future_end)``). Each array is given with the position
+    of its agent axis.
     """
-    k, f = keep.size, future_end - future_start
+    order = np.concatenate([keep, np.arange(future_start, future_end), gone])
     for arr, axis in arrays:
-        view = np.moveaxis(arr, axis, 0)
-        kept, retired = view[keep], view[gone]
-        view[k:k + f] = view[future_start:future_end]   # overlapping move: numpy buffers it
-        view[:k] = kept
-        view[k + f:k + f + gone.size] = retired
+        arr[(slice(None),) * axis + (slice(0, order.size),)] = np.take(arr, order, axis=axis)
 
 
 def pad_rows(rows: list[np.ndarray], fill, dtype=None) -> np.ndarray:
@@ -88,6 +85,10 @@ class ArrayPopulation:
             setattr(self, name, self._arrays[name][:, :w])
         for name in self.STATE:
             setattr(self, name, self._arrays[name][:, :, :w])
+
+    def rebind(self) -> None:
+        """Re-bind the attribute views to the current active prefixes (after :meth:`_compact_row`)."""
+        self._bind(self.n_active)
 
     def active_mask(self) -> np.ndarray:
         """(replications, window): the agent has arrived (and not retired)."""

@@ -134,7 +134,8 @@ class ChildPopulation(ArrayPopulation):
         self.placement_months_left[:, r, index] = months_left
         self.ever_placed[:, r, index] = True
 
-    def follow_households(self, r: int, new_position: np.ndarray, n_kept: int, future_end: int) -> None:
+    def follow_households(self, r: int, new_position: np.ndarray, n_kept: int, future_end: int,
+                          rebind: bool = True) -> None:
         """Follow households of replication ``r`` moved by :meth:`HouseholdPopulation.retire`.
 
         ``new_position`` maps every household before the old retired block (which
@@ -151,7 +152,10 @@ class ChildPopulation(ArrayPopulation):
         self._index_families(r)
         n_households = self.n_households.copy()
         n_households[r] = n_kept
-        self.activate_households(n_households)
+        if rebind:
+            self.activate_households(n_households)
+        else:              # the caller re-binds once, after following the households of several rows
+            self.n_households = n_households
 
     def _index_families(self, r: int) -> None:
         """Children are stored household by household: each family's household and first child."""

@@ -127,14 +127,15 @@ class HouseholdPopulation(ArrayPopulation):
         self.last_exit_route[:, r, index] = route
         self.months_since_exit[:, r, index] = months_since_exit
 
-    def retire(self, r: int, retiring: np.ndarray) -> tuple[np.ndarray, int]:
+    def retire(self, r: int, retiring: np.ndarray, rebind: bool = True) -> tuple[np.ndarray, int]:
         """Move the active households of replication ``r`` flagged in ``retiring`` out of its prefix.
 
         Its row becomes [still active | not yet arrived | retired]. Returns the
         new position of every household before the old retired block (old
         position -> new position) and where that block starts, so that the
         children can follow. Retired households are no longer simulated;
-        ``original_index`` keeps their identity.
+        ``original_index`` keeps their identity. With ``rebind=False`` the attribute views
+        are left as they are (the caller re-binds once, after retiring in several rows).
         """
         n = int(self.n_active[r])
         active = np.arange(n)
@@ -148,7 +149,10 @@ class HouseholdPopulation(ArrayPopulation):
         self.n_retired[r] += gone.size
         n_active = self.n_active.copy()
         n_active[r] = keep.size
-        self._bind(n_active)
+        if rebind:
+            self._bind(n_active)
+        else:
+            self.n_active = n_active
         return new_position, future_end
 
     # --- inspection ---------------------------------------------------------------

@@ -20,9 +20,6 @@ from agents.households import COMPOSITION_INDEX, REENTRY_LATE_AFTER_MONTHS, Hous
 from scenarios.schema import COMPOSITIONS, EXIT_ROUTES, EconomyConfig, PopulationConfig
 from simulation.core.draws import Stream
 
-#: households drawn to estimate the mean EB months per entrant (Monte Carlo over the frailty;
-#: its standard error is well under 1 % of the inflow rate: a modelling setting, not a source)
-STEADY_STATE_SAMPLE_HOUSEHOLDS = 4000
 WITH_CHILDREN = (COMPOSITION_INDEX["single_parent"], COMPOSITION_INDEX["couple_with_children"])
 
 
@@ -141,24 +138,68 @@ def _recent_leavers(pop: PopulationConfig, gen: np.random.Generator, exits_per_m
     return (cell // weight.shape[1]).astype(np.int8), (cell % weight.shape[1] + 1).astype(np.int32)
 
 
-def steady_inflow_per_month(pop: PopulationConfig, gen: np.random.Generator) -> float:
+def steady_inflow_per_month(pop: PopulationConfig) -> float:
     """Inflow that keeps the stock level, by Little's law: stock / EB months per entrant.
 
     EB months per entrant = E_z[mean spell | z] × expected number of spells,
     where spells repeat with the probability of coming back (route mix ×
-    eventual re-entry by route).
+    eventual re-entry by route). The expectation over the exit propensity z is a
+    quadrature (:func:`propensity_quadrature`), not a sample: the rate is a property
+    of the configuration, the same in every replication, and uses no random stream.
     """
-    _, _, z = _draw_households(pop, gen, STEADY_STATE_SAMPLE_HOUSEHOLDS)
-    d = np.arange(max(pop.max_initial_months_on_eb * 2, 600))
-    base = pop.eb_exit_hazard_per_month * z[:, None]
-    hazard = np.clip(exit_hazard_per_month(base, d[None, :], pop.eb_duration_decay,
-                                           pop.eb_exit_hazard_floor_per_month), 0, 1)
-    survival = np.cumprod(1 - hazard, axis=1)      # P(still on EB after month d)
-    mean_spell = float((1 + survival[:, :-1].sum(axis=1)).mean())
+    months = max(pop.max_initial_months_on_eb * 2, STEADY_STATE_SPELL_MONTHS)
+    mean_spell = _mean_spell_months(*_hazard_parameters(pop), months)
     months_per_entrant = mean_spell * expected_spells_per_entrant(pop)
     if pop.reentry_enabled and pop.reentry_duration_memory > 0:
         months_per_entrant *= duration_memory_factor(pop)
     return pop.households / months_per_entrant
+
+
+#: durations (months) in the mean-spell table of :func:`steady_inflow_per_month` (spells longer than
+#: this count as this long: P(on EB after 50 years) is negligible for any hazard floor the schema allows)
+STEADY_STATE_SPELL_MONTHS = 600
+#: Gauss–Hermite nodes per household composition in :func:`propensity_quadrature` (a numerical
+#: setting; tests/test_population_setup.py compares the mean spell with a large sample)
+PROPENSITY_NODES = 64
+
+
+def _hazard_parameters(pop: PopulationConfig) -> tuple:
+    """The hashable inputs of the spell-length calculations (for their caches)."""
+    return (float(pop.eb_exit_hazard_per_month), float(pop.eb_duration_decay),
+            float(pop.eb_exit_hazard_floor_per_month), float(pop.exit_propensity_sd),
+            tuple(float(pop.exit_hazard_multiplier_by_composition.get(c, 1.0)) for c in COMPOSITIONS),
+            tuple(float(pop.composition_shares.get(c, 0.0)) for c in COMPOSITIONS))
+
+
+def propensity_quadrature(sd: float, multipliers: tuple, shares: tuple,
+                          nodes: int = PROPENSITY_NODES) -> tuple[np.ndarray, np.ndarray]:
+    """Nodes and weights for E_z[g(z)] over the exit propensity of an entrant.
+
+    z = the composition's multiplier × a mean-one lognormal frailty exp(−sd²/2 + sd·X),
+    X ~ N(0, 1), as :func:`_draw_households` draws it: Gauss–Hermite quadrature in X
+    (exact for polynomials in X up to degree 2·nodes − 1), weighted by the composition shares.
+    """
+    p = np.asarray(shares, dtype=float) / max(sum(shares), 1e-12)
+    if sd > 0:
+        x, w = np.polynomial.hermite_e.hermegauss(nodes)
+        frailty, w = np.exp(-0.5 * sd * sd + sd * x), w / w.sum()
+    else:
+        frailty, w = np.ones(1), np.ones(1)
+    z = (np.asarray(multipliers)[:, None] * frailty[None, :]).ravel()
+    weights = (p[:, None] * w[None, :]).ravel()
+    keep = weights > 0
+    return z[keep], weights[keep]
+
+
+@lru_cache(maxsize=256)
+def _mean_spell_months(h0: float, decay: float, floor: float, sd: float, multipliers: tuple,
+                       shares: tuple, months: int) -> float:
+    """E_z[1 + Σ_{d < months−1} P(still on EB after month d | z)], the mean spell of an entrant."""
+    z, w = propensity_quadrature(sd, multipliers, shares)
+    d = np.arange(months)
+    hazard = np.clip(exit_hazard_per_month(h0 * z[:, None], d[None, :], decay, floor), 0, 1)
+    survival = np.cumprod(1 - hazard, axis=1)      # P(still on EB after month d)
+    return float(w @ (1 + survival[:, :-1].sum(axis=1)))
 
 
 #: size of the numerical solution in :func:`duration_memory_factor` (households × durations)
@@ -171,22 +212,27 @@ def _eb_months_per_entrant(hazard: np.ndarray, p_back: float, memory: float, ite
 
     E(a) = L(a) + p_back · Σ_d f_a(d) · E(floor(memory·d)), with L(a) the mean length of a spell
     starting at duration a and f_a(d) the probability that it ends at duration d; solved by
-    fixed-point iteration (it contracts with factor p_back < 1).
+    fixed-point iteration (it contracts with factor p_back < 1). With S(d) = P(on EB after the
+    draws of months 0 … d−1), a spell from a survives to d with S(d)/S(a), so both sums over d are
+    reverse cumulative sums divided by S(a): O(households × durations) per iteration.
     """
     z, n = hazard.shape
     h = hazard.copy()
     h[:, -1] = 1.0                                        # no spell runs past the table
     log_s = np.cumsum(np.log1p(-np.minimum(h, 1 - 1e-15)), axis=1)
-    log_s = np.concatenate([np.zeros((z, 1)), log_s], axis=1)     # log P(survive draws 0..d-1)
-    a = np.arange(n)
-    # survive from a to d (d >= a): exp(log_s[d] - log_s[a]); exit at d: that × h(d)
-    surv = np.exp(log_s[:, None, 1:] - log_s[:, :n, None]) * (a[None, :] >= a[:, None])[None]  # (z, a, d)
-    exit_at = np.exp(log_s[:, None, :n] - log_s[:, :n, None]) * (a[None, :] >= a[:, None])[None] * h[:, None, :]
-    length = 1.0 + surv[:, :, :-1].sum(axis=2)          # as steady_inflow_per_month counts a spell
-    resume = np.floor(memory * a).astype(int)
+    survival = np.exp(np.concatenate([np.zeros((z, 1)), log_s], axis=1))   # S(0 … n)
+    at = survival[:, :n]                                  # S(a)
+
+    def from_a(values: np.ndarray) -> np.ndarray:         # Σ_{d ≥ a} values[d] / S(a)
+        return np.cumsum(values[:, ::-1], axis=1)[:, ::-1] / at
+
+    # L(a) = 1 + Σ_{d=a}^{n−2} S(d+1)/S(a), as steady_inflow_per_month counts a spell
+    length = 1.0 + from_a(survival[:, 1:]) - survival[:, n:] / at
+    ends = at * h                                          # S(d)·h(d): the spell ends at d
+    resume = np.floor(memory * np.arange(n)).astype(int)
     e = length.copy()
     for _ in range(iterations):
-        new = length + p_back * np.matmul(exit_at, e[:, resume, None])[..., 0]
+        new = length + p_back * from_a(ends * e[:, resume])
         done = np.abs(new - e).max() <= 1e-9 * np.abs(new).max()
         e = new
         if done:
@@ -202,14 +248,10 @@ def duration_memory_factor(pop: PopulationConfig) -> float:
     fixed generator (the same factor in every replication; no random stream is used).
     """
     p_back = float((route_shares(pop) * eventual_reentry_by_route(pop)).sum())
-    multipliers = tuple(float(pop.exit_hazard_multiplier_by_composition.get(c, 1.0)) for c in COMPOSITIONS)
-    shares = tuple(float(pop.composition_shares.get(c, 0.0)) for c in COMPOSITIONS)
-    return _memory_factor(float(pop.eb_exit_hazard_per_month), float(pop.eb_duration_decay),
-                          float(pop.eb_exit_hazard_floor_per_month), float(pop.exit_propensity_sd),
-                          multipliers, shares, p_back, float(pop.reentry_duration_memory))
+    return _memory_factor(*_hazard_parameters(pop), p_back, float(pop.reentry_duration_memory))
 
 
-@lru_cache(maxsize=64)
+@lru_cache(maxsize=256)
 def _memory_factor(h0: float, decay: float, floor: float, sd: float, multipliers: tuple, shares: tuple,
                    p_back: float, memory: float) -> float:
     gen = np.random.default_rng(MEMORY_FACTOR_SEED)
@@ -248,7 +290,7 @@ def _draw_replication(pop: PopulationConfig, economy: EconomyConfig, n_months: i
 
     inflow_rate = pop.inflow_households_per_month
     if inflow_rate is None:
-        inflow_rate = steady_inflow_per_month(pop, gen)
+        inflow_rate = steady_inflow_per_month(pop)
     if not pop.inflow_enabled:
         inflow_rate = 0.0
     # recent leavers who may come back (only in an open population with re-entry)
@@ -348,7 +390,10 @@ def retire_settled_households(households: HouseholdPopulation, children: ChildPo
         # compacting the arrays costs a pass over all of them: wait until it pays (≥ 10 % of the active)
         if count < max(1, int(hh.n_active[r]) // 10):
             continue
-        new_position, future_end = hh.retire(r, retiring)
-        ch.follow_households(r, new_position, int(hh.n_active[r]), future_end)
+        new_position, future_end = hh.retire(r, retiring, rebind=False)
+        ch.follow_households(r, new_position, int(hh.n_active[r]), future_end, rebind=False)
         total += count
+    if total:
+        hh.rebind()
+        ch.activate_households(ch.n_households)
     return total
