@@ -42,6 +42,17 @@ def _panels(n: int, panel_h: float, extra_h: float = 0.9):
     return fig, axes[:n]
 
 
+def unit_scale(outcome: str, values: np.ndarray, language: str) -> tuple[float, str]:
+    """(divisor, " (unit)") for an outcome's axis: SEK as tkr/mkr (kSEK/MSEK), others as they are."""
+    from simulation.core.outcomes import OUTCOMES
+    from simulation.present.formatting import money_scale
+    unit = OUTCOMES[outcome].unit if outcome in OUTCOMES else ""
+    if unit == "SEK":
+        money = money_scale([v for v in values if v == v], language)
+        return money.divisor, f" ({money.unit})"
+    return 1.0, (f" ({unit})" if unit and unit not in ("share", "probability") else "")
+
+
 @styled
 def figure_morris(indices: pd.DataFrame, outcome: str, language: str, *, points: int, replications: int,
                   rule_labels: Mapping[str, str] | None = None) -> Figure:
@@ -51,20 +62,23 @@ def figure_morris(indices: pd.DataFrame, outcome: str, language: str, *, points:
     if not rules:
         raise ValueError(f"no Morris indices of {outcome!r} to draw")
     fig, axes = _panels(len(rules), 2.3)
+    divisor, unit = unit_scale(outcome, frame[["mu_star", "sigma"]].to_numpy(float).ravel(), language)
     for ax, rule in zip(axes, rules):
         g = frame[frame["rule"] == rule]
+        mu, sigma, conf = (g[c].to_numpy(float) / divisor for c in ("mu_star", "sigma", "mu_star_conf"))
         colours = [DUMMY_COLOUR if n else PALETTE["intervention"] for n in g["noise"]]
-        ax.scatter(g["mu_star"], g["sigma"], c=colours, s=12, zorder=3)
-        ax.errorbar(g["mu_star"], g["sigma"], xerr=g["mu_star_conf"], fmt="none", ecolor="#bbbbbb",
-                    linewidth=0.6, zorder=2)
-        top = g[~g["noise"]].sort_values("mu_star", ascending=False).head(5)
-        for r in top.itertuples():
-            ax.annotate(factor_label(r.factor, language), (r.mu_star, r.sigma), fontsize=5,
+        ax.scatter(mu, sigma, c=colours, s=12, zorder=3)
+        ax.errorbar(mu, sigma, xerr=conf, fmt="none", ecolor="#bbbbbb", linewidth=0.6, zorder=2)
+        ranked = np.argsort(-mu)
+        shown = [i for i in ranked if not g["noise"].iloc[i]][:5] + \
+            [i for i in range(len(g)) if g["factor"].iloc[i] == "seed"]
+        for i in shown:
+            ax.annotate(factor_label(g["factor"].iloc[i], language), (mu[i], sigma[i]), fontsize=5,
                         xytext=(3, 2), textcoords="offset points")
-        floor = float(g["noise_floor"].iloc[0])
+        floor = float(g["noise_floor"].iloc[0]) / divisor
         ax.axvline(floor, color=DUMMY_COLOUR, linewidth=0.6, linestyle="--")
-        ax.set_xlabel(x_text(language, "morris_x"), fontsize=6)
-        ax.set_ylabel(x_text(language, "morris_y"), fontsize=6)
+        ax.set_xlabel(x_text(language, "morris_x") + unit, fontsize=6)
+        ax.set_ylabel(x_text(language, "morris_y") + unit, fontsize=6)
         ax.tick_params(labelsize=5.5)
         ax.set_title(x_text(language, "all_rules") if rule == "all" else rule_title(rule, rule_labels, language),
                      fontsize=7)
