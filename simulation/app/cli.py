@@ -5,6 +5,8 @@
     sifsim report RUN_OR_SWEEP_DIR    regenerate charts and report without re-running
     sifsim validate [key=a,b ...]     check a config or a whole sweep grid, run nothing
     sifsim aggregate SWEEP_DIR        rebuild a sweep's sweep_summary.csv/.parquet
+    sifsim explore [+uncertainty=NAME] [explore.key=v ...] [model overrides]
+                                      global sensitivity and scenario discovery (simulation.explore)
 
 A run or sweep is checked first (:func:`simulation.app.grid.preflight`), then
 handed to the Hydra task (:func:`simulation.app.task.hydra_main`). Nothing
@@ -22,7 +24,7 @@ from scenarios.registry import register_configs
 from simulation.app import grid, sweep, task
 
 
-COMMANDS = ("report", "validate", "aggregate")
+COMMANDS = ("report", "validate", "aggregate", "explore")
 
 
 def unknown_command(args: list[str]) -> str | None:
@@ -49,6 +51,9 @@ def main() -> None:
         sys.exit(grid.validate_main(args[1:]))
     if args[:1] == ["aggregate"]:
         sys.exit(sweep.aggregate_main(args[1:]))
+    if args[:1] == ["explore"]:
+        from simulation.explore.command import explore_main
+        sys.exit(explore_main(args[1:]))
     code = grid.preflight(args)
     if code:
         sys.exit(code)

@@ -1,4 +1,8 @@
-"""Sweeps: P(full repayment) over two swept keys (heatmap), and one-at-a-time swings (tornado)."""
+"""Sweeps: a metric over two swept keys (heatmap), and one-at-a-time swings (tornado).
+
+P(full repayment) and the share repaid, and the decision metrics that move when those are flat
+(the PV of the attributable saving, the peak budget pressure in posts).
+"""
 
 from __future__ import annotations
 
@@ -68,16 +72,52 @@ def sweep_note(sweep_summary: pd.DataFrame, language: str, stat: str = "mean",
     return wrap(text, NOTE_CHARS)
 
 
+def rules_that_differ(frame: pd.DataFrame, metric: str) -> list[str]:
+    """The rules of a metric's rows; only the first when every rule has the same values (a saving,
+    which does not depend on the repayment rule: one panel, not five identical ones)."""
+    rows = frame[frame["metric"] == metric]
+    rules = list(dict.fromkeys(rows["rule"].dropna().tolist()))
+    if len(rules) > 1:
+        keys = [c for c in rows.columns if c not in SUMMARY_COLUMNS]
+        wide = rows.pivot_table(index=keys or None, columns="rule", values="mean", dropna=False) if keys else None
+        if wide is not None and len(wide) and all(
+                np.allclose(wide[r].to_numpy(float), wide[rules[0]].to_numpy(float), equal_nan=True, atol=1e-6)
+                for r in rules if r in wide.columns):
+            return rules[:1]
+    return rules
+
+
+def metric_format(metric: str, values: list[float], language: str):
+    """(cell text, colour-bar tick formatter, unit suffix) for a metric's values."""
+    unit = OUTCOMES[metric].unit if metric in OUTCOMES else ""
+    if unit in ("share", "probability"):
+        return (lambda v: fmt_number(100 * v, language)), FuncFormatter(lambda v, _p: fmt_number(100 * v, language)), " (%)"
+    if unit == "SEK":
+        money = money_scale(values, language)
+        return (lambda v: fmt_number(v / money.divisor, language, 1)), money.formatter(language), \
+            f" ({money.label(language, None)})"
+    return (lambda v: fmt_number(v, language, 1)), FuncFormatter(lambda v, _p: fmt_number(v, language, 1)), \
+        (f" ({unit})" if unit else "")
+
+
 @styled
 def figure_sweep_heatmap(sweep_summary: pd.DataFrame, x_key: str, y_key: str, language: str,
                          rule: str | None = None, rule_labels: Mapping[str, str] | None = None,
-                         replications: int | None = None) -> Figure:
-    """P(full repayment) (the mean over replications) over two swept keys; one panel per rule."""
+                         replications: int | None = None, metric: str = "p_full_repayment") -> Figure:
+    """A metric (the mean over replications; P(full repayment) by default) over two swept keys; one
+    panel per rule (one panel if the metric does not depend on the rule)."""
     frame = completed(sweep_summary)
-    frame = frame[frame["metric"] == "p_full_repayment"]
-    rules = [rule] if rule is not None else list(dict.fromkeys(frame["rule"].tolist()))
+    rules = [rule] if rule is not None else rules_that_differ(frame, metric)
+    frame = frame[frame["metric"] == metric]
     if not rules:
-        raise ValueError("sweep_summary has no p_full_repayment rows to draw")
+        raise ValueError(f"sweep_summary has no {metric} rows to draw")
+    is_p_full = metric == "p_full_repayment"
+    values = [float(v) for v in frame["mean"].dropna()]
+    cell_text, tick_format, unit_suffix = metric_format(metric, values, language)
+    bounded = is_p_full or (metric in OUTCOMES and OUTCOMES[metric].unit in ("share", "probability"))
+    vmin, vmax = (0.0, 1.0) if bounded else (min(values, default=0.0), max(values, default=1.0))
+    if vmax <= vmin:
+        vmax = vmin + 1.0
     xs, ys = sorted_levels(frame[x_key]), sorted_levels(frame[y_key])
     others = [k for k in swept_keys(frame) if k not in (x_key, y_key)]
     n = len(rules)
@@ -96,13 +136,14 @@ def figure_sweep_heatmap(sweep_summary: pd.DataFrame, x_key: str, y_key: str, la
                 cell = sub[sub[x_key].map(lambda v: same_value(v, xv)) & sub[y_key].map(lambda v: same_value(v, yv))]
                 if len(cell):
                     grid[iy, ix] = float(cell["mean"].mean())
-        image = ax.imshow(grid, origin="lower", cmap="cividis", vmin=0.0, vmax=1.0, aspect="auto")
+        image = ax.imshow(grid, origin="lower", cmap="cividis", vmin=vmin, vmax=vmax, aspect="auto")
         for iy in range(len(ys)):
             for ix in range(len(xs)):
                 value = grid[iy, ix]
-                text = "—" if np.isnan(value) else fmt_number(100 * value, language)
+                text = "—" if np.isnan(value) else cell_text(value)
+                light = not np.isnan(value) and (value - vmin) / (vmax - vmin) > 0.55
                 ax.text(ix, iy, text, ha="center", va="center", fontsize=5.5,
-                        color="#000000" if (not np.isnan(value) and value > 0.55) else "#ffffff")
+                        color="#000000" if light else "#ffffff")
         ax.set_xticks(range(len(xs)), [fmt_level(v, language) for v in xs])
         ax.set_yticks(range(len(ys)), [fmt_level(v, language) for v in ys])
         ax.set_xlabel(key_name(x_key, language), fontsize=6)
@@ -111,14 +152,18 @@ def figure_sweep_heatmap(sweep_summary: pd.DataFrame, x_key: str, y_key: str, la
         ax.tick_params(labelsize=6, length=0)
         for spine in ax.spines.values():
             spine.set_visible(False)
-        ax.set_title(rule_title(r, rule_labels, language), fontsize=7)
+        one_for_all = rule is None and n == 1 and frame["rule"].nunique() > 1
+        ax.set_title(labels.text(language, "explore.all_rules") if one_for_all else rule_title(r, rule_labels, language),
+                     fontsize=7)
     for ax in axes[n:]:
         ax.set_axis_off()
     cbar = fig.colorbar(image, ax=list(axes[:n]), location="bottom", shrink=0.6, aspect=30)
-    cbar.set_label(t(language, "heatmap_cbar") + " (%)", fontsize=6)
-    cbar.ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt_number(100 * v, language)))
+    cbar_label = t(language, "heatmap_cbar") if is_p_full else metric_name(metric, language)
+    cbar.set_label(cbar_label + unit_suffix, fontsize=6)
+    cbar.ax.xaxis.set_major_formatter(tick_format)
     cbar.ax.tick_params(labelsize=6)
-    add_title(fig, t(language, "heatmap_title"))
+    add_title(fig, t(language, "heatmap_title") if is_p_full else
+              labels.text(language, "explore.sweep_heatmap_title", metric=metric_name(metric, language)))
     note = sweep_note(frame, language, "mean", replications)
     if others:
         note += "\n" + wrap(t(language, "heatmap_mean_over") + ": " +
@@ -180,9 +225,10 @@ def figure_tornado(sweep_summary: pd.DataFrame, baseline_overrides: Mapping[str,
                    rule_labels: Mapping[str, str] | None = None, replications: int | None = None) -> Figure:
     """Tornado: how far the metric moves when one key at a time goes to its lowest and highest value."""
     frame = completed(sweep_summary)
-    rules = [rule] if rule is not None else list(dict.fromkeys(frame.loc[frame["metric"] == metric, "rule"]))
+    rules = [rule] if rule is not None else rules_that_differ(frame, metric)
     if not rules:
         raise ValueError(f"sweep_summary has no rows for metric {metric!r}")
+    one_for_all = rule is None and len(rules) == 1 and frame.loc[frame["metric"] == metric, "rule"].nunique() > 1
     results = {r: swings(frame, baseline_overrides, metric, r, stat) for r in rules}
     n_keys = max((len(s) for _, s in results.values()), default=0)
     is_share = OUTCOMES.get(metric) is not None and OUTCOMES[metric].unit in ("share", "probability")
@@ -198,16 +244,21 @@ def figure_tornado(sweep_summary: pd.DataFrame, baseline_overrides: Mapping[str,
         ss = ss[::-1]  # widest on top
         for y, s in enumerate(ss):
             ref = base if not np.isnan(base) else (s.low_value + s.high_value) / 2
-            ax.barh(y, s.low_value - ref, left=ref, color=PALETTE["low"], height=0.6)
-            ax.barh(y, s.high_value - ref, left=ref, color=PALETTE["high"], height=0.6)
-            # each end labelled with the key's value there; on a tie the lowest level goes left, the
-            # highest right, so two labels never print on top of each other
+            # the longer bar first, so a shorter one on the same side of the default stays visible
+            bars = sorted(((s.low_value, PALETTE["low"]), (s.high_value, PALETTE["high"])),
+                          key=lambda b: -abs(b[0] - ref))
+            for value, colour in bars:
+                ax.barh(y, value - ref, left=ref, color=colour, height=0.6)
+            # each level is labelled outside the row's span, one on each side: the level whose value is
+            # smaller on the left, the other on the right (the lowest level left on a tie). Labels at the
+            # bar ends collided when both ends fell on the same side of the default (issue 14: "0,8" and
+            # "1,6" printed on top of each other).
             pad = 0.01 if is_share else 0.0
-            low_right = s.low_value > ref or (s.low_value == ref and s.high_value < ref)
-            high_right = s.high_value > ref or (s.high_value == ref and not low_right)
-            for value, level, right in ((s.low_value, s.low_level, low_right), (s.high_value, s.high_level, high_right)):
-                ax.text(value + (pad if right else -pad), y, fmt_level(level, language),
-                        ha="left" if right else "right", va="center", fontsize=5.5)
+            left_end, right_end = min(ref, s.low_value, s.high_value), max(ref, s.low_value, s.high_value)
+            low_left = s.low_value <= s.high_value
+            left_level, right_level = (s.low_level, s.high_level) if low_left else (s.high_level, s.low_level)
+            ax.text(left_end - pad, y, fmt_level(left_level, language), ha="right", va="center", fontsize=5.5)
+            ax.text(right_end + pad, y, fmt_level(right_level, language), ha="left", va="center", fontsize=5.5)
         if not np.isnan(base):
             ax.axvline(base, color="#000000", linewidth=0.7)
         ax.set_yticks(range(len(ss)), [key_name(s.key, language) for s in ss])
@@ -215,7 +266,8 @@ def figure_tornado(sweep_summary: pd.DataFrame, baseline_overrides: Mapping[str,
         ax.tick_params(axis="y", length=0)
         ax.grid(axis="y", visible=False)
         ax.grid(axis="x", color="#dddddd", linewidth=0.5)
-        ax.set_title(rule_title(r, rule_labels, language), fontsize=7)
+        ax.set_title(labels.text(language, "explore.all_rules") if one_for_all else rule_title(r, rule_labels, language),
+                     fontsize=7)
         if is_share:
             ax.set_xlim(-0.12, 1.12)
             ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _p: fmt_percent(v, language)))
@@ -263,7 +315,22 @@ def _sweep_heatmap(sweep_summary: pd.DataFrame, language: str, sweep: SweepConte
     return figure_sweep_heatmap(sweep_summary, sweep.keys[0], sweep.keys[1], language, rule_labels=sweep.rule_labels)
 
 
-TORNADO_METRICS = ("p_full_repayment", "repaid_share")
+#: decision metrics that move when P(full) is flat (issue 13 item 6): a heatmap and a tornado each
+MOVING_METRICS = ("attributable_saving_pv_sek", "peak_budget_pressure_posts")
+TORNADO_METRICS = ("p_full_repayment", "repaid_share", *MOVING_METRICS)
+
+
+def _heatmap_of(metric: str):
+    def draw(sweep_summary: pd.DataFrame, language: str, sweep: SweepContext) -> Figure:
+        return figure_sweep_heatmap(sweep_summary, sweep.keys[0], sweep.keys[1], language,
+                                    rule_labels=sweep.rule_labels, metric=metric)
+    draw.__doc__ = f"The heatmap of {metric} over the first two swept keys."
+    return draw
+
+
+for _metric in MOVING_METRICS:
+    chart(f"sweep_heatmap_{_metric}", kind="sweep", tables=("sweep_summary",), title="heatmap_title",
+          applies=lambda s, m=_metric: len(s.keys) >= 2 and m in s.metrics)(_heatmap_of(_metric))
 
 
 def _tornado_of(metric: str):
