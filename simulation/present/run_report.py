@@ -216,7 +216,8 @@ def assumptions_html(assumptions: pd.DataFrame, language: str, config: Mapping[s
         body = []
         for _, r in rows.iterrows():
             value = esc(value_text(r["value"], language))
-            if IDENTIFIER.match(str(r["value"])):     # a name the config uses ("after_project"): shown as code
+            if IDENTIFIER.match(str(r["value"])) or str(r["value"])[:1] in "{[":
+                # a name the config uses ("after_project") or a table/list keyed by such names: code
                 value = f"<code>{value}</code>"
             if bool(r["changed"]):
                 value = f'<span class="changed">{value}{esc(w(language, "changed"))}</span>'
