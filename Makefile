@@ -1,17 +1,18 @@
 # sifsim: `make run` runs the default scenario, `make test` runs the tests.
 # Both create .venv with a Python 3.12/3.13 (found by .ci/find-python) and install
-# the pinned dependencies on first use.
+# the pinned dependencies on first use; `make test` also makes sure of headless Chromium
+# (.ci/install-chromium) for the report's browser tests.
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.sifsim-installed
 EXTRAS ?= test,joblib,submitit
 ARGS   ?=
 
-.PHONY: run test bench bench-smoke clean-venv report
+.PHONY: run test bench bench-smoke clean-venv report browser
 run: $(STAMP)
 	$(VENV)/bin/sifsim $(ARGS)
 
-test: $(STAMP)
+test: $(STAMP) browser
 	$(PY) -m pytest -n 2 --dist loadfile -q $(ARGS)
 
 bench: $(STAMP)
@@ -25,6 +26,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[$(EXTRAS)]"
 	@touch $(STAMP)
+
+# headless Chromium (Debian's package) for the report's browser tests: installed with apt-get when
+# /usr/bin/chromium is missing and we are root; otherwise those tests skip and say why
+browser:
+	@.ci/install-chromium
 
 clean-venv:
 	rm -rf $(VENV)

@@ -32,43 +32,70 @@ def fmt_msek(x: float) -> str:
     return "—" if pd.isna(x) else f"{x / 1e6:,.1f}"
 
 
-def format_summary(summary: pd.DataFrame, ledger_savings_by_payer: pd.DataFrame | None = None) -> str:
-    """The short table printed at the end of a run."""
+def format_summary(summary: pd.DataFrame, ledger_savings_by_payer: pd.DataFrame | None = None,
+                   config=None) -> str:
+    """The short table printed at the end of a run, in the run's ``language`` (English without a
+    config), with payers and rules by their readable names and "—" where a rule owes nothing."""
+    from simulation.present import labels
+    from simulation.present.charts import payer_name, rule_label
+    from simulation.present.formatting import fmt_number
+
+    language = getattr(config, "language", None) or "en"
+    rules_config = dict(getattr(getattr(config, "repayment", None), "rules", None) or {})
+    say = lambda key: labels.text(language, f"console.{key}")  # noqa: E731
+    msek_text = lambda x: "—" if pd.isna(x) else fmt_number(x / 1e6, language, 1)  # noqa: E731
+
     def value(rule, metric, col="p50"):
         row = summary[(summary["rule"] == rule) & (summary["metric"] == metric)]
         return float(row[col].iloc[0]) if len(row) else float("nan")
 
+    def rule_name(rule):
+        spec = rules_config.get(rule)
+        return rule_label(spec.label, language) if spec is not None and getattr(spec, "label", "") else rule
+
+    def owes(rule):
+        spec = rules_config.get(rule)
+        return spec is None or (spec.amount_basis != "none" and spec.trigger != "none")
+
     lines = []
     first = summary["rule"].iloc[0] if len(summary) else None
-    headline = [("present value", "attributable_saving_pv_sek"),
-                ("within the project years", "attributable_saving_project_years_sek"),
-                ("whole horizon, nominal (a sensitivity)", "attributable_saving_sek")]
+    headline = [("pv", "attributable_saving_pv_sek"), ("project_years", "attributable_saving_project_years_sek"),
+                ("nominal", "attributable_saving_sek")]
     if first is not None and not pd.isna(value(first, headline[0][1])):
         # the decision's figures first: the PV and the saving inside the years that matter
-        lines.append("Attributable saving, all payers, MSEK (median [P10–P90]):")
-        for label, metric in headline:
-            lines.append(f"  {label:<40} {fmt_msek(value(first, metric)):>8}  "
-                         f"[{fmt_msek(value(first, metric, 'p10'))} – {fmt_msek(value(first, metric, 'p90'))}]")
+        lines.append(say("headline"))
+        label_width = max([40] + [len(say(key)) for key, _ in headline])
+        for key, metric in headline:
+            lines.append(f"  {say(key):<{label_width}} {msek_text(value(first, metric)):>8}  "
+                         f"[{msek_text(value(first, metric, 'p10'))} – {msek_text(value(first, metric, 'p90'))}]")
         lines.append("")
     if ledger_savings_by_payer is not None and len(ledger_savings_by_payer):
-        lines.append("Attributable saving by payer over the horizon, MSEK (median [P10–P90]):")
-        for _, r in ledger_savings_by_payer.iterrows():
-            lines.append(f"  {r['payer']:<18} {fmt_msek(r['p50']):>8}  [{fmt_msek(r['p10'])} – {fmt_msek(r['p90'])}]")
+        lines.append(say("by_payer"))
+        names = [payer_name(str(p), language) for p in ledger_savings_by_payer["payer"]]
+        width = max([18] + [len(n) for n in names])
+        for name, (_, r) in zip(names, ledger_savings_by_payer.iterrows()):
+            lines.append(f"  {name:<{width}} {msek_text(r['p50']):>8}  [{msek_text(r['p10'])} – {msek_text(r['p90'])}]")
         lines.append("")
-    header = f"{'rule':<16} {'saving in window':>16} {'repaid %':>9} {'fully repaid':>12} {'written off':>12} " \
-             f"{'peak pressure':>14} {'posts':>6} {'P(full)':>8}"
-    lines += ["Repayment by rule (medians; MSEK):", header, "-" * len(header)]
-    for rule in summary["rule"].unique():
-        share = value(rule, "repaid_share")
-        year = value(rule, "year_fully_repaid")
-        lines.append(
-            f"{rule:<16} {fmt_msek(value(rule, 'attributable_saving_in_window_sek')):>16} "
-            f"{('—' if pd.isna(share) else f'{100 * share:.0f}'):>9} "
-            f"{('never' if pd.isna(year) else f'{year:.0f}'):>12} "
-            f"{fmt_msek(value(rule, 'written_off_sek')):>12} "
-            f"{fmt_msek(value(rule, 'peak_budget_pressure_sek')):>14} "
-            f"{value(rule, 'peak_budget_pressure_posts'):>6.1f} "
-            f"{value(rule, 'p_full_repayment', 'mean'):>8.2f}")
+    rules = list(summary["rule"].unique())
+    keys = ("in_window", "repaid", "year", "written_off", "pressure", "posts", "p_full")
+    rule_width = max([16] + [len(rule_name(r)) for r in rules])
+    widths = [max(len(say(k)), 6) for k in keys]
+    header = f"{say('rule'):<{rule_width}} " + " ".join(f"{say(k):>{w}}" for k, w in zip(keys, widths))
+    lines += [say("by_rule"), header, "-" * len(header)]
+    for rule in rules:
+        share, year = value(rule, "repaid_share"), value(rule, "year_fully_repaid")
+        p_full = value(rule, "p_full_repayment", "mean")
+        if owes(rule):
+            cells = [msek_text(value(rule, "attributable_saving_in_window_sek")),
+                     "—" if pd.isna(share) else fmt_number(100 * share, language, 0),
+                     say("never") if pd.isna(year) else f"{year:.0f}",
+                     msek_text(value(rule, "written_off_sek"))]
+        else:   # nothing is owed (the budget model): nothing to repay or write off
+            cells = ["—"] * 4
+        cells += [msek_text(value(rule, "peak_budget_pressure_sek")),
+                  fmt_number(value(rule, "peak_budget_pressure_posts"), language, 1),
+                  fmt_number(p_full, language, 2) if owes(rule) else "—"]
+        lines.append(f"{rule_name(rule):<{rule_width}} " + " ".join(f"{c:>{w}}" for c, w in zip(cells, widths)))
     return "\n".join(lines)
 
 
@@ -127,7 +154,7 @@ def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: i
         print(f"{output_dir}: {config.replications} replications in "
               f"{sum(timings.values()):.1f} s")
         return 0
-    print(format_summary(results.summary, payer_bands(results)))
+    print(format_summary(results.summary, payer_bands(results), config=config))
     if study_text:
         print("\n" + study_text)
     print(f"\nRun folder: {output_dir}")

@@ -78,6 +78,16 @@ class Money:
         return MoneyFormatter(self.divisor, language)
 
 
+def tick_decimals(locs: np.ndarray, most: int = 3) -> int:
+    """The fewest decimals that show every tick exactly (−0,25 not "−0,2"), at most ``most``."""
+    locs = np.asarray(locs, dtype=float)
+    locs = locs[np.isfinite(locs)]
+    for decimals in range(most + 1):
+        if np.allclose(locs, np.round(locs, decimals), rtol=0, atol=1e-9 * max(1.0, float(np.abs(locs).max(initial=0)))):
+            return decimals
+    return most
+
+
 class MoneyFormatter(Formatter):
     """Tick labels in the chosen unit, with as many decimals as the tick step needs (all alike)."""
 
@@ -90,11 +100,7 @@ class MoneyFormatter(Formatter):
         self.ticks = np.asarray(locs, dtype=float)  # our own copy: Formatter.locs is deprecated (3.11)
 
     def __call__(self, x, pos=None):
-        locs = self.ticks / self.divisor
-        steps = np.diff(np.sort(locs))
-        step = float(steps[steps > 0].min()) if (steps > 0).any() else 1.0
-        decimals = 0 if step >= 1 else min(3, int(math.ceil(-math.log10(step) - 1e-9)))
-        return fmt_number(x / self.divisor, self.language, decimals)
+        return fmt_number(x / self.divisor, self.language, tick_decimals(self.ticks / self.divisor))
 
 
 class CountFormatter(MoneyFormatter):

@@ -30,7 +30,7 @@ import yaml
 from simulation.present.workbook import write_workbook
 from simulation.present.charts import completed, same_value, sorted_levels, swept_keys
 from simulation.present.files import atomic_write
-from simulation.present.run_report import run_report_tables, write_run_report
+from simulation.present.run_report import OPTIONAL_TABLES, run_report_tables, write_run_report
 from simulation.present.sweep_report import rule_labels_of, write_sweep_report
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
@@ -162,6 +162,8 @@ def build_report(folder: Path, language: str | None = None) -> list[Path]:
     folder = Path(folder)
     config = read_config(folder)
     tables = {stem: read_table(folder, stem) for stem in run_report_tables()}
+    tables.update({stem: read_table(folder, stem) for stem in OPTIONAL_TABLES
+                   if (folder / f"{stem}.parquet").exists() or (folder / f"{stem}.csv").exists()})
     assumptions = load_or_capture_assumptions(folder, config)
     manifest = read_manifest(folder)
     paths = write_run_report(tables, config, folder, assumptions, language=language, manifest=manifest)

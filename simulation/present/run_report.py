@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
 import pandas as pd
 
-from simulation.present import labels
+from simulation.present import labels, one_page
 from simulation.present.charts import CHARTS, ChartContext, payer_name, run_charts, saving_by_payer_year
 from simulation.present.files import atomic_write_bytes
 from simulation.present.formatting import band, fmt_number, fmt_percent, money_band, msek, msek_number, year_text
@@ -21,6 +22,10 @@ from simulation.present.page import esc, figure_html, page, table_html
 REPORT_FILE = "report.html"
 # the tables the report reads itself; the charts' tables are declared in the chart registry
 REPORT_TABLES = ("summary", "ledger")
+# read when the folder has them (older folders may not); the report leaves their figures out otherwise
+OPTIONAL_TABLES = ("per_replication", "budget")
+# a config value that is a name (JSON string of lower-case letters, digits and underscores)
+IDENTIFIER = re.compile(r'^"[a-z][a-z0-9_]*"$')
 
 
 def run_report_tables() -> tuple[str, ...]:
@@ -53,28 +58,6 @@ def stat(summary: pd.DataFrame, rule: str, metric: str) -> Stat:
         return Stat(*(float("nan"),) * 4)
     r = row.iloc[0]
     return Stat(float(r["mean"]), float(r["p10"]), float(r["p50"]), float(r["p90"]))
-
-
-def key_figures(summary: pd.DataFrame, rules: list[str], language: str) -> list[dict[str, str]]:
-    """One row of formatted key figures per rule (the report table; tests compare against it)."""
-    rows = []
-    pct = lambda x: fmt_percent(x, language)  # noqa: E731
-    money = lambda x: msek(x, language)  # noqa: E731
-    for rule in rules:
-        share = stat(summary, rule, "repaid_share")
-        year = stat(summary, rule, "year_fully_repaid")
-        rows.append({
-            "rule": rule,
-            "repaid": money_band(*(getattr(stat(summary, rule, "repaid_sek"), k) for k in ("p10", "p50", "p90")),
-                                 language),
-            "repaid_share": band(share.p10, share.p50, share.p90, pct),
-            "year_full": band(year.p10, year.p50, year.p90, lambda y: year_text(y, language)),
-            "written_off": money(stat(summary, rule, "written_off_sek").p50),
-            "pressure": money(stat(summary, rule, "peak_budget_pressure_sek").p50),
-            "posts": fmt_number(stat(summary, rule, "peak_budget_pressure_posts").p50, language, 1),
-            "p_full": pct(stat(summary, rule, "p_full_repayment").mean),
-        })
-    return rows
 
 
 def value_text(raw: str, language: str, limit: int = 90) -> str:
@@ -133,7 +116,7 @@ def cash_share_all_payers(ledger: pd.DataFrame) -> float:
 # --- words built from the numbers ----------------------------------------------------------------------
 
 def summary_paragraphs(ctx: ChartContext, summary: pd.DataFrame, payers: pd.DataFrame, rules: list[str],
-                       language: str) -> list[str]:
+                       language: str, config: Mapping[str, Any] | None = None) -> list[str]:
     """The plain-words summary: cost, saving and who got it, repayment under the rules, the method."""
     say = lambda key, **kw: labels.text(language, f"summary.{key}", **kw)  # noqa: E731
     first = rules[0]
@@ -147,10 +130,11 @@ def summary_paragraphs(ctx: ChartContext, summary: pd.DataFrame, payers: pd.Data
     top = payers.index[0] if len(payers) else None
     top_name = payer_name(top, language) if top else "—"
     top_share = (payers["p50"].iloc[0] / muni.p50) if top and muni.p50 else float("nan")
-    shares = [(stat(summary, r, "repaid_share").p50, ctx.rule(r)) for r in rules]
+    owed = [r for r in rules if one_page.rule_owes(config or {}, r)] if config is not None else rules
+    shares = [(stat(summary, r, "repaid_share").p50, ctx.rule(r)) for r in owed]
     shares_ok = [(v, r) for v, r in shares if not math.isnan(v)]
-    p_full = [(stat(summary, r, "p_full_repayment").mean, ctx.rule(r)) for r in rules]
-    best_p = max(p_full, key=lambda x: (x[0], x[1])) if p_full else (float("nan"), "—")
+    best_p, best = one_page.best_rules(summary, owed, config) if config is not None else (float("nan"), [])
+    best_names = one_page.words_list([ctx.rule(r) for r in best], language)
     paras = [
         say("cost", intervention=ctx.intervention, cost=money(cost.p50), h=h, attr=money(attr.p50),
             attr_p10=msek_number(attr.p10, language, 1), attr_p90=money(attr.p90), muni=money(muni.p50),
@@ -161,7 +145,7 @@ def summary_paragraphs(ctx: ChartContext, summary: pd.DataFrame, payers: pd.Data
     if shares_ok:
         lo, hi = min(shares_ok), max(shares_ok)
         paras.append(say("rules", lo=pct(lo[0]), lo_rule=lo[1], hi=pct(hi[0]), hi_rule=hi[1], h=h)
-                     + (say("best", rule=best_p[1], p=pct(best_p[0])) if best_p[0] > 0 else say("none_full", h=h)))
+                     + (say("best", rule=best_names, p=pct(best_p)) if best_p > 0 else say("none_full", h=h)))
     paras.append(say("method"))
     return paras
 
@@ -200,7 +184,22 @@ def caveats(config: Mapping[str, Any], ctx: ChartContext, summary: pd.DataFrame,
     return [f"<li><strong>{esc(say(f'{key}.head'))}</strong> {esc(text)}</li>" for key, text in texts.items()]
 
 
-def assumptions_html(assumptions: pd.DataFrame, language: str) -> list[str]:
+def option_title(group: str, option: str, config: Mapping[str, Any], language: str) -> str:
+    """A conf file's option as a reader knows it: the rule's, intervention's or municipality's
+    label from the config, a label of ``options:``, else the name made readable."""
+    ctx = ChartContext.from_config(config, language)
+    if group == "repayment":
+        return ctx.rule(option)
+    node = config.get(group) or {}
+    if isinstance(node, Mapping) and node.get("name") == option and node.get("label"):
+        return str(node["label"])
+    for item in (config.get("portfolio") or {}).values() if group == "intervention" else ():
+        if item.get("name") == option and item.get("label"):
+            return str(item["label"])
+    return labels.names(language, "options").get(option, option.replace("_", " "))
+
+
+def assumptions_html(assumptions: pd.DataFrame, language: str, config: Mapping[str, Any] | None = None) -> list[str]:
     """The assumptions table, one block per conf file, with the source labels in words."""
     # a comment that names no source has the label "" (the files call it "none")
     sources = {("" if k == "none" else k): v for k, v in labels.names(language, "sources").items()}
@@ -210,18 +209,21 @@ def assumptions_html(assumptions: pd.DataFrame, language: str) -> list[str]:
                            for k in ("seed", "pub", "derived", "reading", "assumption", "") if counts.get(k, 0))
     out = [f'<p class="note">{esc(w(language, "assumptions_intro", counts=count_text))}</p>']
     for (group, option), rows in assumptions.groupby(["group", "option"], sort=False):
-        out.append(f"<h3>{esc(groups.get(group, group))}: {esc(option)}</h3>")
+        out.append(f"<h3>{esc(groups.get(group, group))}: {esc(option_title(group, option, config or {}, language))}</h3>")
         note = next((n for n in rows["file_note"] if n), "")
         if note:
             out.append(f'<p class="note">{esc(note)}</p>')
         body = []
         for _, r in rows.iterrows():
             value = esc(value_text(r["value"], language))
+            if IDENTIFIER.match(str(r["value"])) or str(r["value"])[:1] in "{[":
+                # a name the config uses ("after_project") or a table/list keyed by such names: code
+                value = f"<code>{value}</code>"
             if bool(r["changed"]):
                 value = f'<span class="changed">{value}{esc(w(language, "changed"))}</span>'
             conf = "–".join(conf_words.get(c, c) for c in str(r["confidence"]).split("–")) if r["confidence"] else ""
             body.append([f"<code>{esc(r['key'])}</code>", value, esc(sources.get(r["label"], r["label"])),
-                         esc(conf), esc(r["comment"])])
+                         esc(conf), f'<span lang="en" class="conf-comment">{esc(r["comment"])}</span>'])
         out.append(table_html([w(language, "key"), w(language, "value"), w(language, "source"),
                                w(language, "confidence"), w(language, "comment")], body, raw=True))
     return out
@@ -240,8 +242,8 @@ def charts_html(chart_files: Mapping[str, list[Path]], language: str) -> list[st
 
 def render_run_report(config: Mapping[str, Any], tables: Mapping[str, pd.DataFrame], ctx: ChartContext,
                       chart_files: Mapping[str, list[Path]], assumptions: pd.DataFrame,
-                      manifest: Mapping[str, Any] | None = None) -> bytes:
-    """The report as UTF-8 HTML bytes."""
+                      manifest: Mapping[str, Any] | None = None, folder: Path | None = None) -> bytes:
+    """The report as UTF-8 HTML bytes (``folder``: the run folder, for the command that reproduces it)."""
     lang = ctx.language
     manifest = manifest or {}
     summary = tables["summary"]
@@ -249,23 +251,12 @@ def render_run_report(config: Mapping[str, Any], tables: Mapping[str, pd.DataFra
     payers = payer_totals(tables["ledger"])
     n = config.get("replications")
     title = w(lang, "title", intervention=ctx.intervention)
-    body = [f"<h1>{esc(title)}</h1>",
-            f'<p class="sub">{esc(w(lang, "subtitle", municipality=ctx.municipality, n=n, h=ctx.horizon_years, year=ctx.price_year))}</p>']
+    subtitle = w(lang, "subtitle", municipality=ctx.municipality, n=n, h=ctx.horizon_years, year=ctx.price_year)
+    body = one_page.one_page_html(config, ctx, tables, manifest, folder, title, subtitle)
 
     body.append(f'<section id="summary"><h2>{esc(w(lang, "summary"))}</h2>')
-    body += [f"<p>{esc(p)}</p>" for p in summary_paragraphs(ctx, summary, payers, rules, lang)]
+    body += [f"<p>{esc(p)}</p>" for p in summary_paragraphs(ctx, summary, payers, rules, lang, config)]
     body.append("</section>")
-
-    kf = key_figures(summary, rules, lang)
-    body.append(f'<section id="key-figures"><h2>{esc(w(lang, "key_figures"))}</h2>')
-    header = [w(lang, "rule"), f'{w(lang, "repaid")}, {w(lang, "median_band")}',
-              f'{w(lang, "repaid_share")}, {w(lang, "median_band")}', f'{w(lang, "year_full")}, {w(lang, "median_band")}',
-              w(lang, "written_off"), w(lang, "pressure"), w(lang, "posts"), w(lang, "p_full")]
-    rows = [[ctx.rule(r["rule"]), r["repaid"], r["repaid_share"], r["year_full"], r["written_off"], r["pressure"],
-             r["posts"], r["p_full"]] for r in kf]
-    body.append(table_html(header, rows, numeric=set(range(1, 8)),
-                           row_attrs=[f'data-rule="{esc(r["rule"])}"' for r in kf]))
-    body.append(f'<p class="note">{esc(w(lang, "kf_note"))}</p></section>')
 
     first = rules[0]
     rate = ctx.discount_rate
@@ -293,16 +284,16 @@ def render_run_report(config: Mapping[str, Any], tables: Mapping[str, pd.DataFra
     body += caveats(config, ctx, summary, tables["ledger"], payers, rules, lang)
     body.append("</ul></section>")
 
-    body.append(f'<section id="assumptions"><h2>{esc(w(lang, "assumptions"))}</h2>')
-    body += assumptions_html(assumptions, lang)
-    body.append("</section>")
-
     body.append(f'<section id="about"><h2>{esc(w(lang, "about"))}</h2>')
     body.append("<p>" + esc(w(lang, "about_items", seed=config.get("seed"), n=n, h=ctx.horizon_years,
-                                evaluation=config.get("evaluation"), hash=manifest.get("config_hash", "—"),
+                                evaluation=labels.names(lang, "evaluations").get(config.get("evaluation"), config.get("evaluation")), hash=manifest.get("config_hash", "—"),
                                 version=manifest.get("sifsim_version", "—"),
                                 git=manifest.get("git_revision") or "—")) + "</p>")
     body.append(f'<p class="note">{esc(w(lang, "offline"))}</p></section>')
+    body.append(f'<section id="assumptions" class="appendix"><h2>{esc(w(lang, "assumptions"))}</h2>')
+    body += assumptions_html(assumptions, lang, config)
+    body.append("</section>")
+
     return page(lang, title, body)
 
 
@@ -326,5 +317,5 @@ def write_run_report(tables: Mapping[str, pd.DataFrame], config: Mapping[str, An
     ctx = ChartContext.from_config(config, language or config.get("language", "sv"))
     chart_files = run_charts(tables, ctx, folder / "charts")
     report = folder / REPORT_FILE
-    atomic_write_bytes(report, render_run_report(config, tables, ctx, chart_files, assumptions, manifest))
+    atomic_write_bytes(report, render_run_report(config, tables, ctx, chart_files, assumptions, manifest, folder))
     return [p for ps in chart_files.values() for p in ps] + [report]

@@ -3,7 +3,8 @@
 CSV stays for machines; Swedish Excel opens a CSV with comma separators and decimal
 points badly, while an .xlsx stores numbers as numbers and shows them in the reader's
 locale (space as thousands separator and decimal comma in Swedish Excel). Sheets: summary,
-repayment, per replication, assumptions, and a short "about" sheet. Each sheet's values are
+repayment, budget (frames vs outturn, when the run has ``budget.csv``), per replication,
+assumptions, and a short "about" sheet. Each sheet's values are
 the CSV's values (tests/present/test_workbook.py).
 """
 
@@ -26,7 +27,7 @@ from simulation.present.files import atomic_write
 
 WORKBOOK_FILE = "sifsim.xlsx"
 #: the run tables that become sheets, in order
-SHEETS = ("summary", "repayment", "per_replication", "assumptions")
+SHEETS = ("summary", "repayment", "budget", "per_replication", "assumptions")   # budget: when the run has budget.csv
 SEK_FORMAT = "#,##0"            # whole kronor; the reader's locale chooses the separators
 SHARE_FORMAT = "0.000"
 EXCEL_MAX_ROWS = 1_048_576

@@ -87,7 +87,7 @@ EXPECTED = {
                "xlabel": ["MSEK, 2017 prices"]},
     },
     "budget_pressure": {
-        "sv": {"title": "Budgettryck på lånande nämnd, per regel och år",
+        "sv": {"title": "Påfrestning på lånande nämnds budget, per regel och år",
                "legend": ["Budgetmodell", "Södertälje 2015", "P10–P90", "projekttid"],
                "ylabel": ["mkr, 2017 års priser"], "xlabel": ["år"]},
         "en": {"title": "Budget pressure on the borrowing committee, by rule and year",
@@ -103,10 +103,10 @@ EXPECTED = {
                "xlabel": ["year"]},
     },
     "eb_caseload": {
-        "sv": {"title": "Hushåll med ekonomiskt bistånd (EB): insats mot kontroll",
-               "legend": ["kontrollarm", "insatsarm", "P10–P90", "projekttid", "hushåll med EB",
-                          "avslut av EB, kumulativt"],
-               "ylabel": ["hushåll med EB", "insats − kontroll"], "xlabel": ["år"]},
+        "sv": {"title": "Hushåll med försörjningsstöd: med insatsen och kontrollgrupp",
+               "legend": ["kontrollgrupp", "med insatsen", "P10–P90", "projekttid", "hushåll med försörjningsstöd",
+                          "avslutade försörjningsstöd, kumulativt"],
+               "ylabel": ["hushåll med försörjningsstöd", "insatsen − kontrollgrupp"], "xlabel": ["år"]},
         "en": {"title": "Households on social assistance (EB): intervention vs control",
                "legend": ["control arm", "intervention arm", "P10–P90", "project period", "households on EB",
                           "exits from EB, cumulative"],
@@ -114,23 +114,22 @@ EXPECTED = {
     },
     "children_placed": {
         "sv": {"title": "Placerade barn (HVB eller familjehem)",
-               "legend": ["kontrollarm", "insatsarm", "placerade barn, skillnad (median)", "skillnad, medelvärde"],
-               "ylabel": ["placerade barn", "insats − kontroll"], "xlabel": ["år"]},
+               "legend": ["kontrollgrupp", "med insatsen", "skillnad, medelvärde (band: P10–P90)"],
+               "ylabel": ["placerade barn", "insatsen − kontrollgrupp"], "xlabel": ["år"]},
         "en": {"title": "Children placed in care (residential or family home)",
-               "legend": ["control arm", "intervention arm", "children placed, difference (median)",
-                          "difference, mean"],
+               "legend": ["control arm", "intervention arm", "difference, mean (band: P10–P90)"],
                "ylabel": ["children placed", "intervention − control"], "xlabel": ["year"]},
     },
     "fund_balance": {
         "sv": {"title": "Fondens kassa vid årets slut, per återbetalningsregel",
-               "legend": ["Budgetmodell", "Södertälje 2015", "fondkapital 100 mkr", "P10–P90"],
+               "legend": ["Södertälje 2015", "fondkapital 100 mkr", "P10–P90"],
                "ylabel": ["mkr, 2017 års priser"], "xlabel": ["år"]},
         "en": {"title": "Fund cash at year end, by repayment rule",
-               "legend": ["Budget model", "Södertälje 2015", "fund capital 100 MSEK", "P10–P90"],
+               "legend": ["Södertälje 2015", "fund capital 100 MSEK", "P10–P90"],
                "ylabel": ["MSEK, 2017 prices"], "xlabel": ["year"]},
     },
 }
-NOTE = {"sv": [f"{REPLICATIONS} parade replikeringar", "2017 års priser", "Hela familjen Öster"],
+NOTE = {"sv": [f"{REPLICATIONS} simuleringar med och utan insatsen", "2017 års priser", "Hela familjen Öster"],
         "en": [f"{REPLICATIONS} paired replications", "2017 prices", "Hela familjen Öster"]}
 OTHER = {"sv": "en", "en": "sv"}
 
@@ -200,7 +199,7 @@ def test_run_charts_write_png_and_svg_for_every_registered_chart(tables, context
     paths = charts.run_charts(tables, ctx, tmp_path)
     assert list(paths) == RUN_CHARTS
     for name, files in paths.items():
-        assert [p.name for p in files] == [f"{name}.png", f"{name}.svg"]
+        assert [p.name for p in files] == [f"{name}.png", f"{name}.svg", f"{name}.csv"]
         image = mpimg.imread(files[0])
         assert image.shape[1] == round(8.5 / 2.54 * charts.DPI), f"{name}: PNG width {image.shape[1]} px"
         svg = files[1].read_text(encoding="utf-8")
@@ -210,10 +209,10 @@ def test_run_charts_write_png_and_svg_for_every_registered_chart(tables, context
 def test_a_chart_draws_from_its_declared_tables_without_a_context(tables, tmp_path):  # noqa: F811
     """The eb_caseload chart from the population table alone: the note's replications from the table."""
     fig = charts.figure_eb_caseload(tables["population"], "sv")
-    assert f"{REPLICATIONS} parade replikeringar" in norm(fig.get_supxlabel())
+    assert f"{REPLICATIONS} simuleringar med och utan insatsen" in norm(fig.get_supxlabel())
     paths = CHARTS["eb_caseload"].save({"population": tables["population"]}, charts.ChartContext(language="sv"),
                                        tmp_path)
-    assert [p.name for p in paths] == ["eb_caseload.png", "eb_caseload.svg"]
+    assert [p.name for p in paths] == ["eb_caseload.png", "eb_caseload.svg", "eb_caseload.csv"]
     assert all(p.stat().st_size > 0 for p in paths)
     with pytest.raises(KeyError, match="repayment"):
         CHARTS["fund_balance"].draw({"population": tables["population"]}, charts.ChartContext(language="sv"))
@@ -358,7 +357,7 @@ def test_budget_pressure_uses_the_fund_rows_of_a_portfolio():
     line = next(ln for ln in ax.get_lines() if ln.get_label() == "Demo")
     assert line.get_ydata() == pytest.approx([-20.0, 0.0, 20.0, 40.0, 60.0])
     assert ax.get_ylabel() == "tkr"
-    assert ax.child_axes[0].get_ylabel() == "tjänster (heltid)"
+    assert ax.child_axes[0].get_ylabel() == "årsarbetare"
     # a pressure that is zero throughout has no posts to convert: no right axis
     flat = repayment.assign(budget_pressure_sek=0.0, budget_pressure_posts=0.0)
     assert not charts.figure_budget_pressure(flat, "en", charts.ChartContext(language="en")).axes[0].child_axes
@@ -438,7 +437,7 @@ def test_sweep_heatmap_cells_are_p_full_repayment(lang, tmp_path):
     sweep = charts.SweepContext.from_summary(one_horizon, lang, baseline={})
     assert sweep.keys == ("intervention.effect_scale", "economy.displacement")
     paths = CHARTS["sweep_heatmap"].save({"sweep_summary": one_horizon}, sweep, tmp_path)
-    assert [p.name for p in paths] == ["sweep_heatmap.png", "sweep_heatmap.svg"]
+    assert [p.name for p in paths] == ["sweep_heatmap.png", "sweep_heatmap.svg", "sweep_heatmap.csv"]
 
 
 def test_sweep_heatmap_averages_over_a_third_swept_key_and_says_so():
@@ -474,13 +473,13 @@ def test_tornado_swings_one_key_at_a_time_widest_first(lang, tmp_path):
     labels = [t.get_text() for t in ax.get_yticklabels()][::-1]
     assert labels == [charts.key_name(s.key, lang) for s in swings]
     texts = figure_texts(fig)
-    assert texts["legend"] == {"sv": ["nyckeln på sitt lägsta värde", "nyckeln på sitt högsta värde", "standardvärde"],
+    assert texts["legend"] == {"sv": ["parametern på sitt lägsta värde", "parametern på sitt högsta värde", "standardvärde"],
                                "en": ["key at its lowest value", "key at its highest value", "default"]}[lang]
-    assert texts["title"] == [{"sv": "Känslighet, en nyckel i taget: P(fullt återbetalt inom horisonten)",
+    assert texts["title"] == [{"sv": "Känslighet, en parameter i taget: P(fullt återbetalt inom horisonten)",
                                "en": "One-at-a-time swings: P(full repayment within horizon)"}[lang]]
     paths = CHARTS["tornado_p_full_repayment"].save({"sweep_summary": table},
                                                     charts.SweepContext.from_summary(table, lang, baseline), tmp_path)
-    assert [p.name for p in paths] == ["tornado_p_full_repayment.png", "tornado_p_full_repayment.svg"]
+    assert [p.name for p in paths] == ["tornado_p_full_repayment.png", "tornado_p_full_repayment.svg", "tornado_p_full_repayment.csv"]
 
 
 def test_sweep_charts_match_string_valued_override_columns():

@@ -16,10 +16,10 @@ from tests.present.fixtures import built_reports, run_config, run_folder, tables
 def test_workbook_has_the_run_tables_with_the_csv_values(lang, built_reports):  # noqa: F811
     folder = built_reports[lang]
     wb = load_workbook(folder / WORKBOOK_FILE, read_only=True)
-    names = [labels.text(lang, f"workbook.{n}") for n in
-             ("summary", "repayment", "per_replication", "assumptions", "about")]
+    stems = ["summary", "repayment"] + (["budget"] if (folder / "budget.csv").exists() else []) + ["per_replication"]
+    names = [labels.text(lang, f"workbook.{n}") for n in stems + ["assumptions", "about"]]
     assert wb.sheetnames == names
-    for sheet, stem in zip(names, ("summary", "repayment", "per_replication")):
+    for sheet, stem in zip(names, stems):
         rows = list(wb[sheet].values)
         csv = pd.read_csv(folder / f"{stem}.csv")
         assert list(rows[0]) == list(csv.columns), stem
@@ -32,7 +32,7 @@ def test_workbook_has_the_run_tables_with_the_csv_values(lang, built_reports):  
                                    rtol=1e-12), (stem, column)
             else:
                 assert a.fillna("").astype(str).tolist() == b.fillna("").astype(str).tolist(), (stem, column)
-    assumptions = list(wb[names[3]].values)
+    assumptions = list(wb[names[len(stems)]].values)
     assert len(assumptions) - 1 == len(pd.read_csv(folder / "assumptions.csv"))
 
 
@@ -43,3 +43,30 @@ def test_money_columns_are_formatted_as_whole_kronor(built_reports):  # noqa: F8
     column = header.index("repaid_sek") + 1
     assert ws.cell(row=2, column=column).number_format == "#,##0"
     assert ws.freeze_panes == "A2"
+
+
+def test_workbook_has_a_budget_sheet_when_the_run_has_budget_csv(tmp_path, tables):  # noqa: F811
+    """The money helper's budget.csv becomes a sheet with the same values, frozen header and
+    whole-kronor formats; without it there is no empty sheet."""
+    from simulation.present.workbook import write_workbook
+    budget = pd.DataFrame({"replication": [0, 0, 1], "arm": ["intervention", "control", "intervention"],
+                           "year": [2014, 2014, 2015], "unit": ["eb_unit"] * 3, "body": ["ks"] * 3,
+                           "frame_sek": [1_000_000.0, 1_000_000.0, 1_050_000.0],
+                           "outturn_sek": [990_500.4, 1_002_000.0, 1_049_999.6],
+                           "surplus_sek": [9_499.6, -2_000.0, 0.4]})
+    path = write_workbook(tmp_path, {"summary": tables["summary"], "budget": budget}, "sv", version="x",
+                          price_year=2017)
+    wb = load_workbook(path)
+    assert wb.sheetnames == [labels.text("sv", "workbook.summary"), labels.text("sv", "workbook.budget"),
+                             labels.text("sv", "workbook.about")]
+    ws = wb[labels.text("sv", "workbook.budget")]
+    rows = list(ws.values)
+    assert list(rows[0]) == list(budget.columns)
+    assert pd.DataFrame(rows[1:], columns=rows[0])["outturn_sek"].tolist() == budget["outturn_sek"].tolist()
+    assert ws.freeze_panes == "A2"
+    assert ws.cell(row=2, column=list(budget.columns).index("surplus_sek") + 1).number_format == "#,##0"
+    # columns wide enough for their header
+    assert ws.column_dimensions["F"].width >= len("frame_sek")
+    without = write_workbook(tmp_path / "other" if (tmp_path / "other").mkdir() is None else tmp_path,
+                             {"summary": tables["summary"]}, "sv", version="x", price_year=2017)
+    assert labels.text("sv", "workbook.budget") not in load_workbook(without).sheetnames

@@ -7,7 +7,9 @@ from matplotlib.figure import Figure
 
 from simulation.present.charts.context import ChartContext, t
 from simulation.present.charts.registry import chart
-from simulation.present.charts.style import PALETTE, band_handle, legend_above, new_figure, plot_band, \
+from matplotlib.ticker import MaxNLocator
+
+from simulation.present.charts.style import PALETTE, band_handle, bands, legend_above, new_figure, plot_band, \
     shade_project, year_axis
 from simulation.present.formatting import CountFormatter
 
@@ -84,18 +86,23 @@ def figure_children_placed(population: pd.DataFrame, ctx: ChartContext) -> tuple
         plot_band(ax1, wide.index, wide, PALETTE[arm], t(language, arm), marker="o", markersize=2)
     ax1.set_ylabel(t(language, "placed_y"))
     ax1.yaxis.set_major_formatter(CountFormatter(language))
-    ax1.set_ylim(bottom=0)
+    # at least one child of head room: with no placements in either arm the axis would be singular
+    ax1.set_ylim(bottom=0, top=max(1.0, float(ax1.get_ylim()[1])))
     project = shade_project(ax1, ctx, annual=True)
     h1, l1 = ax1.get_legend_handles_labels()
     extra = [band_handle()] + ([project] if project else [])
     legend_above(ax1, h1 + extra, l1 + [t(language, "band")] + ([t(language, "project")] if project else []))
     diff = _yearly_mean(population, "intervention", "children_placed") - \
         _yearly_mean(population, "control", "children_placed")
-    plot_band(ax2, diff.index, diff, PALETTE["difference"], t(language, "placed_diff"), marker="o", markersize=2)
-    # a difference of a few children is mostly 0 in the median: the mean shows the expected effect
-    ax2.plot(diff.index, diff.mean(axis=1), color=PALETTE["exits"], linestyle="--", linewidth=1.0,
+    # a difference of a few children is 0 in the median almost every year (a flat line on the zero
+    # axis that says nothing): the mean shows the expected effect, the band its spread
+    lo, _, hi = bands(diff)
+    ax2.fill_between(diff.index, lo, hi, color=PALETTE["difference"], alpha=0.22, linewidth=0)
+    ax2.plot(diff.index, diff.mean(axis=1), color=PALETTE["difference"], marker="o", markersize=2,
              label=t(language, "placed_diff_mean"))
     _difference_panel(ax2, ctx, "placed_diff_y", annual=True)
+    # round ticks (−1, −0,5, 0 or −0,8, −0,6 …), each shown exactly
+    ax2.yaxis.set_major_locator(MaxNLocator(nbins=5, steps=[1, 2, 5, 10]))
     return fig, _remark(language, portfolio)
 
 

@@ -7,7 +7,7 @@ A chart is a figure builder plus its entry::
 
 Adding one is that function, its entry and its labels (``labels/<language>.yaml``: the title and
 note under ``charts:``, the report's caption under ``captions:``). The entry's file stem is
-its name: ``charts/<name>.png`` and ``.svg``.
+its name: ``charts/<name>.png``, ``.svg`` and ``.csv`` (the data drawn, :mod:`.data`).
 
 Run charts are drawn from a run's tables: the decorated function is called
 ``figure(*tables, language, context=None)`` and its builder gets the tables it declared and a
@@ -27,6 +27,7 @@ from typing import Any, Callable, Literal, Mapping
 import pandas as pd
 from matplotlib.figure import Figure
 
+from simulation.present.charts.data import write_chart_data
 from simulation.present.charts.context import ChartContext, context_or_default, t
 from simulation.present.charts.style import NOTE_CHARS, add_note, add_title, house_style, save, styled, wrap
 
@@ -61,8 +62,11 @@ class Chart:
         return self.figure(*(tables[n] for n in self.tables), context.language, context)
 
     def save(self, tables: Mapping[str, pd.DataFrame], context: Any, folder: Path) -> list[Path]:
-        """Draw and write ``folder/<name>.png`` and ``.svg``."""
-        return save(self.draw(tables, context), folder, self.name)
+        """Draw and write ``folder/<name>.png``, ``.svg`` and ``.csv`` (the data drawn, for a spreadsheet)."""
+        fig = self.draw(tables, context)
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        data = write_chart_data(fig, folder, self.name)
+        return save(fig, folder, self.name) + [data]
 
 
 CHARTS: dict[str, Chart] = {}

@@ -84,6 +84,8 @@ def figure_repayment_timeline(repayment: pd.DataFrame, years: pd.DataFrame, per_
     horizon = ctx.horizon_years or int(repayment["year"].nunique())
     top = float(np.nanmax(values)) if values.size else 1.0
     bottom = min(0.0, float(np.nanmin(values)))
+    if not top > bottom:     # nothing granted, repaid or saved (intervention=none): a unit span, not a singular axis
+        top = bottom + 1.0
 
     for i, rule in enumerate(rules):
         ax = axes[i]
@@ -209,11 +211,29 @@ def sek_per_post_year(repayment: pd.DataFrame) -> float | None:
     return float(np.median(rows["budget_pressure_sek"] / rows["budget_pressure_posts"]))
 
 
-def _rule_bands(ax, wides: dict[str, pd.DataFrame], ctx: ChartContext) -> None:
+def _rule_bands(ax, wides: dict[str, pd.DataFrame], ctx: ChartContext,
+                names: dict[str, str] | None = None) -> None:
     """One median line with its P10–P90 band per rule, each rule its own colour and dash."""
     for i, rule in enumerate(wides):
-        plot_band(ax, wides[rule].index, wides[rule], RULE_COLOURS[i % len(RULE_COLOURS)], ctx.rule(rule),
+        plot_band(ax, wides[rule].index, wides[rule], RULE_COLOURS[i % len(RULE_COLOURS)],
+                  (names or {}).get(rule, ctx.rule(rule)),
                   linestyle=RULE_STYLES[i % len(RULE_STYLES)], marker="o", markersize=1.8)
+
+
+def coinciding(wides: dict[str, pd.DataFrame]) -> list[list[str]]:
+    """The rules grouped by identical yearly values in every replication (their lines would hide
+    each other), in the order of ``wides``."""
+    groups: list[list[str]] = []
+    for rule, wide in wides.items():
+        for group in groups:
+            other = wides[group[0]]
+            if other.shape == wide.shape and other.index.equals(wide.index) and \
+                    np.allclose(other.to_numpy(float), wide.to_numpy(float), rtol=0, atol=0.5, equal_nan=True):
+                group.append(rule)
+                break
+        else:
+            groups.append([rule])
+    return groups
 
 
 def _finish_yearly_money(ax, money, ctx: ChartContext, handles: list, labels: list, project) -> None:
@@ -257,8 +277,9 @@ def figure_budget_pressure(repayment: pd.DataFrame, ctx: ChartContext) -> Figure
 
 
 @chart("fund_balance", tables=("repayment",), title="fund_title")
-def figure_fund_balance(repayment: pd.DataFrame, ctx: ChartContext) -> Figure:
-    """The fund's cash at each year end, one line per rule (median, P10–P90 band)."""
+def figure_fund_balance(repayment: pd.DataFrame, ctx: ChartContext) -> tuple[Figure, str]:
+    """The fund's cash at each year end, one line per rule (median, P10–P90 band); rules whose
+    balances coincide share one line, labelled with all their names, and the note says so."""
     language = ctx.language
     repayment = fund_level(repayment)
     rules = rules_of(repayment)
@@ -268,7 +289,12 @@ def figure_fund_balance(repayment: pd.DataFrame, ctx: ChartContext) -> Figure:
     money = money_scale(values, language)
     fig = new_figure(3.3)
     ax = fig.subplots()
-    _rule_bands(ax, wides, ctx)
+    # rules with the same balance in every replication are drawn once, named together
+    groups = coinciding(wides)
+    joined = lambda group: wrap(" = ".join(ctx.rule(r) for r in group), 28)  # noqa: E731
+    _rule_bands(ax, {g[0]: wides[g[0]] for g in groups}, ctx, {g[0]: joined(g) for g in groups})
+    same = [g for g in groups if len(g) > 1]
+    remark = " ".join(t(language, "fund_same", rules=", ".join(ctx.rule(r) for r in g)) for g in same)
     handles, labels = ax.get_legend_handles_labels()
     if ctx.fund_capital_sek:
         ax.axhline(ctx.fund_capital_sek, color=PALETTE["grant"], linewidth=0.6, linestyle=(0, (2, 2)))
@@ -276,4 +302,4 @@ def figure_fund_balance(repayment: pd.DataFrame, ctx: ChartContext) -> Figure:
         labels.append(t(language, "fund_capital", value=money.text(ctx.fund_capital_sek, language)))
     project = shade_project(ax, ctx, annual=True)
     _finish_yearly_money(ax, money, ctx, handles, labels, project)
-    return fig
+    return fig, remark
