@@ -269,6 +269,11 @@ def _value_problems(cfg: schema.SifsimConfig) -> list[str]:
     _check_shares("population.reentry_within_12_months_by_route",
                   pop.reentry_within_12_months_by_route, EXIT_ROUTES, problems,
                   must_sum_to_one=False, complete=True)
+    if 0.0 <= pop.eb_exit_hazard_per_month <= 1.0 and \
+            pop.eb_exit_hazard_per_month < pop.eb_exit_hazard_floor_per_month <= 1.0:
+        problems.append(f"population.eb_exit_hazard_floor_per_month={pop.eb_exit_hazard_floor_per_month!r}: "
+                        f"above population.eb_exit_hazard_per_month={pop.eb_exit_hazard_per_month!r}, the "
+                        "hazard at the start of a spell, which includes the floor; allowed: a floor <= it")
     for name, v in pop.exit_hazard_multiplier_by_composition.items():
         if name not in COMPOSITIONS:
             problems.append(f"population.exit_hazard_multiplier_by_composition.{name}: unknown "

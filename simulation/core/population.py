@@ -15,7 +15,8 @@ import numpy as np
 
 from agents.children import (ADULT_AGE_MONTHS, MAX_PLACEMENT_MONTHS, ADULT_OUTCOMES, FAMILY_HOME, HOME, HVB, PROTECTIVE_FACTORS,
                              RISK_FACTORS, ChildPopulation)
-from agents.hazards import DAYS_PER_MONTH, exit_hazard_per_month, monthly_from_cumulative, spell_survival
+from agents.hazards import (DAYS_PER_MONTH, exit_hazard_per_month, fading_exit_hazard_per_month,
+                            monthly_from_cumulative, spell_survival)
 from agents.households import COMPOSITION_INDEX, REENTRY_LATE_AFTER_MONTHS, HouseholdPopulation
 from scenarios.schema import COMPOSITIONS, EXIT_ROUTES, EconomyConfig, PopulationConfig
 from simulation.core.draws import Stream
@@ -88,7 +89,8 @@ def _steady_stock(pop: PopulationConfig, gen: np.random.Generator, n: int):
         batch = max(4 * need, 64)
         c, k, z = _draw_households(pop, gen, batch)
         d = gen.integers(0, pop.max_initial_months_on_eb, size=batch)
-        base = pop.eb_exit_hazard_per_month * z
+        base = z * fading_exit_hazard_per_month(pop.eb_exit_hazard_per_month,
+                                                pop.eb_exit_hazard_floor_per_month)
         accept = gen.random(batch) < spell_survival(d, base, pop.eb_duration_decay,
                                                     pop.eb_exit_hazard_floor_per_month)
         comp = np.concatenate([comp, c[accept]])[:n]
@@ -150,7 +152,8 @@ def steady_inflow_per_month(pop: PopulationConfig, gen: np.random.Generator) -> 
     """
     _, _, z = _draw_households(pop, gen, STEADY_STATE_SAMPLE_HOUSEHOLDS)
     d = np.arange(max(pop.max_initial_months_on_eb * 2, 600))
-    base = pop.eb_exit_hazard_per_month * z[:, None]
+    base = z[:, None] * fading_exit_hazard_per_month(pop.eb_exit_hazard_per_month,
+                                                     pop.eb_exit_hazard_floor_per_month)
     hazard = np.clip(exit_hazard_per_month(base, d[None, :], pop.eb_duration_decay,
                                            pop.eb_exit_hazard_floor_per_month), 0, 1)
     survival = np.cumprod(1 - hazard, axis=1)      # P(still on EB after month d)
@@ -204,7 +207,9 @@ def duration_memory_factor(pop: PopulationConfig) -> float:
     p_back = float((route_shares(pop) * eventual_reentry_by_route(pop)).sum())
     multipliers = tuple(float(pop.exit_hazard_multiplier_by_composition.get(c, 1.0)) for c in COMPOSITIONS)
     shares = tuple(float(pop.composition_shares.get(c, 0.0)) for c in COMPOSITIONS)
-    return _memory_factor(float(pop.eb_exit_hazard_per_month), float(pop.eb_duration_decay),
+    h0 = fading_exit_hazard_per_month(float(pop.eb_exit_hazard_per_month),
+                                      float(pop.eb_exit_hazard_floor_per_month))
+    return _memory_factor(h0, float(pop.eb_duration_decay),
                           float(pop.eb_exit_hazard_floor_per_month), float(pop.exit_propensity_sd),
                           multipliers, shares, p_back, float(pop.reentry_duration_memory))
 
