@@ -23,7 +23,7 @@ from scenarios.schema import SifsimConfig
 from scenarios.validation import validate
 from simulation.accounting.ledger import LEDGER_COLUMNS, savings_by
 from simulation.core.model import SifsimModel
-from simulation.core.outcomes import OUTCOMES
+from simulation.core.outcomes import EB_EFFECT_CATEGORIES, OUTCOMES, fund_share_of_inputs
 from simulation.core.participants import PARTICIPANT_COLUMNS
 
 POPULATION_COLUMNS = ("replication", "arm", "year", "month", "households_on_eb", "eb_exits",
@@ -310,6 +310,16 @@ def per_replication_metrics(config: SifsimConfig, ledger: pd.DataFrame, repaymen
         "region_state_saving_sek": total(others, others["saving_sek"]),
     })
     cases = grants(config)
+    # the fund's share of the effect, by the inputs it paid (issue 11 item 2; simulation/core/outcomes.py)
+    by_grant_category = savings_by(ledger, ["replication", "grant", "category"])
+    shares = {g: fund_share_of_inputs(c.intervention.cost_lines) for g, c in cases.items()}
+    fund_part = by_grant_category["saving_sek"] * [
+        shares[str(g)][str(cat) in EB_EFFECT_CATEGORIES] if str(g) in shares else 1.0
+        for g, cat in zip(by_grant_category["grant"], by_grant_category["category"])]
+    base["attributable_saving_fund_inputs_sek"] = total(by_grant_category, fund_part)
+    attributable = base["attributable_saving_sek"].to_numpy()
+    base["fund_share_of_effect"] = np.where(attributable > 0, base["attributable_saving_fund_inputs_sek"]
+                                            / np.where(attributable > 0, attributable, 1.0), np.nan)
     by_grant_year = savings_by(ledger, ["replication", "grant", "year"])
     base["attributable_saving_project_years_sek"] = saving_within_years(
         by_grant_year, {g: (c.intervention.start_year, c.intervention.end_year) for g, c in cases.items()}, reps)
