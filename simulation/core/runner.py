@@ -237,7 +237,7 @@ def run(config: SifsimConfig, *, progress: bool | None = None,
         repayment = pd.concat([repayment, fund_totals(repayment, config.municipality.fund_capital_sek)],
                               ignore_index=True)
     repayment = repayment[columns] if len(repayment) else pd.DataFrame(columns=columns)
-    years = pd.DataFrame(year_rows)
+    years = with_same_year_comparison(pd.DataFrame(year_rows), ledger, grants(config))
     participants = pd.DataFrame(participant_rows, columns=[*PARTICIPANT_COLUMNS, "grant"])
     per_rep = per_replication_metrics(config, ledger, repayment, years)
     summary = summarise(per_rep)
@@ -269,6 +269,30 @@ def repayment_start_year(case: SifsimConfig) -> int:
     counts it), or the intervention's start year if it disburses nothing."""
     cost_years = sorted(int(y) for y, v in case.intervention.cost_sek_by_year.items() if v > 0)
     return cost_years[0] if cost_years else case.intervention.start_year
+
+
+def with_same_year_comparison(years: pd.DataFrame, ledger: pd.DataFrame,
+                              cases: dict[str, SifsimConfig]) -> pd.DataFrame:
+    """years.csv with ``attributable_saving_sek`` (every payer, the year's) and ``project_year``.
+
+    So that every evaluation method is compared over the same years (issue 11 item 6): the naive
+    and deadweight-adjusted claims are made over the project years; sum a method's column and
+    ``attributable_saving_sek`` over the rows with ``project_year`` (or over any other set of
+    years, the same for both).
+    """
+    if not len(years):
+        return years
+    by_year = savings_by(ledger, ["replication", "grant", "year"]).rename(
+        columns={"saving_sek": "attributable_saving_sek"})
+    by_year["grant"] = by_year["grant"].astype(str)
+    by_year["year"] = by_year["year"].astype(int)
+    out = years.assign(grant=years["grant"].astype(str)).merge(
+        by_year, on=["replication", "grant", "year"], how="left")
+    out["attributable_saving_sek"] = out["attributable_saving_sek"].fillna(0.0)
+    first = out["grant"].map(lambda g: cases[g].intervention.start_year if g in cases else -1)
+    last = out["grant"].map(lambda g: cases[g].intervention.end_year if g in cases else -1)
+    out["project_year"] = (out["year"] >= first) & (out["year"] <= last)
+    return out
 
 
 def saving_within_years(by_grant_year: pd.DataFrame, years_by_grant: dict[str, tuple[int, float]],
