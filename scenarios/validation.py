@@ -148,6 +148,11 @@ def _check_intervention(itv: schema.InterventionConfig, key: str, pop: schema.Po
             problems.append(f"{key}.cost_sek_by_year.{year}: keys must be calendar years")
         if amount < 0 and math.isfinite(amount):
             problems.append(f"{key}.cost_sek_by_year.{year}={amount!r}: expected a cost >= 0")
+    lines = itv.cost_lines or []
+    if lines and not any(line.payer == "fund" and line.weight_sek > 0 for line in lines):
+        problems.append(f"{key}.cost_lines: no line with payer='fund' and weight_sek > 0, so the fund's "
+                        "grant (cost_sek_by_year) pays for nothing and other payers' lines have no scale; "
+                        "allowed: at least one fund line")
     for name, mech in itv.protective.items():
         if mech.child_age_max_years < mech.child_age_min_years:
             problems.append(f"{key}.protective.{name}.child_age_max_years="

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from scenarios.schema import CostLine
+from scenarios.validation import ConfigError, validate
 from simulation.accounting.ledger import savings_by
 from simulation.core.outcomes import EB_EFFECT_CATEGORIES, fund_share_of_inputs
 from simulation.core.runner import run
@@ -60,3 +61,12 @@ def test_the_fund_s_share_of_the_saving_credits_eb_effects_by_its_eb_posts(oster
     share = per_rep["fund_share_of_effect"]
     assert np.allclose(share, per_rep["attributable_saving_fund_inputs_sek"] / per_rep["attributable_saving_sek"])
     assert ((share > 0.3) & (share < 1.0)).all(), share.tolist()   # most of the saving is EB's
+
+
+def test_cost_lines_without_a_fund_line_are_refused():
+    """Other payers' lines are scaled by the fund's: without a fund line nothing would carry the grant."""
+    cfg = make_config()
+    cfg.intervention.cost_lines = [CostLine(unit=line.unit, label=line.label, weight_sek=line.weight_sek,
+                                            payer="state") for line in cfg.intervention.cost_lines]
+    with pytest.raises(ConfigError, match=r"intervention\.cost_lines: no line with payer='fund'"):
+        validate(cfg)
