@@ -24,9 +24,22 @@ def monthly_from_cumulative(prob: float | np.ndarray, months: float) -> np.ndarr
     return 1.0 - (1.0 - prob) ** (1.0 / months)
 
 
+def fading_exit_hazard_per_month(start_of_spell_per_month: float, floor_per_month: float) -> float:
+    """The part of the EB exit hazard that fades with duration, h0 = h(0) − floor.
+
+    ``population.eb_exit_hazard_per_month`` is the hazard at the start of a spell, floor
+    included, for a household of exit propensity 1 (issue 11 item 7): doubling it doubles
+    the first-month exits of a homogeneous population.
+    """
+    return start_of_spell_per_month - floor_per_month
+
+
 def exit_hazard_per_month(base_per_month: np.ndarray | float, months_on_eb: np.ndarray,
                           duration_decay: float, floor_per_month: float = 0.0) -> np.ndarray:
     """Monthly EB exit hazard with duration dependence, h(d) = h0 · exp(−λ d) + floor.
+
+    ``base_per_month`` is the fading part h0 (see :func:`fading_exit_hazard_per_month`),
+    times the household's exit propensity.
 
     Source: docs/sources.md (hazard form; Mood 2012 for the duration dependence). The
     floor is the exit rate that does not fade with duration (pension, other reasons):

@@ -236,13 +236,25 @@ class ImplementationShock:
     effect_multiplier: float = f(**NONNEG)
 
 
+#: who pays an intervention's cost line: the fund (its grant) or the state (a state grant)
+COST_LINE_PAYERS = ("fund", "state")
+
+
 @dataclass
 class CostLine:
-    """One funded post (or cost line) of an intervention: the unit that spends it."""
+    """One post (or cost line) of an intervention: the unit that spends it and who pays for it.
+
+    ``payer: fund``: a share ``weight / Σ fund lines' weights`` of the fund's grant
+    (``cost_sek_by_year``). Another payer (``state``: e.g. a state grant such as Urban
+    utveckling): a post the fund did not pay, costing ``weight / Σ fund lines' weights`` times
+    the fund's grant each year (the same SEK and yearly profile), booked in the ledger as that
+    payer's grant (issue 11 item 2).
+    """
 
     unit: str = f(choices=UNITS)
     label: str = f()
-    weight_sek: float = f(**NONNEG)   # this line's cost in the source; shares are weight / total
+    weight_sek: float = f(**NONNEG)   # this line's cost in the source, in the same SEK as the others
+    payer: str = f(choices=COST_LINE_PAYERS)
 
 
 @dataclass

@@ -148,6 +148,11 @@ def _check_intervention(itv: schema.InterventionConfig, key: str, pop: schema.Po
             problems.append(f"{key}.cost_sek_by_year.{year}: keys must be calendar years")
         if amount < 0 and math.isfinite(amount):
             problems.append(f"{key}.cost_sek_by_year.{year}={amount!r}: expected a cost >= 0")
+    lines = itv.cost_lines or []
+    if lines and not any(line.payer == "fund" and line.weight_sek > 0 for line in lines):
+        problems.append(f"{key}.cost_lines: no line with payer='fund' and weight_sek > 0, so the fund's "
+                        "grant (cost_sek_by_year) pays for nothing and other payers' lines have no scale; "
+                        "allowed: at least one fund line")
     for name, mech in itv.protective.items():
         if mech.child_age_max_years < mech.child_age_min_years:
             problems.append(f"{key}.protective.{name}.child_age_max_years="
@@ -269,6 +274,11 @@ def _value_problems(cfg: schema.SifsimConfig) -> list[str]:
     _check_shares("population.reentry_within_12_months_by_route",
                   pop.reentry_within_12_months_by_route, EXIT_ROUTES, problems,
                   must_sum_to_one=False, complete=True)
+    if 0.0 <= pop.eb_exit_hazard_per_month <= 1.0 and \
+            pop.eb_exit_hazard_per_month < pop.eb_exit_hazard_floor_per_month <= 1.0:
+        problems.append(f"population.eb_exit_hazard_floor_per_month={pop.eb_exit_hazard_floor_per_month!r}: "
+                        f"above population.eb_exit_hazard_per_month={pop.eb_exit_hazard_per_month!r}, the "
+                        "hazard at the start of a spell, which includes the floor; allowed: a floor <= it")
     for name, v in pop.exit_hazard_multiplier_by_composition.items():
         if name not in COMPOSITIONS:
             problems.append(f"population.exit_hazard_multiplier_by_composition.{name}: unknown "

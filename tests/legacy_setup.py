@@ -24,7 +24,8 @@ def legacy_inflow_per_month(pop, gen: np.random.Generator) -> float:
     """0.2.0's estimate: Little's law with the mean spell averaged over a sample of entrants."""
     _, _, z = population._draw_households(pop, gen, LEGACY_SAMPLE_HOUSEHOLDS)
     d = np.arange(max(pop.max_initial_months_on_eb * 2, 600))
-    base = pop.eb_exit_hazard_per_month * z[:, None]
+    base = z[:, None] * population.fading_exit_hazard_per_month(pop.eb_exit_hazard_per_month,
+                                                                pop.eb_exit_hazard_floor_per_month)
     hazard = np.clip(population.exit_hazard_per_month(base, d[None, :], pop.eb_duration_decay,
                                                       pop.eb_exit_hazard_floor_per_month), 0, 1)
     survival = np.cumprod(1 - hazard, axis=1)

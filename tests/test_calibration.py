@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from scenarios.calibration import TARGETS
+from scenarios.calibration import PROJECT_TARGETS, TARGETS
 from simulation.core.calibration import baseline_statistics, calibration_table
 from simulation.core.model import SifsimModel
+from simulation.core.participants import PARTICIPANT_COLUMNS
 from tests.support import make_config
 
 
@@ -52,3 +53,53 @@ def test_the_stock_stays_level_without_intervention():
     pop = pd.DataFrame(model.population_rows, columns=["r", "arm", "year", "month", "on", "x", "e", "p"])
     by_year = pop[pop["arm"] == "control"].groupby("year")["on"].mean()
     assert by_year.max() / by_year.min() < 1.15, by_year.round().tolist()
+
+
+# --- the projects against the seeds' counts (issue 11 item 3) ----------------------------------
+
+PROJECT_REPLICATIONS = 8
+
+
+@pytest.fixture(scope="module")
+def project_runs():
+    """participants.csv over the project years, per (intervention, population), 8 replications."""
+    runs = {}
+    for key in sorted({(t.intervention, t.population) for t in PROJECT_TARGETS}):
+        intervention, population = key
+        cfg = make_config(f"intervention={intervention}", f"population={population}",
+                          f"replications={PROJECT_REPLICATIONS}")
+        itv = cfg.intervention
+        cfg = make_config(f"intervention={intervention}", f"population={population}",
+                          f"replications={PROJECT_REPLICATIONS}",
+                          f"horizon_years={itv.end_year - itv.start_year + 1}")
+        model = SifsimModel(cfg, replications=list(range(PROJECT_REPLICATIONS))).run()
+        rows = [row for r in range(PROJECT_REPLICATIONS) for row in model.replication_rows(r)["participants"]]
+        table = pd.DataFrame(rows, columns=PARTICIPANT_COLUMNS)
+        runs[key] = (table[(table["year"] >= itv.start_year) & (table["year"] <= itv.end_year)],
+                     itv.end_year - itv.start_year + 1)
+    return runs
+
+
+def project_statistic(table: pd.DataFrame, n_years: int, arm: str, statistic: str) -> float:
+    per_replication = table[table["arm"] == arm].groupby("replication")
+    if statistic == "exits_work_per_year":
+        return float(per_replication["exits_work"].sum().median()) / n_years
+    assert statistic == "exits_total", statistic
+    exits = [c for c in PARTICIPANT_COLUMNS if c.startswith("exits_")]
+    return float(per_replication[exits].sum().sum(axis=1).median())
+
+
+@pytest.mark.parametrize("target", PROJECT_TARGETS, ids=[t.name for t in PROJECT_TARGETS])
+def test_project_meets_the_seeds_count(project_runs, target):
+    table, n_years = project_runs[(target.intervention, target.population)]
+    value = project_statistic(table, n_years, target.arm, target.statistic)
+    assert target.low <= value <= target.high, f"{target.name}: model {value:.2f}, accepted " \
+        f"[{target.low}, {target.high}] ({target.source})"
+
+
+def test_the_controlled_comparison_is_a_difference_between_the_arms(project_runs):
+    """Innerstaden's project arm leaves to work at least 3× as often as its control arm (seed: ≈15×)."""
+    table, n_years = project_runs[("hela_familjen_innerstaden", "malmo_innerstaden")]
+    project = project_statistic(table, n_years, "intervention", "exits_work_per_year")
+    control = project_statistic(table, n_years, "control", "exits_work_per_year")
+    assert project >= 3 * control > 0, (project, control)

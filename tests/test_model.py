@@ -66,7 +66,10 @@ def test_zero_effect_leaves_only_the_intervention_cost():
     savings = savings_by(results.ledger, ["replication", "payer", "category"])
     assert (savings["saving_sek"] == 0).all()
     financing = results.ledger[results.ledger["category"] == "intervention_posts"]
-    total_cost = sum(cfg.intervention.cost_sek_by_year.values())
+    # the fund's grant, plus the posts another payer funded (cost lines weighted like the fund's)
+    lines = cfg.intervention.cost_lines
+    fund_weight = sum(line.weight_sek for line in lines if line.payer == "fund")
+    total_cost = sum(cfg.intervention.cost_sek_by_year.values()) * sum(line.weight_sek for line in lines) / fund_weight
     per_rep = financing.groupby("replication")["amount_sek"].sum()
     assert np.allclose(per_rep.to_numpy(), total_cost, atol=1.0)
     pop = results.population

@@ -29,7 +29,9 @@ def test_the_table_has_a_row_per_replication_arm_and_year():
 
 def test_enrolments_and_exits_by_route_add_up_to_the_participants_on_eb():
     """Without re-entry: participants on EB at a year's end = at its start + enrolled − exits (all routes)."""
-    cfg = make_config("replications=2", "horizon_years=6", "population.reentry_enabled=false")
+    # no retirement: a participant who moved away (gone in both arms) is retired, and with it its flag
+    cfg = make_config("replications=2", "horizon_years=6", "population.reentry_enabled=false",
+                      "population.retire_after_months_off_eb=null")
     model = SifsimModel(cfg, replications=[0, 1])
     hh = model.households
     on_eb_participants = [np.count_nonzero(hh.participant & hh.on_eb, axis=-1)]   # (arms, R) per year end

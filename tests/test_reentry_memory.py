@@ -14,6 +14,7 @@ from tests.support import make_config
 MEMORY_SETUP = (
     "intervention=none", "population.households=3000", "horizon_years=6",
     "population.exit_propensity_sd=0", "population.eb_exit_hazard_floor_per_month=0",
+    "population.eb_exit_hazard_per_month=0.25",   # the fitted fading part, without the floor
     "population.inflow_enabled=false", "population.caseload_elasticity=0",
     "population.retire_after_months_off_eb=null",
     "population.reentry_within_12_months_by_route={work:0.5,studies:0.5,other_benefit:0.5,moved:0,"

@@ -78,9 +78,13 @@ class CostBooking:
             return
         amount = np.array([yearly / 12.0, 0.0])[:, None]      # (arms, 1): the same in every replication
         lines = self.itv.cost_lines or []
-        total = sum(line.weight_sek for line in lines) or 1.0
-        shares = [(line.unit, line.weight_sek / total) for line in lines] or [("eb_unit", 1.0)]
-        for unit, share in shares:
+        # weights relative to the fund's lines; a line another payer funds (issue 11 item 2) costs
+        # its weight in the same SEK, financed by that payer's grant instead of the fund's
+        total = sum(line.weight_sek for line in lines if line.payer == "fund") or 1.0
+        shares = [(line.unit, line.weight_sek / total, line.payer) for line in lines] or [("eb_unit", 1.0, "fund")]
+        for unit, share, payer in shares:
             self.ledger.add(t, "intervention_posts", unit, amount * share)
-            self.ledger.add(t, "fund_grant", unit, -amount * share)
+            self.ledger.add(t, f"{payer}_grant", unit, -amount * share)
+            if payer != "fund":
+                self.ledger.add(t, f"{payer}_grant", payer, amount * share)
         self.ledger.add(t, "fund_grant", "ks", amount)

@@ -71,6 +71,7 @@ CATEGORIES: dict[str, Category] = {c.name: c for c in (
     Category("adult_substance_abuse", "adult_services", False),
     Category("intervention_posts", "eb_unit", True, financing=True),
     Category("fund_grant", "ks", True, financing=True),
+    Category("state_grant", "state", True, financing=True),   # posts a state grant paid (cost_lines payer)
 )}
 #: categories that are the intervention's own financing, not an effect on anyone
 FINANCING_CATEGORIES = tuple(c.name for c in CATEGORIES.values() if c.financing)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.hazards import caseload_factor, exit_hazard_per_month
+from agents.hazards import caseload_factor, exit_hazard_per_month, fading_exit_hazard_per_month
 from agents.households import ROUTE_INDEX
 from agents.mechanisms.base import CONTROL, INTERVENTION
 from simulation.core.population import reentry_hazard_by_route, route_shares
@@ -33,7 +33,8 @@ class BenefitProcess:
     def step(self, t: int, draws, strength: float) -> tuple[np.ndarray, np.ndarray]:
         """Exits and re-entries this month; returns (exits, entries) counted per arm and replication."""
         hh, pop, itv = self.households, self.pop, self.intervention
-        base = exit_hazard_per_month(pop.eb_exit_hazard_per_month * hh.exit_propensity, hh.months_on_eb,
+        h0 = fading_exit_hazard_per_month(pop.eb_exit_hazard_per_month, pop.eb_exit_hazard_floor_per_month)
+        base = exit_hazard_per_month(h0 * hh.exit_propensity, hh.months_on_eb,
                                      pop.eb_duration_decay, pop.eb_exit_hazard_floor_per_month)
         caseload = caseload_factor(self.eb_posts, self.households_per_worker,
                                    np.count_nonzero(hh.on_eb, axis=-1), pop.caseload_elasticity)

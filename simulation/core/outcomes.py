@@ -27,6 +27,10 @@ OUTCOMES = {o.name: o for o in (
             "Hänförbar besparing under projektåren"),
     Outcome("attributable_saving_in_window_sek", "SEK", True, "Attributable saving within the rule's repayment window",
             "Hänförbar besparing inom regelns återbetalningsfönster"),
+    Outcome("attributable_saving_fund_inputs_sek", "SEK", True,
+            "Attributable saving from the posts the fund paid", "Hänförbar besparing från tjänster som fonden betalade"),
+    Outcome("fund_share_of_effect", "share", True, "Fund's share of the attributable saving (by the inputs it paid)",
+            "Fondens andel av den hänförbara besparingen (efter de insatser den betalade)"),
     Outcome("municipal_saving_sek", "SEK", True, "Saving to the municipality", "Besparing för kommunen"),
     Outcome("borrower_saving_sek", "SEK", True, "Saving to the borrowing committee", "Besparing för den lånande nämnden"),
     Outcome("cash_saving_sek", "SEK", True, "Cash saving to the borrowing committee", "Kontant besparing för den lånande nämnden"),
@@ -40,3 +44,29 @@ OUTCOMES = {o.name: o for o in (
     Outcome("peak_budget_pressure_posts", "posts", False, "Peak budget pressure in posts", "Största budgettryck i tjänster"),
     Outcome("p_full_repayment", "probability", True, "P(full repayment within horizon)", "P(fullt återbetalt inom horisonten)"),
 )}
+
+
+#: ledger categories whose effect comes from the EB unit's posts (the caseload mechanism); every other
+#: effect is credited to the intervention's other posts (issue 11 item 2)
+EB_EFFECT_CATEGORIES = ("eb", "eb_refill", "other_benefit")
+EB_UNIT = "eb_unit"
+
+
+def fund_share_of_inputs(cost_lines) -> dict[bool, float]:
+    """The fund's share, by cost weight, of the posts behind EB effects (key True) and other effects (False).
+
+    A cost line with ``payer: fund`` is the fund's; any other payer's (e.g. the state's Urban
+    utveckling posts at Öster's Herrgården) is not. Without lines of a kind the share is that of
+    all lines, and 1 without any line (the grant is all there is).
+    """
+    lines = list(cost_lines or [])
+
+    def share(selected) -> float | None:
+        total = sum(line.weight_sek for line in selected)
+        return sum(line.weight_sek for line in selected if line.payer == "fund") / total if total > 0 else None
+
+    overall = share(lines)
+    overall = 1.0 if overall is None else overall
+    eb = share([line for line in lines if line.unit == EB_UNIT])
+    other = share([line for line in lines if line.unit != EB_UNIT])
+    return {True: overall if eb is None else eb, False: overall if other is None else other}

@@ -15,7 +15,8 @@ import numpy as np
 
 from agents.children import (ADULT_AGE_MONTHS, MAX_PLACEMENT_MONTHS, ADULT_OUTCOMES, FAMILY_HOME, HOME, HVB, PROTECTIVE_FACTORS,
                              RISK_FACTORS, ChildPopulation)
-from agents.hazards import DAYS_PER_MONTH, exit_hazard_per_month, monthly_from_cumulative, spell_survival
+from agents.hazards import (DAYS_PER_MONTH, exit_hazard_per_month, fading_exit_hazard_per_month,
+                            monthly_from_cumulative, spell_survival)
 from agents.households import COMPOSITION_INDEX, REENTRY_LATE_AFTER_MONTHS, HouseholdPopulation
 from scenarios.schema import COMPOSITIONS, EXIT_ROUTES, EconomyConfig, PopulationConfig
 from simulation.core.draws import Stream
@@ -85,7 +86,8 @@ def _steady_stock(pop: PopulationConfig, gen: np.random.Generator, n: int):
         batch = max(4 * need, 64)
         c, k, z = _draw_households(pop, gen, batch)
         d = gen.integers(0, pop.max_initial_months_on_eb, size=batch)
-        base = pop.eb_exit_hazard_per_month * z
+        base = z * fading_exit_hazard_per_month(pop.eb_exit_hazard_per_month,
+                                                pop.eb_exit_hazard_floor_per_month)
         accept = gen.random(batch) < spell_survival(d, base, pop.eb_duration_decay,
                                                     pop.eb_exit_hazard_floor_per_month)
         comp = np.concatenate([comp, c[accept]])[:n]
@@ -165,7 +167,9 @@ PROPENSITY_NODES = 64
 
 def _hazard_parameters(pop: PopulationConfig) -> tuple:
     """The hashable inputs of the spell-length calculations (for their caches)."""
-    return (float(pop.eb_exit_hazard_per_month), float(pop.eb_duration_decay),
+    h0 = fading_exit_hazard_per_month(float(pop.eb_exit_hazard_per_month),
+                                      float(pop.eb_exit_hazard_floor_per_month))   # the part that fades
+    return (h0, float(pop.eb_duration_decay),
             float(pop.eb_exit_hazard_floor_per_month), float(pop.exit_propensity_sd),
             tuple(float(pop.exit_hazard_multiplier_by_composition.get(c, 1.0)) for c in COMPOSITIONS),
             tuple(float(pop.composition_shares.get(c, 0.0)) for c in COMPOSITIONS))

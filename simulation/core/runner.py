@@ -23,7 +23,7 @@ from scenarios.schema import SifsimConfig
 from scenarios.validation import validate
 from simulation.accounting.ledger import LEDGER_COLUMNS, savings_by
 from simulation.core.model import SifsimModel
-from simulation.core.outcomes import OUTCOMES
+from simulation.core.outcomes import EB_EFFECT_CATEGORIES, OUTCOMES, fund_share_of_inputs
 from simulation.core.participants import PARTICIPANT_COLUMNS
 
 POPULATION_COLUMNS = ("replication", "arm", "year", "month", "households_on_eb", "eb_exits",
@@ -237,7 +237,7 @@ def run(config: SifsimConfig, *, progress: bool | None = None,
         repayment = pd.concat([repayment, fund_totals(repayment, config.municipality.fund_capital_sek)],
                               ignore_index=True)
     repayment = repayment[columns] if len(repayment) else pd.DataFrame(columns=columns)
-    years = pd.DataFrame(year_rows)
+    years = with_same_year_comparison(pd.DataFrame(year_rows), ledger, grants(config))
     participants = pd.DataFrame(participant_rows, columns=[*PARTICIPANT_COLUMNS, "grant"])
     per_rep = per_replication_metrics(config, ledger, repayment, years)
     summary = summarise(per_rep)
@@ -269,6 +269,30 @@ def repayment_start_year(case: SifsimConfig) -> int:
     counts it), or the intervention's start year if it disburses nothing."""
     cost_years = sorted(int(y) for y, v in case.intervention.cost_sek_by_year.items() if v > 0)
     return cost_years[0] if cost_years else case.intervention.start_year
+
+
+def with_same_year_comparison(years: pd.DataFrame, ledger: pd.DataFrame,
+                              cases: dict[str, SifsimConfig]) -> pd.DataFrame:
+    """years.csv with ``attributable_saving_sek`` (every payer, the year's) and ``project_year``.
+
+    So that every evaluation method is compared over the same years (issue 11 item 6): the naive
+    and deadweight-adjusted claims are made over the project years; sum a method's column and
+    ``attributable_saving_sek`` over the rows with ``project_year`` (or over any other set of
+    years, the same for both).
+    """
+    if not len(years):
+        return years
+    by_year = savings_by(ledger, ["replication", "grant", "year"]).rename(
+        columns={"saving_sek": "attributable_saving_sek"})
+    by_year["grant"] = by_year["grant"].astype(str)
+    by_year["year"] = by_year["year"].astype(int)
+    out = years.assign(grant=years["grant"].astype(str)).merge(
+        by_year, on=["replication", "grant", "year"], how="left")
+    out["attributable_saving_sek"] = out["attributable_saving_sek"].fillna(0.0)
+    first = out["grant"].map(lambda g: cases[g].intervention.start_year if g in cases else -1)
+    last = out["grant"].map(lambda g: cases[g].intervention.end_year if g in cases else -1)
+    out["project_year"] = (out["year"] >= first) & (out["year"] <= last)
+    return out
 
 
 def saving_within_years(by_grant_year: pd.DataFrame, years_by_grant: dict[str, tuple[int, float]],
@@ -310,6 +334,16 @@ def per_replication_metrics(config: SifsimConfig, ledger: pd.DataFrame, repaymen
         "region_state_saving_sek": total(others, others["saving_sek"]),
     })
     cases = grants(config)
+    # the fund's share of the effect, by the inputs it paid (issue 11 item 2; simulation/core/outcomes.py)
+    by_grant_category = savings_by(ledger, ["replication", "grant", "category"])
+    shares = {g: fund_share_of_inputs(c.intervention.cost_lines) for g, c in cases.items()}
+    fund_part = by_grant_category["saving_sek"] * [
+        shares[str(g)][str(cat) in EB_EFFECT_CATEGORIES] if str(g) in shares else 1.0
+        for g, cat in zip(by_grant_category["grant"], by_grant_category["category"])]
+    base["attributable_saving_fund_inputs_sek"] = total(by_grant_category, fund_part)
+    attributable = base["attributable_saving_sek"].to_numpy()
+    base["fund_share_of_effect"] = np.where(attributable > 0, base["attributable_saving_fund_inputs_sek"]
+                                            / np.where(attributable > 0, attributable, 1.0), np.nan)
     by_grant_year = savings_by(ledger, ["replication", "grant", "year"])
     base["attributable_saving_project_years_sek"] = saving_within_years(
         by_grant_year, {g: (c.intervention.start_year, c.intervention.end_year) for g, c in cases.items()}, reps)

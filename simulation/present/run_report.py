@@ -263,6 +263,7 @@ def render_run_report(config: Mapping[str, Any], tables: Mapping[str, pd.DataFra
     lines = [("intervention_cost_sek", w(lang, "sv_cost")), ("naive_claim_sek", w(lang, "sv_naive")),
              ("attributable_saving_sek", w(lang, "sv_attr")),
              ("attributable_saving_pv_sek", w(lang, "sv_attr_pv", rate=fmt_percent(rate, lang, 1) if rate is not None else "—")),
+             ("attributable_saving_fund_inputs_sek", w(lang, "sv_attr_fund")),
              ("municipal_saving_sek", w(lang, "sv_muni")), ("region_state_saving_sek", w(lang, "sv_rs")),
              ("borrower_saving_sek", w(lang, "sv_borrower")), ("cash_saving_sek", w(lang, "sv_cash"))]
     body.append(f'<section id="savings"><h2>{esc(w(lang, "savings"))}</h2>')

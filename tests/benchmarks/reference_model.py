@@ -17,7 +17,8 @@ parameter read from the typed config (``config.population``):
   composition (composition drawn from ``composition_shares``);
 * monthly exit hazard ``h = (h0 · z · exp(−λ·d) + floor) · caseload_factor``
   (clipped to [0, 1]; ``floor`` = ``eb_exit_hazard_floor_per_month``, the exit
-  rate that does not fade with duration), ``d`` = months on EB (0 in the month of entry, +1 for each month
+  rate that does not fade with duration; ``h0`` = ``eb_exit_hazard_per_month`` − floor, since the
+  key is the start-of-spell hazard, floor included), ``d`` = months on EB (0 in the month of entry, +1 for each month
   on EB), ``caseload_factor = (on EB at the start / on EB now)^elasticity``
   with "now" counted at the start of the month after the month's inflow;
 * the exit route is drawn from ``exit_route_shares``; "moved" removes the
@@ -94,14 +95,16 @@ class ReferenceParams:
     def from_config(cls, config, months: int | None = None) -> "ReferenceParams":
         """From a typed ``SifsimConfig``; ``months`` defaults to the model's horizon."""
         pop = config.population
+        floor = float(getattr(pop, "eb_exit_hazard_floor_per_month", 0.0) or 0.0)
         if months is None:
             months = 12 * (config.horizon_years + (1 if config.intervention.start_month > 1 else 0))
         return cls(
             households=pop.households,
             months=months,
-            exit_hazard_per_month=pop.eb_exit_hazard_per_month,
+            # h0 is the fading part: the config's key is the start-of-spell hazard, floor included
+            exit_hazard_per_month=pop.eb_exit_hazard_per_month - floor,
             duration_decay=pop.eb_duration_decay,
-            exit_hazard_floor_per_month=float(getattr(pop, "eb_exit_hazard_floor_per_month", 0.0) or 0.0),
+            exit_hazard_floor_per_month=floor,
             exit_propensity_sd=pop.exit_propensity_sd,
             composition_shares=tuple(float(pop.composition_shares.get(c, 0.0)) for c in COMPOSITIONS),
             composition_multipliers=tuple(float(pop.exit_hazard_multiplier_by_composition.get(c, 1.0))

@@ -129,7 +129,11 @@ def figure_repayment_timeline(repayment: pd.DataFrame, years: pd.DataFrame, per_
     return fig
 
 
+#: evaluation methods compared over the same years (the project years: the naive claim's), then
+#: the chain over the whole horizon, a sensitivity (issue 11 item 6)
+SAME_YEAR_STEPS = 2
 WATERFALL_STEPS = (("naive_claim_sek", "waterfall_naive", "#999999"),
+                   ("attributable_saving_project_years_sek", "waterfall_attributable_project", "#0072B2"),
                    ("attributable_saving_sek", "waterfall_attributable", "#0072B2"),
                    ("municipal_saving_sek", "waterfall_municipal", "#56B4E9"),
                    ("borrower_saving_sek", "waterfall_borrower", "#CC79A7"),
@@ -160,12 +164,14 @@ def figure_repayment_waterfall(per_replication: pd.DataFrame, ctx: ChartContext)
     first = per_replication[per_replication["rule"] == rules_of(per_replication)[0]]
     grant = float(np.median(first["intervention_cost_sek"])) if "intervention_cost_sek" in first else None
     chain = sum(1 for m, _k, _c in WATERFALL_STEPS if m in first.columns)
+    same_years = sum(1 for m, _k, _c in WATERFALL_STEPS[:SAME_YEAR_STEPS] if m in first.columns)
     money = money_scale([s[i] for s in stats for i in (1, 2, 3)] + ([grant] if grant else []), language)
 
     # labels sit above their bars, so the bars get the full width of a half-page chart
     fig = new_figure(0.31 * len(stats) + 1.3)
     ax = fig.subplots()
     ypos = np.arange(len(stats))[::-1].astype(float)
+    ypos[same_years:] -= 0.4  # a gap between the same-year comparison and the horizon's chain
     ypos[chain:] -= 0.4  # a gap between the chain of savings and the rules' repayments
     left = min(0.0, min(s[1] for s in stats))
     right = max(max(s[3] for s in stats), grant or 0.0)
@@ -179,6 +185,8 @@ def figure_repayment_waterfall(per_replication: pd.DataFrame, ctx: ChartContext)
         ax.text(max(p50, p90, 0.0) + 0.015 * span, y, money.text(p50, language), va="center", ha="left",
                 fontsize=6)
     for k in range(chain - 1):  # a waterfall's steps: each bar's end dotted down to the next
+        if k == same_years - 1:
+            continue  # the same-year comparison and the horizon's chain are not one chain
         ax.plot([stats[k][2]] * 2, [ypos[k] - 0.21, ypos[k + 1] + 0.21], color="#777777", linewidth=0.5,
                 linestyle=":")
     if grant:
@@ -187,6 +195,8 @@ def figure_repayment_waterfall(per_replication: pd.DataFrame, ctx: ChartContext)
                 ha="left", va="bottom", fontsize=6, color=PALETTE["grant"])
     if chain < len(stats):
         ax.axhline((ypos[chain - 1] + ypos[chain]) / 2 + 0.1, color="#bbbbbb", linewidth=0.5)
+    if 0 < same_years < chain:
+        ax.axhline((ypos[same_years - 1] + ypos[same_years]) / 2 + 0.1, color="#bbbbbb", linewidth=0.5)
     ax.axvline(0, color="#000000", linewidth=0.6)
     ax.set_yticks([])
     ax.spines["left"].set_visible(False)
