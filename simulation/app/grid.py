@@ -419,6 +419,36 @@ class JobCheck:
     problems: list[str]
 
 
+def yaml_problems(dirs: Sequence[str | Path]) -> list[str]:
+    """Every config file under ``dirs`` that is not valid YAML: ``file:line:column: what``, one line each.
+
+    Checked before Hydra composes anything, so a bad indentation, a tab or an unclosed bracket in
+    a file of one's own (``--config-dir``) is named by file and line instead of a traceback.
+    """
+    import yaml
+    problems = []
+    for d in dirs:
+        for path in sorted(Path(d).rglob("*.yaml")):
+            try:
+                yaml.safe_load(path.read_text(encoding="utf-8"))
+            except UnicodeDecodeError as exc:
+                problems.append(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                                "allowed: a YAML file saved as UTF-8")
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+                if "end of stream" in str(getattr(exc, "problem", "")) and getattr(exc, "context_mark", None):
+                    mark = exc.context_mark   # an unclosed quote or bracket: where it was opened
+                where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+                what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+                context = getattr(exc, "context", None)
+                text = f"{context}, {what}" if context else what
+                if "\t" in text or "\\t" in text:
+                    text += " (a tab: YAML indents with spaces only)"
+                problems.append(f"{where}: not valid YAML: {text}; allowed: YAML as in conf/ "
+                                "(spaces for indentation, closed brackets and quotes)")
+    return problems
+
+
 def check_grid(arguments: Sequence[str], *, multirun: bool = True, conf_dir: str | None = None,
                config_name: str = "config", extra_dirs: Sequence[str] = ()) -> list[JobCheck]:
     """Check every job a command line would launch (the whole grid with ``multirun``)."""
@@ -431,6 +461,9 @@ def check_grid(arguments: Sequence[str], *, multirun: bool = True, conf_dir: str
             unparsable.append(describe_override_error(line, exc, conf_dir or CONF_DIR))
     if unparsable:       # e.g. a key that is not an identifier (+åäö=1): one message per line
         return [JobCheck(0, [], unparsable)]
+    broken = yaml_problems(extra_dirs)
+    if broken:           # a config file of one's own that is not YAML: nothing can be composed
+        return [JobCheck(0, [], broken)]
     with checker(conf_dir, config_name, extra_dirs) as chk:
         if multirun:
             params, target = chk.sweeper(arguments)
@@ -499,6 +532,51 @@ def unknown_config_name(name: str, conf_dir: str, extra_dirs: Sequence[str]) -> 
             f"{hint}allowed: {', '.join(options)}")
 
 
+#: the output folders conf/config.yaml names (``hydra.run.dir``, ``hydra.sweep.dir``) before their
+#: timestamp: where a run goes unless the command line says otherwise
+DEFAULT_OUTPUT_DIRS = {"hydra.run.dir": "results/runs", "hydra.sweep.dir": "results/sweeps"}
+
+
+def _first_existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def output_dir_problem(overrides: Sequence[str], multirun: bool) -> str | None:
+    """Can the run (or sweep) folder be created? The message naming the key and value, or None.
+
+    Nothing is left behind: the deepest existing parent of the folder must be a directory in
+    which this process can create one (tried with an empty temporary folder, removed at once;
+    ``os.access`` alone says yes to root on a read-only mount or under ``/proc``). A value with an
+    interpolation (``${now:...}``) is checked up to its first ``${``.
+    """
+    import os
+    import tempfile
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    value = DEFAULT_OUTPUT_DIRS[key]
+    for line in overrides:
+        k, sep, v = line.partition("=")
+        if sep and k.lstrip("+~") == key:
+            value = v.strip().strip("'\"")
+    literal = value.split("${", 1)[0]
+    if not literal.strip():
+        return None                                  # all interpolation: Hydra resolves it
+    folder = Path(literal).expanduser().absolute()
+    if "${" in value and not literal.endswith(("/", os.sep)):
+        folder = folder.parent                       # "runs/x_${now:...}": the folder is created in runs/
+    base = _first_existing(folder)
+    allowed = f"allowed: a folder that can be created and written (e.g. {key}={DEFAULT_OUTPUT_DIRS[key]}/NAME)"
+    if not base.is_dir():
+        return f"{key}={value}: cannot create a folder there: {base} is a file, not a folder; {allowed}"
+    try:
+        probe = tempfile.mkdtemp(prefix=".sifsim-probe-", dir=base)
+    except OSError as exc:
+        return f"{key}={value}: cannot create a folder in {base} ({exc.strerror or exc}); {allowed}"
+    os.rmdir(probe)
+    return None
+
+
 def preflight(args: list[str]) -> int:
     """Check the config of every job a command line would run, before Hydra creates anything.
 
@@ -526,6 +604,10 @@ def preflight(args: list[str]) -> int:
             return 0  # Hydra explains that a sweep needs --multirun
     except Exception:  # noqa: BLE001 - an unparsable override: the check below names it
         pass
+    message = output_dir_problem(overrides, multirun)
+    if message:
+        print(str(ConfigError([message])), file=sys.stderr)
+        return 2
     try:
         checks = check_grid(overrides, multirun=multirun, conf_dir=conf_dir,
                             config_name=config_name, extra_dirs=extra_dirs)
