@@ -135,3 +135,91 @@ def test_malformed_yaml_under_config_dir_is_named_by_file_and_line(case, tmp_pat
     monkeypatch.setattr(sys, "argv", ["sifsim"])
     assert grid.validate_main(["--config-dir", str(own), "municipality=orebro"]) == 2
     assert f"{path}:{line}:" in capsys.readouterr().out
+
+
+def test_a_config_dir_that_does_not_exist_is_named(tmp_path, monkeypatch, capsys):
+    code, _, err = run_main(["--config-dir", str(tmp_path / "nope"), "replications=1"], tmp_path, monkeypatch,
+                            capsys)
+    assert code == 2
+    assert err.strip().startswith(f"--config-dir={tmp_path / 'nope'}: no such folder")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- year keys and typos in YAML -----------------------------------------------------------------
+
+def own_intervention(root: Path, body: str, name: str = "mine") -> Path:
+    (root / "intervention").mkdir(parents=True, exist_ok=True)
+    path = root / "intervention" / f"{name}.yaml"
+    path.write_text("defaults:\n  - hela_familjen_oster\n  - _self_\n" + body, encoding="utf-8")
+    return path
+
+
+def test_integer_year_keys_work_in_files_and_on_the_command_line(tmp_path):
+    from simulation import load_config
+    own_intervention(tmp_path / "ints", "cost_sek_by_year: {2014: 100, 2015: 200, 2016: 300, 2017: 400}\n")
+    own_intervention(tmp_path / "strs", 'cost_sek_by_year: {"2014": 100, "2015": 200, "2016": 300, "2017": 400}\n')
+    block = own_intervention(tmp_path / "block", "cost_sek_by_year:\n  2014: 100\n  2015: 200\n"
+                                                  "  2016: 300\n  2017: 400\n")
+    ints = load_config(["intervention=mine"], config_dir=tmp_path / "ints")
+    strs = load_config(["intervention=mine"], config_dir=tmp_path / "strs")
+    blocks = load_config(["intervention=mine"], config_dir=block.parents[1])
+    assert ints.intervention.cost_sek_by_year == {"2014": 100, "2015": 200, "2016": 300, "2017": 400}
+    assert ints == strs == blocks
+    line = load_config(["intervention.cost_sek_by_year={2014:1,2015:2,2016:3,2017:4}"])
+    assert line.intervention.cost_sek_by_year == {"2014": 1, "2015": 2, "2016": 3, "2017": 4}
+    # an int key from a file and a str key from the command line are one key: the command line wins
+    both = load_config(["intervention=mine", "intervention.cost_sek_by_year.2015=7"], config_dir=tmp_path / "ints")
+    assert both.intervention.cost_sek_by_year == {"2014": 100, "2015": 7, "2016": 300, "2017": 400}
+    # and the pre-check agrees: no problem
+    checks = grid.check_grid(["intervention=mine"], multirun=False, extra_dirs=[str(tmp_path / "ints")])
+    assert checks[0].problems == []
+
+
+def test_a_year_written_both_as_number_and_text_is_a_duplicate_named_by_line(tmp_path, monkeypatch, capsys):
+    path = own_intervention(tmp_path / "own", 'cost_sek_by_year: {2014: 100, "2014": 200}\n')
+    work = tmp_path / "work"
+    work.mkdir()
+    code, _, err = run_main(["--config-dir", str(tmp_path / "own"), "intervention=mine"], work, monkeypatch, capsys)
+    assert code == 2
+    (problem,) = problem_lines(err)
+    assert problem.startswith(f"{path}:4:") and "duplicate key 2014" in problem
+
+
+def test_a_typo_in_a_config_dir_file_gets_did_you_mean_with_file_and_line(tmp_path, monkeypatch, capsys):
+    path = own_intervention(tmp_path / "own", "caseload:\n  enabeld: true\n")
+    muni = tmp_path / "own" / "municipality" / "orebro.yaml"
+    muni.parent.mkdir()
+    muni.write_text("name: orebro\nlabel: Örebro\nfund_capitol_sek: 5000000\n", encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    code, _, err = run_main(["--config-dir", str(tmp_path / "own"), "intervention=mine", "municipality=orebro"],
+                            work, monkeypatch, capsys)
+    assert code == 2
+    problems = problem_lines(err)
+    assert len(problems) == 2, err
+    assert problems[0].startswith(f"intervention.caseload.enabeld: unknown key in {path}:5; "
+                                  "did you mean intervention.caseload.enabled?")
+    assert problems[1].startswith(f"municipality.fund_capitol_sek: unknown key in {muni}:3; "
+                                  "did you mean municipality.fund_capital_sek?")
+    # the same words as the same typo on the command line
+    _, _, line_err = run_main(["intervention.caseload.enabeld=true"], work, monkeypatch, capsys)
+    assert "did you mean intervention.caseload.enabled?" in line_err
+    assert list(work.iterdir()) == []
+
+
+def test_a_typo_in_conf_itself_gets_did_you_mean(tmp_path, monkeypatch, capsys):
+    import shutil
+    from simulation.app.config import CONF_DIR
+    conf = tmp_path / "conf"
+    shutil.copytree(CONF_DIR, conf)
+    malmo = conf / "municipality" / "malmo.yaml"
+    malmo.write_text(malmo.read_text(encoding="utf-8").replace("fund_capital_sek:", "fund_capitl_sek:"),
+                     encoding="utf-8")
+    work = tmp_path / "work"
+    work.mkdir()
+    code, _, err = run_main(["--config-path", str(conf), "replications=1"], work, monkeypatch, capsys)
+    assert code == 2
+    (problem,) = problem_lines(err)
+    assert problem.startswith(f"municipality.fund_capitl_sek: unknown key in {malmo}:4; "
+                              "did you mean municipality.fund_capital_sek?"), problem
+    assert list(work.iterdir()) == []
