@@ -223,3 +223,30 @@ def test_a_typo_in_conf_itself_gets_did_you_mean(tmp_path, monkeypatch, capsys):
     assert problem.startswith(f"municipality.fund_capitl_sek: unknown key in {malmo}:4; "
                               "did you mean municipality.fund_capital_sek?"), problem
     assert list(work.iterdir()) == []
+
+
+# --- sifsim.log ----------------------------------------------------------------------------------
+
+def test_the_log_says_what_ran_its_hash_seed_phases_and_files(tmp_path):
+    import json
+    import os
+    from simulation import __version__
+    folder = tmp_path / "run"
+    proc = subprocess.run([sys.executable, "-m", "simulation", "intervention=none", "replications=1",
+                           "horizon_years=1", "charts=false", "progress=false", "workers=1", "seed=7",
+                           f"hydra.run.dir={folder}"], cwd=tmp_path, capture_output=True, text=True,
+                          env=dict(os.environ), timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    log = (folder / "sifsim.log").read_text(encoding="utf-8")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert f"sifsim {__version__} (git " in log
+    assert "overrides: intervention=none replications=1 horizon_years=1 charts=false" in log
+    assert f"config hash {manifest['config_hash']}; master seed 7; 1 paired replications" in log
+    for phase, seconds in manifest["wall_time_s"].items():
+        assert f"phase {phase}: {seconds:.2f} s" in log
+    written = re.search(r"(\d+) files written in .*?: (.*)$", log, re.M)
+    assert written, log
+    names = written.group(2).split(", ")
+    assert int(written.group(1)) == len(names)
+    assert {"ledger.parquet", "summary.csv", "manifest.json", "population.csv"} <= set(names)
+    assert all((folder / n).is_file() for n in names)
