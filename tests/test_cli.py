@@ -75,7 +75,7 @@ def test_version_says_unknown_outside_a_git_checkout(monkeypatch):
 # --- the bad-input corpus of this issue --------------------------------------------------------
 
 def test_the_cli_corpus_has_cases_of_every_kind():
-    assert len(CLI_CORPUS) >= 6
+    assert len(CLI_CORPUS) >= 12
     assert sum("hydra.run.dir" in c["keys"] or "hydra.sweep.dir" in c["keys"] for c in CLI_CORPUS.values()) >= 3
 
 

@@ -213,6 +213,12 @@ def describe_override_error(override: Override | str, exc: BaseException, conf_d
     if in_file:                     # the group's file has a key the schema lacks: name it there
         return in_file
     if isinstance(cause, (ConfigKeyError, ConfigAttributeError)) and not isinstance(cause, ValidationError):
+        full_key = str(getattr(cause, "full_key", "") or "")
+        if full_key.startswith(key + ".") and typing.get_origin(_schema_type(key.split("."))[0]) is dict:
+            # a dict value whose keys are not all in the config yet (Hydra merges a dict into it)
+            entry = full_key[len(key) + 1:]
+            return (f"{full_key}: not yet in {key}, and key=VALUE changes existing entries only; allowed: "
+                    f"add it with +{full_key}=VALUE, or remove one with ~{key}.{entry}")
         return unknown_key_message(key, value)
     if isinstance(cause, ValidationError):
         full_key = getattr(cause, "full_key", None) or key
