@@ -67,7 +67,10 @@ def test_the_walkthrough_runs_and_reports_the_new_unit(orebro):
     assert [c["name"] for c in config["municipality"]["committees"]][-1] == "arbetsmarknadsnamnd"
     assert config["intervention"]["cost_sek_by_year"] == {"2024": 1500000.0, "2025": 2000000.0, "2026": 2000000.0}
     report = (run / "report.html").read_text(encoding="utf-8")
-    assert "Jobbspår Örebro" in report and "jobbcenter" in report
+    assert "Jobbspår Örebro" in report, "the report is the user's intervention, drawn in English"
+    assert '<html lang="en">' in report
+    ledger = pd.read_csv(run / "ledger.csv")
+    assert "jobbcenter" in set(ledger["payer"]), "the new unit is a payer of its own"
 
 
 def test_the_new_units_money_is_booked_and_conserved(orebro):
