@@ -147,9 +147,13 @@ class EconomyConfig:
 
 @dataclass
 class UnitConfig:
-    """A municipal unit: its yearly frame, posts and caseload."""
+    """A municipal unit: its yearly frame, posts and caseload.
 
-    name: str = f(choices=UNITS)
+    Its name is data: the municipality lists its units (``jobbcenter`` beside the ones the model
+    books by name, :data:`scenarios.vocabulary.UNITS`); :mod:`scenarios.validation` checks that
+    every name another key uses (a cost line, a reorganisation) is one of them."""
+
+    name: str = f()
     committee: str = f()
     budget_frame_sek_per_year: float = f(**NONNEG)
     posts: float = f(**NONNEG)
@@ -161,10 +165,18 @@ class UnitConfig:
 class Reorganisation:
     """At (year, month) a unit's budget responsibility moves to another body."""
 
-    unit: str = f(choices=UNITS)
+    unit: str = f()            # one of the municipality's units
     to_body: str = f()
     year: int = f(lo=1990, hi=2200)
     month: int = f(lo=1, hi=12)
+
+
+@dataclass
+class CommitteeConfig:
+    """A committee (nämnd): it holds its units' budgets and may borrow from the fund."""
+
+    name: str = f()
+    label: str = f()
 
 
 @dataclass
@@ -172,6 +184,7 @@ class MunicipalityConfig:
     name: str = f()
     label: str = f()
     fund_capital_sek: float = f(**NONNEG)
+    committees: list[CommitteeConfig] = f()
     units: list[UnitConfig] = f()
     reorganisations: list[Reorganisation] = f()
 
@@ -251,7 +264,7 @@ class CostLine:
     payer's grant (issue 11 item 2).
     """
 
-    unit: str = f(choices=UNITS)
+    unit: str = f()            # one of the municipality's units
     label: str = f()
     weight_sek: float = f(**NONNEG)   # this line's cost in the source, in the same SEK as the others
     payer: str = f(choices=COST_LINE_PAYERS)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
+import re
+from collections.abc import Sequence
 from typing import Any
 
 from scenarios import schema
@@ -125,9 +127,57 @@ def _check_shares(key: str, shares: dict[str, float], allowed: tuple[str, ...],
             problems.append(f"{key}: shares sum to {total:.4f}; they must sum to 1")
 
 
+#: a unit's or committee's name: it is a payer in the ledger and a column value in budget.csv
+NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _check_organisation(mun: schema.MunicipalityConfig, problems: list[str]) -> set[str]:
+    """Units and committees of the municipality; returns the committee names."""
+    committees = [c.name for c in mun.committees]
+    for i, c in enumerate(mun.committees):
+        if not NAME.match(c.name):
+            problems.append(f"municipality.committees[{i}].name={c.name!r}: not a name; allowed: lower-case "
+                            "letters, digits and _ starting with a letter (e.g. arbetsmarknadsnamnd)")
+        if not c.label.strip():
+            problems.append(f"municipality.committees[{i}].label='': give the name shown in the report "
+                            "(e.g. arbetsmarknadsnämnden)")
+    dupes = sorted({n for n in committees if committees.count(n) > 1})
+    if dupes:
+        problems.append(f"municipality.committees: {', '.join(dupes)} listed more than once")
+    if not committees:
+        problems.append("municipality.committees: empty; list the committees that hold the units' budgets")
+    names = [u.name for u in mun.units]
+    for u in UNITS:
+        if u not in names:
+            problems.append(f"municipality.units: unit {u!r} is missing; every one of "
+                            f"{', '.join(UNITS)} is needed (others may be added)")
+    dupes = sorted({n for n in names if names.count(n) > 1})
+    if dupes:
+        problems.append(f"municipality.units: {', '.join(dupes)} listed more than once")
+    for i, u in enumerate(mun.units):
+        if not NAME.match(u.name):
+            problems.append(f"municipality.units[{i}].name={u.name!r}: not a name; allowed: lower-case "
+                            "letters, digits and _ starting with a letter (e.g. jobbcenter)")
+        if u.committee not in committees:
+            problems.append(f"municipality.units[{i}].committee={u.committee!r}: not a committee of the "
+                            f"municipality; allowed: {', '.join(committees)} (or add it to "
+                            "municipality.committees)")
+    for i, r in enumerate(mun.reorganisations):
+        if r.unit not in names:
+            problems.append(f"municipality.reorganisations[{i}].unit={r.unit!r}: not a unit of the "
+                            f"municipality; allowed: {', '.join(names)}")
+        if not r.to_body.strip():
+            problems.append(f"municipality.reorganisations[{i}].to_body='': name the body that takes over")
+    return set(committees)
+
+
 def _check_intervention(itv: schema.InterventionConfig, key: str, pop: schema.PopulationConfig,
-                        committees: set[str], problems: list[str]) -> None:
-    """Dates, eligibility, costs and borrower of one intervention (or portfolio item)."""
+                        committees: set[str], problems: list[str], units: Sequence[str] = UNITS) -> None:
+    """Dates, eligibility, costs, cost lines and borrower of one intervention (or portfolio item)."""
+    for i, line in enumerate(itv.cost_lines or []):
+        if line.unit not in units:
+            problems.append(f"{key}.cost_lines[{i}].unit={line.unit!r}: not a unit of the municipality; "
+                            f"allowed: {', '.join(units)} (or add it to municipality.units)")
     start = (itv.start_year, itv.start_month)
     end = (itv.end_year, itv.end_month)
     if end < start:
@@ -163,7 +213,7 @@ def _check_intervention(itv: schema.InterventionConfig, key: str, pop: schema.Po
                         f"more than population.households={pop.households}; allowed: at most that")
     if itv.name != "none" and itv.borrower not in committees:
         problems.append(f"{key}.borrower={itv.borrower!r}: not a committee of the municipality; "
-                        f"allowed are {', '.join(sorted(committees))}")
+                        f"allowed are {', '.join(sorted(committees))} (municipality.committees)")
 
 
 def collect_problems(cfg: schema.SifsimConfig) -> list[str]:
@@ -305,22 +355,13 @@ def _value_problems(cfg: schema.SifsimConfig) -> list[str]:
     if len(eco.riksnorm_shared_sek_per_month_by_size) < 1:
         problems.append("economy.riksnorm_shared_sek_per_month_by_size: needs at least one amount")
 
-    # municipality
-    names = [u.name for u in mun.units]
-    for u in UNITS:
-        if u not in names:
-            problems.append(f"municipality.units: unit {u!r} is missing; every one of "
-                            f"{', '.join(UNITS)} is needed")
-    dupes = sorted({n for n in names if names.count(n) > 1})
-    if dupes:
-        problems.append(f"municipality.units: {', '.join(dupes)} listed more than once")
-    for i, r in enumerate(mun.reorganisations):
-        if not r.to_body.strip():
-            problems.append(f"municipality.reorganisations[{i}].to_body='': name the body that takes over")
-    committees = {u.committee for u in mun.units}
-    _check_intervention(itv, "intervention", pop, committees, problems)
+    # municipality: its units and committees are data (a jobbcenter, an arbetsmarknadsnamnd);
+    # the units the model books by name (UNITS) must be among them
+    committees = _check_organisation(mun, problems)
+    unit_names = [u.name for u in mun.units]
+    _check_intervention(itv, "intervention", pop, committees, problems, unit_names)
     for name, item in cfg.portfolio.items():
-        _check_intervention(item, f"portfolio.{name}", pop, committees, problems)
+        _check_intervention(item, f"portfolio.{name}", pop, committees, problems, unit_names)
 
     # repayment rules
     for name, rule in cfg.repayment.rules.items():

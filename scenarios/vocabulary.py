@@ -18,6 +18,9 @@ PROTECTIVE_FACTORS = ("organised_leisure", "prosocial_context", "school_engageme
 ADULT_OUTCOMES = ("unemployed_on_eb", "mental_illness", "substance_abuse")
 
 # --- organisation -------------------------------------------------------------------
+# the units the model books by name (EB, open care, placements, ...): every municipality has them.
+# A municipality's units and committees are otherwise data (municipality.units, .committees):
+# a "jobbcenter" unit or an "arbetsmarknadsnamnd" committee is one more entry there, not here.
 UNITS = ("eb_unit", "open_care", "child_authority", "school", "leisure", "adult_services")
 BODIES = UNITS + ("ks", "region", "state")
 

@@ -85,6 +85,36 @@ def test_report_warns_on_a_run_without_done_json(run_folder, tmp_path):
     assert "warning" in proc.stderr and "no done.json" in proc.stderr
 
 
+def test_report_refuses_a_folder_of_another_layout_and_warns_on_another_version(run_folder, tmp_path):
+    from simulation import __version__
+    from simulation.app.outputs import RUN_FOLDER_LAYOUT
+    written = json.loads((run_folder / "manifest.json").read_text())
+    assert written["layout"] == RUN_FOLDER_LAYOUT and written["sifsim_version"] == __version__
+
+    future = copy_run(run_folder, tmp_path / "future")
+    (future / "manifest.json").write_text(json.dumps({**written, "layout": RUN_FOLDER_LAYOUT + 1,
+                                                      "sifsim_version": "9.0.0"}))
+    before = sorted(p.name for p in future.rglob("*"))
+    proc = report(future, tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert f"written by sifsim 9.0.0 in run-folder layout {RUN_FOLDER_LAYOUT + 1}" in proc.stderr
+    assert "nothing written" in proc.stderr and "Traceback" not in proc.stderr
+    assert sorted(p.name for p in future.rglob("*")) == before
+
+    older = copy_run(run_folder, tmp_path / "older")
+    (older / "manifest.json").write_text(json.dumps({**written, "sifsim_version": "0.1.9"}))
+    proc = sifsim("report", str(older), "--language", "en", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "was written by sifsim 0.1.9, this is" in proc.stderr
+    assert (older / "report.html").is_file()
+
+    unknown = copy_run(run_folder, tmp_path / "unknown")
+    (unknown / "manifest.json").unlink()
+    proc = sifsim("report", str(unknown), "--language", "en", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "no readable manifest.json: the version that wrote it is unknown" in proc.stderr
+
+
 def test_aggregate_refuses_a_run_folder(run_folder, tmp_path):
     folder = copy_run(run_folder, tmp_path / "run")
     before = sorted(p.name for p in folder.iterdir())

@@ -7,6 +7,10 @@
     sifsim aggregate SWEEP_DIR        rebuild a sweep's sweep_summary.csv/.parquet
     sifsim explore [+uncertainty=NAME] [explore.key=v ...] [model overrides]
                                       global sensitivity and scenario discovery (simulation.explore)
+    sifsim --help | --version         what it takes (:mod:`simulation.app.help`) | version and git revision
+
+The subcommands are the registry :data:`COMMANDS`: ``--help`` lists it, so a new
+subcommand is one entry there.
 
 A run or sweep is checked first (:func:`simulation.app.grid.preflight`), then
 handed to the Hydra task (:func:`simulation.app.task.hydra_main`). Nothing
@@ -18,13 +22,43 @@ from __future__ import annotations
 import difflib
 import re
 import sys
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from scenarios.registry import register_configs
 from simulation.app import grid, sweep, task
 
 
-COMMANDS = ("report", "validate", "aggregate", "explore")
+@dataclass(frozen=True)
+class Command:
+    """A subcommand: its one-line summary (``sifsim --help``) and its handler (argv -> exit code)."""
+
+    summary: str
+    run: Callable[[list[str]], int]
+
+
+def _report(argv: list[str]) -> int:
+    from simulation.app.report_guard import guarded_report
+    return guarded_report(argv)
+
+
+def _explore(argv: list[str]) -> int:
+    from simulation.explore.command import explore_main
+    return explore_main(argv)
+
+
+#: every subcommand, in the order ``sifsim --help`` lists them; register a new one here
+COMMANDS: dict[str, Command] = {
+    "report": Command("regenerate charts and report of a run or sweep folder, without re-running",
+                      _report),
+    "validate": Command("check a config or a whole sweep grid (-m, -cd, -cn), run nothing",
+                        lambda argv: grid.validate_main(argv)),
+    "aggregate": Command("rebuild a sweep folder's sweep_summary.csv/.parquet",
+                         lambda argv: sweep.aggregate_main(argv)),
+    "explore": Command("global sensitivity and scenario discovery: Morris, Sobol, PRIM, break-even "
+                       "(+uncertainty=NAME explore.design=morris|sobol …)", _explore),
+}
 
 
 def unknown_command(args: list[str]) -> str | None:
@@ -44,16 +78,18 @@ def main() -> None:
     if message:
         print(message, file=sys.stderr)
         sys.exit(2)
-    if args[:1] == ["report"]:
-        from simulation.app.report_guard import guarded_report
-        sys.exit(guarded_report(args[1:]))
-    if args[:1] == ["validate"]:
-        sys.exit(grid.validate_main(args[1:]))
-    if args[:1] == ["aggregate"]:
-        sys.exit(sweep.aggregate_main(args[1:]))
-    if args[:1] == ["explore"]:
-        from simulation.explore.command import explore_main
-        sys.exit(explore_main(args[1:]))
+    if args and args[0] in COMMANDS:
+        sys.exit(COMMANDS[args[0]].run(args[1:]))
+    if "--version" in args or "-V" in args:
+        from simulation.app.help import version_text
+        print(version_text())
+        sys.exit(0)
+    if "--help" in args or "-h" in args:
+        from simulation.app.help import help_text
+        ns = grid.parse_command_line([a for a in args if a not in ("--help", "-h")])
+        _, extra = grid.search_dirs(ns) if ns is not None else (None, [])
+        print(help_text({name: c.summary for name, c in COMMANDS.items()}, extra_dirs=extra))
+        sys.exit(0)
     code = grid.preflight(args)
     if code:
         sys.exit(code)

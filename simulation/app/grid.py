@@ -140,7 +140,53 @@ def _known_keys(parent: str) -> list[str]:
     return [f.name for f in dataclasses.fields(tp)] if dataclasses.is_dataclass(tp) else []
 
 
-def describe_override_error(override: Override | str, exc: BaseException, conf_dir: str | Path) -> str:
+def unknown_key_message(key: str, value: str | None = None, where: str = "") -> str:
+    """``KEY[=VALUE]: unknown key[ in WHERE]; did you mean ...? allowed keys at ...`` (command line and files alike)."""
+    parent, _, name = key.rpartition(".")
+    known = _known_keys(parent)
+    near = difflib.get_close_matches(name, known, n=1)
+    hint = f"did you mean {parent + '.' if parent else ''}{near[0]}? " if near else ""
+    at = f"'{parent}'" if parent else "the top level"
+    allowed = f"allowed keys at {at}: {', '.join(known)}" if known else f"'{parent}' takes no new keys"
+    shown = f"={value}" if value is not None else ""
+    return f"{key}{shown}: unknown key{' in ' + where if where else ''}; {hint}{allowed}"
+
+
+def _config_file(config_path: str, dirs: Sequence[str | Path]) -> Path | None:
+    """``municipality/orebro`` (Hydra's name of a config) as a file in the search path (the last wins)."""
+    found = [Path(d) / f"{config_path}.yaml" for d in dirs if (Path(d) / f"{config_path}.yaml").is_file()]
+    return found[-1] if found else None
+
+
+def _key_line(path: Path, name: str) -> int | None:
+    pattern = re.compile(rf"^\s*(?:-\s+)?[\"']?{re.escape(name)}[\"']?\s*:")
+    for i, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if pattern.match(line) or re.search(rf"[{{,]\s*{re.escape(name)}\s*:", line):
+            return i
+    return None
+
+
+def describe_file_key_error(exc: BaseException, dirs: Sequence[str | Path]) -> str | None:
+    """A key in a conf file (``conf/`` or ``--config-dir``) that the schema does not have: the same
+    "did you mean" as on the command line, with the file and line. None for other errors."""
+    text = str(exc)
+    if "ConfigKeyError" not in text and "ConfigAttributeError" not in text:
+        return None
+    full = re.search(r"full_key: (\S+)", text)
+    if not full:
+        return None
+    key = full.group(1)
+    source = re.match(r"In '([^']+)'", text)
+    where = ""
+    if source:
+        path = _config_file(source.group(1), dirs)
+        line = _key_line(path, key.rpartition(".")[2].split("[")[0]) if path else None
+        where = f"{path}:{line}" if path and line else str(path or source.group(1))
+    return unknown_key_message(key, where=where)
+
+
+def describe_override_error(override: Override | str, exc: BaseException, conf_dir: str | Path,
+                            dirs: Sequence[str | Path] = ()) -> str:
     """One line naming the key, the value given and what is allowed.
 
     ``override`` is the parsed override, or the line itself when it does not parse.
@@ -163,14 +209,17 @@ def describe_override_error(override: Override | str, exc: BaseException, conf_d
         return f"{group}={override.value()!s}: no such option in config group '{group}'; allowed: {allowed}"
     key = override.key_or_group
     value = override.get_value_element_as_str()
+    in_file = describe_file_key_error(exc, dirs or (conf_dir,))
+    if in_file:                     # the group's file has a key the schema lacks: name it there
+        return in_file
     if isinstance(cause, (ConfigKeyError, ConfigAttributeError)) and not isinstance(cause, ValidationError):
-        parent, _, name = key.rpartition(".")
-        known = _known_keys(parent)
-        near = difflib.get_close_matches(name, known, n=1)
-        hint = f"did you mean {parent + '.' if parent else ''}{near[0]}? " if near else ""
-        where = f"'{parent}'" if parent else "the top level"
-        allowed = f"allowed keys at {where}: {', '.join(known)}" if known else f"'{parent}' takes no new keys"
-        return f"{key}={value}: unknown key; {hint}{allowed}"
+        full_key = str(getattr(cause, "full_key", "") or "")
+        if full_key.startswith(key + ".") and typing.get_origin(_schema_type(key.split("."))[0]) is dict:
+            # a dict value whose keys are not all in the config yet (Hydra merges a dict into it)
+            entry = full_key[len(key) + 1:]
+            return (f"{full_key}: not yet in {key}, and key=VALUE changes existing entries only; allowed: "
+                    f"add it with +{full_key}=VALUE, or remove one with ~{key}.{entry}")
+        return unknown_key_message(key, value)
     if isinstance(cause, ValidationError):
         full_key = getattr(cause, "full_key", None) or key
         reason = str(getattr(cause, "msg", cause)).splitlines()[0]
@@ -327,11 +376,14 @@ class GridChecker:
                         self._compose(good + [o.input_line])
                         good.append(o.input_line)
                     except Exception as exc:  # noqa: BLE001 - every Hydra error becomes a message
-                        problems.append(describe_override_error(o, exc, self.conf_dir))
+                        problems.append(describe_override_error(o, exc, self.conf_dir, self.dirs))
                 try:
                     base = self._compose(good)
                 except Exception as exc:  # noqa: BLE001
-                    base, problems = None, problems + [f"config does not compose: {exc}"]
+                    # a file every job composes (conf/config.yaml, a default of a group) is wrong
+                    message = describe_file_key_error(exc, self.dirs) or \
+                        f"config does not compose: {str(exc).splitlines()[0]}"
+                    base, problems = None, problems + [message]
                 self._bases[key] = (base, problems)
         base, problems = self._bases[key]
         return base, list(problems)
@@ -419,6 +471,39 @@ class JobCheck:
     problems: list[str]
 
 
+def yaml_problems(dirs: Sequence[str | Path]) -> list[str]:
+    """Every config file under ``dirs`` that is not valid YAML: ``file:line:column: what``, one line each.
+
+    Checked before Hydra composes anything, so a bad indentation, a tab or an unclosed bracket in
+    a file of one's own (``--config-dir``) is named by file and line instead of a traceback.
+    """
+    import yaml
+    from omegaconf._utils import get_yaml_loader      # the loader Hydra reads conf files with
+    from scenarios.yaml_keys import install
+    install()
+    problems = []
+    for d in dirs:
+        for path in sorted(Path(d).rglob("*.yaml")):
+            try:
+                yaml.load(path.read_text(encoding="utf-8"), Loader=get_yaml_loader())  # noqa: S506
+            except UnicodeDecodeError as exc:
+                problems.append(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start}); "
+                                "allowed: a YAML file saved as UTF-8")
+            except yaml.YAMLError as exc:
+                mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+                if "end of stream" in str(getattr(exc, "problem", "")) and getattr(exc, "context_mark", None):
+                    mark = exc.context_mark   # an unclosed quote or bracket: where it was opened
+                where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark is not None else str(path)
+                what = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+                context = getattr(exc, "context", None)
+                text = f"{context}, {what}" if context else what
+                if "\t" in text or "\\t" in text:
+                    text += " (a tab: YAML indents with spaces only)"
+                problems.append(f"{where}: not valid YAML: {text}; allowed: YAML as in conf/ "
+                                "(spaces for indentation, closed brackets and quotes)")
+    return problems
+
+
 def check_grid(arguments: Sequence[str], *, multirun: bool = True, conf_dir: str | None = None,
                config_name: str = "config", extra_dirs: Sequence[str] = ()) -> list[JobCheck]:
     """Check every job a command line would launch (the whole grid with ``multirun``)."""
@@ -431,6 +516,9 @@ def check_grid(arguments: Sequence[str], *, multirun: bool = True, conf_dir: str
             unparsable.append(describe_override_error(line, exc, conf_dir or CONF_DIR))
     if unparsable:       # e.g. a key that is not an identifier (+åäö=1): one message per line
         return [JobCheck(0, [], unparsable)]
+    broken = yaml_problems(extra_dirs)
+    if broken:           # a config file of one's own that is not YAML: nothing can be composed
+        return [JobCheck(0, [], broken)]
     with checker(conf_dir, config_name, extra_dirs) as chk:
         if multirun:
             params, target = chk.sweeper(arguments)
@@ -487,7 +575,12 @@ def search_dirs(ns) -> tuple[str, list[str]]:
 
 
 def unknown_config_name(name: str, conf_dir: str, extra_dirs: Sequence[str]) -> str | None:
-    """``--config-name`` naming no primary config in the search path: the message (else None)."""
+    """``--config-dir`` that is no folder, or ``--config-name`` naming no primary config in the
+    search path: the message (else None)."""
+    for d in extra_dirs:
+        if not Path(d).is_dir():
+            return (f"--config-dir={d}: no such folder; allowed: a folder of config files laid out like "
+                    "conf/ (municipality/NAME.yaml, intervention/NAME.yaml, ...)")
     dirs = [Path(conf_dir), *map(Path, extra_dirs)]
     stem = name[:-5] if name.endswith(".yaml") else name
     if any((d / f"{stem}.yaml").is_file() for d in dirs):
@@ -497,6 +590,51 @@ def unknown_config_name(name: str, conf_dir: str, extra_dirs: Sequence[str]) -> 
     hint = f"did you mean {near[0]}? " if near else ""
     return (f"--config-name={name}: no such primary config in {', '.join(map(str, dirs))}; "
             f"{hint}allowed: {', '.join(options)}")
+
+
+#: the output folders conf/config.yaml names (``hydra.run.dir``, ``hydra.sweep.dir``) before their
+#: timestamp: where a run goes unless the command line says otherwise
+DEFAULT_OUTPUT_DIRS = {"hydra.run.dir": "results/runs", "hydra.sweep.dir": "results/sweeps"}
+
+
+def _first_existing(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def output_dir_problem(overrides: Sequence[str], multirun: bool) -> str | None:
+    """Can the run (or sweep) folder be created? The message naming the key and value, or None.
+
+    Nothing is left behind: the deepest existing parent of the folder must be a directory in
+    which this process can create one (tried with an empty temporary folder, removed at once;
+    ``os.access`` alone says yes to root on a read-only mount or under ``/proc``). A value with an
+    interpolation (``${now:...}``) is checked up to its first ``${``.
+    """
+    import os
+    import tempfile
+    key = "hydra.sweep.dir" if multirun else "hydra.run.dir"
+    value = DEFAULT_OUTPUT_DIRS[key]
+    for line in overrides:
+        k, sep, v = line.partition("=")
+        if sep and k.lstrip("+~") == key:
+            value = v.strip().strip("'\"")
+    literal = value.split("${", 1)[0]
+    if not literal.strip():
+        return None                                  # all interpolation: Hydra resolves it
+    folder = Path(literal).expanduser().absolute()
+    if "${" in value and not literal.endswith(("/", os.sep)):
+        folder = folder.parent                       # "runs/x_${now:...}": the folder is created in runs/
+    base = _first_existing(folder)
+    allowed = f"allowed: a folder that can be created and written (e.g. {key}={DEFAULT_OUTPUT_DIRS[key]}/NAME)"
+    if not base.is_dir():
+        return f"{key}={value}: cannot create a folder there: {base} is a file, not a folder; {allowed}"
+    try:
+        probe = tempfile.mkdtemp(prefix=".sifsim-probe-", dir=base)
+    except OSError as exc:
+        return f"{key}={value}: cannot create a folder in {base} ({exc.strerror or exc}); {allowed}"
+    os.rmdir(probe)
+    return None
 
 
 def preflight(args: list[str]) -> int:
@@ -526,6 +664,10 @@ def preflight(args: list[str]) -> int:
             return 0  # Hydra explains that a sweep needs --multirun
     except Exception:  # noqa: BLE001 - an unparsable override: the check below names it
         pass
+    message = output_dir_problem(overrides, multirun)
+    if message:
+        print(str(ConfigError([message])), file=sys.stderr)
+        return 2
     try:
         checks = check_grid(overrides, multirun=multirun, conf_dir=conf_dir,
                             config_name=config_name, extra_dirs=extra_dirs)

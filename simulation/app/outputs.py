@@ -21,6 +21,12 @@ PACKAGES = ("mesa", "hydra-core", "omegaconf", "numpy", "scipy", "pandas", "matp
 
 
 
+
+#: the version of a run folder's layout (which files, which columns): ``sifsim report`` refuses a
+#: folder of another layout (simulation.app.report_guard). Raise it when a table or file that the
+#: report reads changes incompatibly; a folder written before the field is layout 1.
+RUN_FOLDER_LAYOUT = 1
+
 def write_table(frame: pd.DataFrame, folder: Path, stem: str, *, parquet: bool = True, csv: bool = True) -> None:
     if parquet:
         atomic_write(folder / f"{stem}.parquet", lambda p: frame.to_parquet(p, index=False))
@@ -53,6 +59,7 @@ def manifest(results: Results, extra_timings: dict[str, float] | None = None) ->
     from simulation import __version__
     return {
         "sifsim_version": __version__,
+        "layout": RUN_FOLDER_LAYOUT,
         "python": sys.version.split()[0],
         "platform": platform.platform(),
         "packages": versions,

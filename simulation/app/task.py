@@ -132,6 +132,7 @@ def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: i
         print(str(err), file=sys.stderr)
         discard_fresh_run_folder(output_dir)
         return 2
+    log_start(cfg, config, output_dir, job)
     cases = max(1, len(config.portfolio))   # a fund portfolio runs each grant
     on_replication = job_progress(config.replications * cases, job) if in_sweep and config.progress else None
     results = run(config, progress=config.progress and not in_sweep, on_replication=on_replication)
@@ -150,6 +151,7 @@ def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: i
         build_report(output_dir)
         timings["charts_and_report"] = time.perf_counter() - t1
     write_manifest(record, output_dir)
+    log_end(record, output_dir)
     if in_sweep:
         print(f"{output_dir}: {config.replications} replications in "
               f"{sum(timings.values()):.1f} s")
@@ -159,6 +161,35 @@ def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: i
         print("\n" + study_text)
     print(f"\nRun folder: {output_dir}")
     return 0
+
+
+def log_start(cfg: DictConfig, config, output_dir: Path, job: int | None) -> None:
+    """The first lines of ``sifsim.log``: what runs (version, overrides), its config hash and seeds."""
+    from simulation.app.help import version_text
+    from simulation.app.outputs import config_hash
+    try:
+        from hydra.core.hydra_config import HydraConfig
+        overrides = " ".join(HydraConfig.get().overrides.task) or "(none)"
+    except ValueError:          # not inside a Hydra run (a test calling execute)
+        overrides = "(not from the command line)"
+    what = f"job {job}" if job is not None else "run"
+    log.info(f"{version_text()}: {what} into {output_dir}")
+    log.info(f"overrides: {overrides}")
+    grants = ", ".join(config.portfolio) if config.portfolio else config.intervention.name
+    log.info(f"scenario {config.scenario}: municipality {config.municipality.name}, intervention {grants}, "
+             f"repayment rules {', '.join(config.repayment.rules)}")
+    log.info(f"config hash {config_hash(config)}; master seed {config.seed}; {config.replications} paired "
+             f"replications, replication r draws from SeedSequence(entropy={config.seed}, spawn_key=(r,)); "
+             f"horizon {config.horizon_years} years")
+
+
+def log_end(record: dict, output_dir: Path) -> None:
+    """The last lines of ``sifsim.log``: wall time per phase and every file written."""
+    for phase, seconds in record["wall_time_s"].items():
+        log.info(f"phase {phase}: {seconds:.2f} s")
+    files = sorted(p.relative_to(output_dir).as_posix() for p in Path(output_dir).rglob("*")
+                   if p.is_file() and not p.name.endswith(".log") and ".hydra" not in p.parts)
+    log.info(f"{len(files)} files written in {output_dir}: {', '.join(files)}")
 
 
 SWEEP_PROGRESS_EVERY_S = 30.0

@@ -40,6 +40,11 @@ from simulation.core.population import build_population, retire_settled_househol
 
 INTERVENTION, CONTROL = 0, 1
 ARM_NAMES = ("intervention", "control")
+#: the DataCollector's model reporters, one value per month for the model's first replication:
+#: households on EB, EB exits and entries, children placed, and the SEK booked in the month
+#: (every payer and category, the grant's two sides netting to zero), each per arm
+MONTH_SERIES = tuple(f"{what}_{arm}" for what in ("households_on_eb", "eb_exits", "eb_entries",
+                                                  "children_placed", "cost_sek") for arm in ARM_NAMES)
 
 
 class SifsimModel(mesa.Model):
@@ -118,10 +123,11 @@ class SifsimModel(mesa.Model):
         self._monthly_counts: list[np.ndarray] = []      # per month: (arms, R, 4 counts)
         self.retired_households = 0
         self._exits = self._entries = np.zeros((2, n_reps), dtype=np.int64)
+        # the key series of the model's first replication, per arm and month: numpy counts that
+        # record_month has already made (no agent reporters; one small dict per month)
+        self._month_series: dict[str, int | float] = {}
         self.datacollector = mesa.DataCollector(model_reporters={
-            "households_on_eb_intervention": lambda m: int(m.households.on_eb[INTERVENTION].sum()),
-            "households_on_eb_control": lambda m: int(m.households.on_eb[CONTROL].sum()),
-        })
+            name: (lambda m, name=name: m._month_series[name]) for name in MONTH_SERIES})
 
     # --- the schedule ---------------------------------------------------------------------------
 
@@ -165,8 +171,14 @@ class SifsimModel(mesa.Model):
         self.baseline.count_month(t, hh)
         placed = np.count_nonzero(ch.placement != HOME, axis=-1) if len(ch) else np.zeros_like(self._exits)
         on_eb = np.count_nonzero(hh.on_eb, axis=-1)
-        self._monthly_counts.append(np.stack([on_eb, self._exits, self._entries,
-                                              placed], axis=-1))
+        counts = np.stack([on_eb, self._exits, self._entries, placed], axis=-1)   # (arms, R, 4)
+        self._monthly_counts.append(counts)
+        series = {}
+        for arm, arm_name in enumerate(ARM_NAMES):
+            for i, what in enumerate(("households_on_eb", "eb_exits", "eb_entries", "children_placed")):
+                series[f"{what}_{arm_name}"] = int(counts[arm, 0, i])
+            series[f"cost_sek_{arm_name}"] = self.ledger.month_total(arm, slice(t, t + 1))
+        self._month_series = series
         self.datacollector.collect(self)
 
     def fiscal_close(self, year_index: int) -> None:

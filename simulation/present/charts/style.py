@@ -69,6 +69,9 @@ RC = {
     "figure.constrained_layout.h_pad": 0.03,
     "figure.constrained_layout.w_pad": 0.03,
     "savefig.dpi": DPI,
+    # every text is plain: a user's label ("Kostnad $5$", a rule named "a_b^c") is drawn as written,
+    # never parsed as mathtext (which would crash the charts after a whole simulation has run)
+    "text.parse_math": False,
 }
 
 
