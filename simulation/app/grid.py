@@ -29,6 +29,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from scenarios.registry import register_configs
 from scenarios.validation import ConfigError
+from scenarios.vocabulary import RETIRED_KEYS
 from simulation.app.resources import collect_run_problems
 from simulation.app.config import CONF_DIR, to_typed
 
@@ -164,6 +165,8 @@ def describe_override_error(override: Override | str, exc: BaseException, conf_d
     key = override.key_or_group
     value = override.get_value_element_as_str()
     if isinstance(cause, (ConfigKeyError, ConfigAttributeError)) and not isinstance(cause, ValidationError):
+        if key in RETIRED_KEYS:
+            return f"{key}={value}: {RETIRED_KEYS[key]}"
         parent, _, name = key.rpartition(".")
         known = _known_keys(parent)
         near = difflib.get_close_matches(name, known, n=1)
