@@ -28,7 +28,7 @@ from omegaconf import MISSING
 # --- allowed values: declared once in scenarios.vocabulary, re-exported here -----------
 
 from scenarios.vocabulary import (  # noqa: F401  (re-exported: agents and simulation import some from here)
-    ADULT_OUTCOMES, AMOUNT_BASES, BODIES, COMPOSITIONS, EB_AMOUNT_MODES, EVALUATION_METHODS, EXIT_ROUTES,
+    ADULT_OUTCOMES, AMOUNT_BASES, BODIES, BUDGET_RULES, COMPOSITIONS, EB_AMOUNT_MODES, EVALUATION_METHODS, EXIT_ROUTES,
     LANGUAGES, PROTECTIVE_FACTORS, RISK_BEARERS, RISK_FACTORS, STUDIES, TRIGGERS, UNITS,
 )
 
@@ -57,6 +57,15 @@ NONNEG = {"lo": 0.0}
 # --- population ---------------------------------------------------------------------
 
 @dataclass
+class InflowShock:
+    """A dated relative change of the monthly inflow rate, common to both arms (e.g. 2015–16)."""
+
+    first_year: int = f(lo=1990, hi=2200)
+    last_year: int = f(lo=1990, hi=2200)
+    relative_change: float = f(lo=-1.0, hi=10.0)
+
+
+@dataclass
 class PopulationConfig:
     """Households on social assistance (EB) in the simulated area, and their children."""
 
@@ -76,6 +85,7 @@ class PopulationConfig:
     retire_after_months_off_eb: Optional[int] = f(lo=0)
     inflow_households_per_month: Optional[float] = f(lo=0.0)
     inflow_trend_per_year: float = f(lo=-0.5, hi=1.0)
+    inflow_shocks: list[InflowShock] = f()
     caseload_elasticity: float = f(**NONNEG)
     reentry_enabled: bool = f()
     inflow_enabled: bool = f()
@@ -116,12 +126,29 @@ class AdultOutcomeCost:
 
 
 @dataclass
+class FiscalConfig:
+    """Taxes, contributions and transfers of a household that left EB for work (accounting/fiscal.py)."""
+
+    wage_sek_per_month: float = f(**NONNEG)
+    work_income_months_after_exit: int = f(lo=0)
+    employer_contribution_rate: float = f(**PROB)
+    basic_deduction_sek_per_year: float = f(**NONNEG)
+    municipal_tax_rate: float = f(**PROB)
+    municipal_retained_share_of_tax: float = f(**PROB)
+    regional_tax_rate: float = f(**PROB)
+    regional_retained_share_of_tax: float = f(**PROB)
+    state_income_tax_rate: float = f(**PROB)
+    state_income_tax_threshold_sek_per_year: float = f(**NONNEG)
+    earned_income_tax_credit_sek_per_year: float = f(**NONNEG)
+    housing_allowance_sek_per_household_month: float = f(**NONNEG)
+
+
+@dataclass
 class EconomyConfig:
     """Prices, payer splits, discounting and how much of a saving is cash."""
 
     price_base_year: int = f(lo=1990, hi=2100)
     discount_rate: float = f(lo=0.0, hi=1.0, hi_open=True)
-    displacement: float = f(**PROB)
     eb_amount_mode: str = f(choices=EB_AMOUNT_MODES)
     eb_flat_sek_per_household_month: float = f(**NONNEG)
     riksnorm_personal_sek_per_month: dict[str, float] = f()
@@ -130,6 +157,9 @@ class EconomyConfig:
     rent_sek_per_month: float = f(**NONNEG)
     eb_share_of_norm_paid: float = f(**PROB)
     state_benefit_sek_per_household_month: float = f(**NONNEG)
+    other_benefit_months: int = f(lo=0)
+    adult_on_eb_sek_per_month: float = f(**NONNEG)
+    fiscal: FiscalConfig = field(default_factory=FiscalConfig)
     student_aid_sek_per_household_month: float = f(**NONNEG)
     hvb_sek_per_day: float = f(**NONNEG)
     family_home_sek_per_day: float = f(**NONNEG)
@@ -169,6 +199,16 @@ class Reorganisation:
     to_body: str = f()
     year: int = f(lo=1990, hi=2200)
     month: int = f(lo=1, hi=12)
+    successor_of_borrower: bool = f()
+
+
+@dataclass
+class BudgetConfig:
+    """How each unit's yearly budget frame is set ex ante (issue 12)."""
+
+    rule: str = f(choices=BUDGET_RULES)
+    growth_per_year: float = f(lo=-0.5, hi=0.5)
+    plan_frame_sek_by_unit_year: dict[str, dict[str, float]] = f()
 
 
 @dataclass
@@ -187,6 +227,7 @@ class MunicipalityConfig:
     committees: list[CommitteeConfig] = f()
     units: list[UnitConfig] = f()
     reorganisations: list[Reorganisation] = f()
+    budget: BudgetConfig = field(default_factory=BudgetConfig)
 
 
 # --- intervention -------------------------------------------------------------------
@@ -332,6 +373,8 @@ class RepaymentRuleConfig:
     waiver_review_year_offset: Optional[int] = f(lo=0)
     failed_below_share_of_grant: float = f(**NONNEG)
     risk_bearer: str = f(choices=RISK_BEARERS)
+    final_frame_adjustment: bool = f()
+    cut_where_saving_lands: bool = f()
 
 
 @dataclass

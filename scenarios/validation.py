@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from scenarios import schema
-from scenarios.vocabulary import (ADULT_OUTCOMES, COMPOSITIONS, EXIT_ROUTES, PROTECTIVE_FACTORS, RISK_FACTORS,
+from scenarios.vocabulary import (ADULT_OUTCOMES, COMPOSITIONS, EXIT_ROUTES, PROTECTIVE_FACTORS, RETIRED_KEYS, RISK_FACTORS,
                                   UNITS)
 
 
@@ -78,6 +78,9 @@ def _unknown_keys(obj: Any, prefix: str, problems: list[str]) -> None:
     known = [fld.name for fld in dataclasses.fields(obj)]
     for name, value in vars(obj).items():
         if name in known:
+            continue
+        if f"{prefix}{name}" in RETIRED_KEYS:
+            problems.append(f"{prefix}{name}={value!r}: {RETIRED_KEYS[prefix + name]}")
             continue
         where = f"'{prefix[:-1]}'" if prefix else "the top level"
         near = difflib.get_close_matches(name, known, n=1)
@@ -359,6 +362,22 @@ def _value_problems(cfg: schema.SifsimConfig) -> list[str]:
     # the units the model books by name (UNITS) must be among them
     committees = _check_organisation(mun, problems)
     unit_names = [u.name for u in mun.units]
+    for i, r in enumerate(mun.reorganisations):
+        if not r.to_body.strip():
+            problems.append(f"municipality.reorganisations[{i}].to_body='': name the body that takes over")
+    for unit, years in (mun.budget.plan_frame_sek_by_unit_year or {}).items():
+        key = f"municipality.budget.plan_frame_sek_by_unit_year.{unit}"
+        if unit not in unit_names:
+            problems.append(f"{key}: unknown unit {unit!r}; allowed: {', '.join(unit_names)}")
+        for year, sek in (years or {}).items():
+            if not str(year).isdigit() or not 1990 <= int(year) <= 2200:
+                problems.append(f"{key}.{year}: not a year; allowed: a year 1990–2200")
+            elif _is_nonfinite(sek) or sek < 0:
+                problems.append(f"{key}.{year}={sek!r}: expected a frame in SEK >= 0")
+    for i, shock in enumerate(pop.inflow_shocks or []):
+        if shock.last_year < shock.first_year:
+            problems.append(f"population.inflow_shocks[{i}].last_year={shock.last_year}: before "
+                            f"first_year={shock.first_year}; allowed: >= it")
     _check_intervention(itv, "intervention", pop, committees, problems, unit_names)
     for name, item in cfg.portfolio.items():
         _check_intervention(item, f"portfolio.{name}", pop, committees, problems, unit_names)

@@ -32,8 +32,19 @@ EB_AMOUNT_MODES = ("flat", "norm")
 
 # --- repayment rules ----------------------------------------------------------------
 TRIGGERS = ("none", "after_project", "fixed_year", "threshold")
-AMOUNT_BASES = ("none", "fixed_instalment", "measured_saving", "cash_saving")
+AMOUNT_BASES = ("none", "fixed_instalment", "measured_saving", "cash_saving", "cumulative_spending_reduction")
 RISK_BEARERS = ("committee", "ks")
+#: how a unit's yearly budget frame is set (simulation/accounting/budget.py)
+BUDGET_RULES = ("incremental", "plan")
+
+#: keys that were removed, with where their meaning went (a clear error, not "unknown key")
+RETIRED_KEYS = {
+    "economy.displacement": (
+        "retired in issue 12: EB is a rights-based benefit and inflow is the same in both arms, so "
+        "the project causes no extra claims; model rising inflow with population.inflow_shocks "
+        "(dated relative changes, both arms) or population.inflow_trend_per_year, and the absorbed "
+        "saving with municipality.budget.rule=incremental (see README changelog)"),
+}
 
 # --- provenance of a parameter (conf/ comments, scenarios.provenance) ----------------
 # seed = the source documents; pub = published statistics or research; derived = arithmetic

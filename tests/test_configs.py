@@ -97,7 +97,7 @@ def test_every_experiment_grid_is_valid(name, capsys):
 
 def test_grid_experiments_declare_their_sweep():
     params = compose_cfg("+experiment=effect_vs_displacement", hydra=True).hydra.sweeper.params
-    assert set(params) == {"intervention.effect_scale", "economy.displacement"}
+    assert set(params) == {"intervention.effect_scale", "population.inflow_trend_per_year"}
     params = compose_cfg("+experiment=repayment_window", hydra=True).hydra.sweeper.params
     assert set(params) == {"horizon_years"}
     with grid.checker() as chk:

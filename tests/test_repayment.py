@@ -63,19 +63,66 @@ def test_malmo_2012_board_lifts_the_demand_when_the_evaluation_is_inconclusive()
 
 def test_sodertalje_2015_cuts_the_frame_by_a_fifth_a_year_from_year_five():
     rows = schedule(PRESETS["sodertalje_2015"], start_year=2015, disbursed_sek=[100, 100, 100],
-                    measured_saving_sek=[0] * 12, cash_saving_sek=[0] * 6 + [20] * 6)
+                    measured_saving_sek=[0] * 12, cash_saving_sek=[0] * 6 + [20] * 6,
+                    surplus_sek=[0] * 6 + [20] * 6)
     assert col(rows, "repaid_sek") == [0, 0, 0, 0, 0, 60, 60, 60, 60, 60, 0, 0]
-    # pressure = instalment − cash saving: positive means cuts elsewhere
+    # pressure = instalment − the borrower's surplus against its frame: positive means cuts elsewhere
     assert col(rows, "budget_pressure_sek") == [0, 0, 0, 0, 0, 60, 40, 40, 40, 40, -20, -20]
     assert rows[-1]["outstanding_sek"] == 0
 
 
-def test_stockholm_2016_returns_the_spending_reduction_for_six_years_then_writes_off():
+def test_a_deficit_against_the_frame_is_not_the_rules_pressure():
+    """By hand: surplus −50 every year. A grant (budget model) owes nothing, so no pressure; Södertälje's
+    instalment of 60 from year 5 is all pressure (no surplus covers it), not 60 + the deficit."""
+    grant = schedule(PRESETS["budget_model"], start_year=2015, disbursed_sek=[100, 100, 100],
+                     measured_saving_sek=[0] * 12, surplus_sek=[-50] * 12)
+    assert col(grant, "budget_pressure_sek") == [0] * 12
+    loan = schedule(PRESETS["sodertalje_2015"], start_year=2015, disbursed_sek=[100, 100, 100],
+                    measured_saving_sek=[0] * 12, surplus_sek=[-50] * 12)
+    assert col(loan, "budget_pressure_sek") == [0, 0, 0, 0, 0, 60, 60, 60, 60, 60, 0, 0]
+
+
+def test_stockholm_2016_nets_the_spending_reduction_over_its_window_then_writes_off():
+    """Seed 002: repaid "motsvarande den utgiftsminskning som uppstått" for six years, then a final
+    adjustment of the ordinary budget. By hand, cash saving 50, 30, −40, 10, 10, 10, 10, 10 from 2016:
+    window years 1–6 net 30, −10, 0, 10, 20, 30 cumulatively; repaid = cumulative − repaid so far, ≥ 0:
+    30 in year 1 and nothing after (the yearly max(0, ·) reading would repay 30 + 10 × 4 = 70); 70 written
+    off by the fund at year 6; the year-6 reduction (10) is the permanent frame adjustment."""
     rows = schedule(PRESETS["stockholm_2016"], start_year=2016, disbursed_sek=[100],
-                    measured_saving_sek=[50, 10, 10, 10, 10, 10, 10, 10])
+                    measured_saving_sek=[0] * 8, cash_saving_sek=[50, 30, -40, 10, 10, 10, 10, 10])
+    assert col(rows, "repaid_sek") == [0, 30, 0, 0, 0, 0, 0, 0]
+    assert col(rows, "written_off_sek") == [0, 0, 0, 0, 0, 0, 70, 0]
+    assert col(rows, "outstanding_sek") == [100, 70, 70, 70, 70, 70, 0, 0]
+    assert col(rows, "frame_adjustment_sek") == [0, 0, 0, 0, 0, 0, 10, 0]
+
+
+def test_stockholm_2016_repays_a_steady_spending_reduction_year_by_year():
+    rows = schedule(PRESETS["stockholm_2016"], start_year=2016, disbursed_sek=[100],
+                    measured_saving_sek=[0] * 8, cash_saving_sek=[50, 10, 10, 10, 10, 10, 10, 10])
     assert col(rows, "repaid_sek") == [0, 10, 10, 10, 10, 10, 10, 0]
     assert col(rows, "written_off_sek") == [0, 0, 0, 0, 0, 0, 40, 0]
-    assert col(rows, "outstanding_sek") == [100, 90, 80, 70, 60, 50, 0, 0]
+
+
+def test_sodertalje_2015_cuts_the_frames_where_the_saving_lands():
+    """Seed 003: "minska kommunbidraget för de nämnder där kostnadsminskningen uppstår". Grant 300,
+    instalments of 60 in years 5–9; the borrower holds half the municipal saving from year 5, so its own
+    frame is cut by 30 a year (budget pressure with no surplus); the fund still gets 60 a year."""
+    rows = schedule(PRESETS["sodertalje_2015"], start_year=2015, disbursed_sek=[100, 100, 100],
+                    measured_saving_sek=[0] * 11, borrower_share_of_saving=[1.0] * 5 + [0.5] * 6)
+    assert col(rows, "repaid_sek") == [0, 0, 0, 0, 0, 60, 60, 60, 60, 60, 0]
+    assert col(rows, "budget_pressure_sek") == [0, 0, 0, 0, 0, 30, 30, 30, 30, 30, 0]
+
+
+def test_sodertalje_2015_board_exemption_is_a_switch():
+    """Off by default (P(full) as the guideline is written); on, a project whose measured saving by
+    year 5 is below half the grant is exempted at that review and nothing is repaid."""
+    exempt = dataclasses.replace(PRESETS["sodertalje_2015"], waive_if_failed=True)
+    # 6 × 5 = 30 measured by the end of year 5 < 50: exempted
+    rows = schedule(exempt, start_year=2015, disbursed_sek=[100], measured_saving_sek=[5] * 8)
+    assert col(rows, "repaid_sek") == [0] * 8
+    assert col(rows, "written_off_sek") == [0, 0, 0, 0, 0, 100, 0, 0]
+    rows = schedule(exempt, start_year=2015, disbursed_sek=[100], measured_saving_sek=[20] * 8)
+    assert sum(col(rows, "repaid_sek")) == 60        # 120 saved by year 5 ≥ 50: not exempt, 20 a year
 
 
 def test_norrkoping_2010_starts_when_the_saving_passes_the_threshold():
@@ -124,6 +171,7 @@ def test_fund_invariants_hold_for_any_rule_and_savings(rule, disbursed, measured
     rows = schedule(rule, start_year=2014, disbursed_sek=disbursed, measured_saving_sek=measured,
                     cash_saving_sek=measured, responsibility_moved=moved, capital_sek=capital)
     cum_disbursed = cum_repaid = cum_written = 0.0
+    best_window = 0.0
     tol = 1e-6 * max(1.0, sum(disbursed))
     for offset, row in enumerate(rows):
         cum_disbursed += row["disbursed_sek"]
@@ -138,6 +186,11 @@ def test_fund_invariants_hold_for_any_rule_and_savings(rule, disbursed, measured
         # never more than the basis the rule allows this year
         if rule.amount_basis in ("measured_saving", "cash_saving"):
             assert row["repaid_sek"] <= rule.share_of_basis * max(0.0, measured[offset]) + tol
+        elif rule.amount_basis == "cumulative_spending_reduction":
+            window = [m for k, m in enumerate(measured[:offset + 1]) if k >= rule.first_year_offset
+                      and (rule.exempt_effects_after_years is None or k <= rule.exempt_effects_after_years)]
+            best_window = max(best_window, sum(window))     # repaid money is not clawed back later
+            assert cum_repaid <= rule.share_of_basis * best_window + tol
         elif rule.amount_basis == "fixed_instalment":
             assert row["repaid_sek"] <= rule.cap_share_of_grant * cum_disbursed / rule.instalments + tol
         if rule.last_year_offset is not None and offset > rule.last_year_offset:

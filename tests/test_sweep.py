@@ -23,7 +23,7 @@ from simulation.app import grid, sweep
 # workers=1: replications in the job's own process (where Hydra configured logging); a pool of
 # two for two tiny replications would only cost start-up time
 GRID = ["replications=2", "horizon_years=4", "charts=false", "workers=1",
-        "intervention.effect_scale=0,1", "economy.displacement=0,0.5"]
+        "intervention.effect_scale=0,1", "economy.discount_rate=0,0.5"]
 TIMING = ["wall_time_s"]
 
 
@@ -69,10 +69,10 @@ def parallel(tmp_path_factory) -> Path:
 def test_sweep_table_has_a_row_per_job_and_metric_with_overrides_as_columns(serial):
     t = table(serial)
     assert list(t.columns[:8]) == ["job", "status", "replications", "horizon_years", "charts", "workers",
-                                   "intervention.effect_scale", "economy.displacement"]
+                                   "intervention.effect_scale", "economy.discount_rate"]
     assert list(t.columns[8:]) == ["rule", "metric", "mean", "p10", "p50", "p90", "error", "wall_time_s"]
     assert (t["status"] == "ok").all() and t["error"].isna().all()
-    grid = t.drop_duplicates("job")[["job", "intervention.effect_scale", "economy.displacement"]]
+    grid = t.drop_duplicates("job")[["job", "intervention.effect_scale", "economy.discount_rate"]]
     assert grid.values.tolist() == [[0, 0, 0.0], [1, 0, 0.5], [2, 1, 0.0], [3, 1, 0.5]]
     for job in range(4):  # each job's rows are exactly what that job wrote
         own = pd.read_csv(serial / str(job) / "summary.csv")
@@ -116,20 +116,20 @@ def test_mesa_is_quiet_under_joblib(serial, parallel):
 
 def test_submitit_local_gives_the_same_rows(serial, tmp_path):
     pytest.importorskip("hydra_plugins.hydra_submitit_launcher")
-    grid = [a for a in GRID if not a.startswith("economy.displacement")] + ["economy.displacement=0.5"]
+    grid = [a for a in GRID if not a.startswith("economy.discount_rate")] + ["economy.discount_rate=0.5"]
     proc = sifsim("-m", *grid, f"hydra.sweep.dir={tmp_path / 'sweep'}", "hydra/launcher=submitit_local",
                   cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     got = table(tmp_path / "sweep").drop(columns=TIMING + ["job"])
     ref = table(serial)
-    ref = ref[ref["economy.displacement"] == 0.5].drop(columns=TIMING + ["job"]).reset_index(drop=True)
+    ref = ref[ref["economy.discount_rate"] == 0.5].drop(columns=TIMING + ["job"]).reset_index(drop=True)
     pd.testing.assert_frame_equal(got, ref)
 
 
 def test_failed_jobs_are_listed_and_a_rerun_completes_only_what_is_missing(serial, tmp_path):
     sweep_dir = tmp_path / "sweep"
     first = sifsim("-m", *GRID, f"hydra.sweep.dir={sweep_dir}", cwd=tmp_path,
-                   fail="economy.displacement=0.5")             # jobs 1 and 3 raise
+                   fail="economy.discount_rate=0.5")             # jobs 1 and 3 raise
     assert first.returncode == 1, first.stderr                  # the sweep says a job failed ...
     status = jobs(sweep_dir)
     assert status["status"].tolist() == ["ok", "failed", "ok", "failed"]   # ... and the others ran
@@ -158,7 +158,7 @@ def test_aggregate_lists_missing_and_stale_jobs(serial, tmp_path):
     shutil.copytree(serial, sweep_dir)
     shutil.rmtree(sweep_dir / "3")                                   # never started
     overrides = sweep_dir / "2" / ".hydra" / "overrides.yaml"        # from another grid
-    overrides.write_text(overrides.read_text().replace("economy.displacement=0", "economy.displacement=0.9"))
+    overrides.write_text(overrides.read_text().replace("economy.discount_rate=0", "economy.discount_rate=0.9"))
     assert sweep.aggregate_main([str(sweep_dir)]) == 1
     status = sweep.job_status(table(sweep_dir))
     assert list(zip(status["job"], status["status"])) == [

@@ -68,12 +68,12 @@ def test_issue9_corpus_covers_every_class_with_several_cases():
 
 
 def test_messages_say_what_is_allowed(tmp_path, monkeypatch, capsys):
-    _, _, err = run_main(["repayment=foo", "+replication=3", "economy.displacement=1.5",
+    _, _, err = run_main(["repayment=foo", "+replication=3", "economy.discount_rate=1.5",
                           "charts=maybe"], tmp_path, monkeypatch, capsys)
     problems = {p.split("=")[0]: p for p in problem_lines(err)}
     assert "allowed: all, budget_model, malmo_2012" in problems["repayment"]
     assert "did you mean replications?" in problems["replication"]
-    assert "[0.0, 1.0]" in problems["economy.displacement"]
+    assert "[0.0, 1.0)" in problems["economy.discount_rate"]
     assert "expected bool" in problems["charts"]
 
 
@@ -130,10 +130,10 @@ def _sifsim(*args: str, cwd: Path, env: dict | None = None) -> subprocess.Comple
 
 
 def test_console_command_refuses_plus_typo_and_writes_nothing(tmp_path):
-    proc = _sifsim("+typo=1", "economy.displacement=2", cwd=tmp_path)
+    proc = _sifsim("+typo=1", "economy.discount_rate=2", cwd=tmp_path)
     assert proc.returncode == 2, proc.stderr
     problems = problem_lines(proc.stderr)
-    assert [p.split("=")[0] for p in problems] == ["typo", "economy.displacement"]
+    assert [p.split("=")[0] for p in problems] == ["typo", "economy.discount_rate"]
     assert list(tmp_path.iterdir()) == []
 
 
@@ -166,7 +166,7 @@ def test_validate_expands_an_experiments_sweeper_params(capsys):
     out = capsys.readouterr().out
     assert out.splitlines()[-1] == "12 jobs checked: all OK"
     # the command line replaces one dimension of the experiment's grid
-    assert grid.validate_main(["+experiment=effect_vs_displacement", "economy.displacement=0,2"]) == 2
+    assert grid.validate_main(["+experiment=effect_vs_displacement", "population.inflow_trend_per_year=0,2"]) == 2
     out = capsys.readouterr().out
     assert out.splitlines()[-1] == "8 jobs checked: 4 with problems"
 
@@ -192,7 +192,7 @@ def test_value_overrides_applied_on_a_copy_match_a_full_compose():
     from hydra import compose
     from omegaconf import OmegaConf
     overrides = ["+experiment=effect_vs_displacement", "intervention.effect_scale=0.5",
-                 "economy.displacement=0.25", "population.composition_shares.single_adult=0.5",
+                 "economy.discount_rate=0.25", "population.composition_shares.single_adult=0.5",
                  "+intervention.cost_sek_by_year.2030=5", "~intervention.cost_sek_by_year.2014",
                  "repayment=malmo_2012", "intervention.family_treatment.intensive_hours_by_month=[1,2]"]
     with grid.checker() as chk:
@@ -206,9 +206,9 @@ def test_value_overrides_applied_on_a_copy_match_a_full_compose():
 
 def test_expand_grid_matches_hydras_basic_sweeper():
     from hydra._internal.core_plugins.basic_sweeper import BasicSweeper  # reference only
-    params = {"intervention.effect_scale": "0,0.5,1", "economy.displacement": "0,0.5",
+    params = {"intervention.effect_scale": "0,0.5,1", "economy.discount_rate": "0,0.5",
               "seed": 1}
-    arguments = ["economy.displacement=0.25,0.75", "+experiment=effect_vs_displacement",
+    arguments = ["economy.discount_rate=0.25,0.75", "+experiment=effect_vs_displacement",
                  "horizon_years=range(1,3)", "hydra.sweep.dir=x"]
     lines = [f"{k}={v}" for k, v in params.items()] + [a for a in arguments if not a.startswith("hydra.")]
     expected = BasicSweeper.split_arguments(grid.parse_overrides(lines), None)[0]
@@ -216,11 +216,22 @@ def test_expand_grid_matches_hydras_basic_sweeper():
     assert len(expected) == 3 * 2 * 2
 
 
+def test_the_retired_displacement_key_points_to_the_new_keys(tmp_path, monkeypatch, capsys):
+    """Issue 12: economy.displacement is gone; naming it (plain or with +) says where its meaning went."""
+    for override in ("economy.displacement=0.3", "+economy.displacement=0.3"):
+        code, _, err = run_main([override], tmp_path, monkeypatch, capsys)
+        assert code == 2
+        (problem,) = problem_lines(err)
+        assert problem.startswith("economy.displacement=0.3: retired in issue 12")
+        assert "population.inflow_shocks" in problem and "municipality.budget.rule" in problem
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_unknown_attribute_message_lists_allowed_keys():
     cfg = make_config()
-    object.__setattr__(cfg.economy, "displacment", 0.3)
+    object.__setattr__(cfg.economy, "discount_rat", 0.3)
     (problem,) = collect_problems(cfg)
-    assert problem.startswith("economy.displacment=0.3: unknown key (added with +?); "
-                              "did you mean economy.displacement?")
-    assert "discount_rate" in problem
+    assert problem.startswith("economy.discount_rat=0.3: unknown key (added with +?); "
+                              "did you mean economy.discount_rate?")
+    assert "hvb_sek_per_day" in problem
     assert dataclasses.is_dataclass(cfg.economy)

@@ -8,6 +8,7 @@ from agents.base import prefix_sums
 from agents.children import ADULT_OUTCOMES, FAMILY_HOME, HVB, RISK_FACTORS
 from agents.hazards import DAYS_PER_MONTH, MONTHS_PER_YEAR
 from agents.households import ROUTE_INDEX
+from simulation.accounting.fiscal import FiscalBooking, disposable_income_per_work_month
 from simulation.accounting.ledger import MonthlyLedger
 
 #: months a household that left EB for studies draws student aid (CSN's grant part;
@@ -37,15 +38,23 @@ class CostBooking:
         self.calendar, self.households, self.children = calendar, households, children
         self.hours = hours_by_variant_month
         self.intervention_active = intervention_active
+        self.fiscal = FiscalBooking(ledger, economy.fiscal)
+        self.work_income_sek_per_month = disposable_income_per_work_month(economy.fiscal)
 
     def book(self, t: int) -> None:
         hh, ch, eco, led = self.households, self.children, self.eco, self.ledger
-        led.add(t, "eb", "eb_unit", prefix_sums(hh.on_eb * hh.eb_sek_per_month, hh.n_active))   # (arms, R)
+        eb_paid = prefix_sums(hh.on_eb * hh.eb_sek_per_month, hh.n_active)   # (arms, R)
+        led.add(t, "eb", "eb_unit", eb_paid)
         off = hh.present & ~hh.on_eb
-        fk = off & (hh.last_exit_route == ROUTE_INDEX["other_benefit"])
+        # an exit to another benefit shifts the payer for as long as that benefit lasts, not forever
+        fk = off & (hh.last_exit_route == ROUTE_INDEX["other_benefit"]) \
+            & (hh.months_since_exit < eco.other_benefit_months)
         studies = off & (hh.last_exit_route == ROUTE_INDEX["studies"]) & (hh.months_since_exit < STUDENT_AID_MONTHS)
-        led.add(t, "other_benefit", "state", np.count_nonzero(fk, axis=-1) * eco.state_benefit_sek_per_household_month
-                + np.count_nonzero(studies, axis=-1) * eco.student_aid_sek_per_household_month)
+        other = np.count_nonzero(fk, axis=-1) * eco.state_benefit_sek_per_household_month \
+            + np.count_nonzero(studies, axis=-1) * eco.student_aid_sek_per_household_month
+        led.add(t, "other_benefit", "state", other)
+        working = self.fiscal.book(t, hh)          # taxes and transfers of exits to work (fiscal.py)
+        household_income = eb_paid + other + working * self.work_income_sek_per_month
         in_care = hh.open_care_months_left > 0
         idx = np.minimum(hh.open_care_month_index, self.hours.shape[1] - 1)
         hours = np.where(in_care, self.hours[hh.open_care_intensive.astype(int), idx], 0.0)
@@ -60,7 +69,8 @@ class CostBooking:
             conduct = np.count_nonzero(minors & ch.risk[..., CONDUCT_PROBLEMS], axis=-1) \
                 * eco.conduct_problems_sek_per_child_year / MONTHS_PER_YEAR
             led.add(t, "conduct_problems", "school", conduct * eco.conduct_problems_municipality_share)
-            led.add(t, "conduct_problems", "region", conduct * (1 - eco.conduct_problems_municipality_share))
+            if eco.conduct_problems_municipality_share < 1:
+                led.add(t, "conduct_problems", "region", conduct * (1 - eco.conduct_problems_municipality_share))
             adults = np.count_nonzero(ch.adult_outcome, axis=-2)  # (arms, R, outcomes)
             for k, name in enumerate(ADULT_OUTCOMES):
                 cost = eco.adult_outcomes[name]
@@ -68,6 +78,11 @@ class CostBooking:
                 led.add(t, f"adult_{name}", ADULT_OUTCOME_UNIT[name], monthly * cost.municipality_share)
                 led.add(t, f"adult_{name}", "region", monthly * cost.region_share)
                 led.add(t, f"adult_{name}", "state", monthly * cost.state_share)
+            # an adult on EB is EB paid, by the EB unit's payer (the society view above is its N&W cost)
+            on_eb = adults[..., ADULT_OUTCOMES.index("unemployed_on_eb")] * eco.adult_on_eb_sek_per_month
+            led.add(t, "adult_on_eb", "eb_unit", on_eb)
+            household_income = household_income + on_eb
+        led.add(t, "household_income", "households", -household_income)
         if self.intervention_active:
             self.book_financing(t)
 

@@ -9,6 +9,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from simulation.accounting.budget import BudgetFrames, budget_rows, outturn_by_unit
 from simulation.accounting.fund import Fund, YearInputs
 from simulation.accounting.ledger import FINANCING_CATEGORIES, LedgerRow, MonthlyLedger
 
@@ -26,6 +27,7 @@ class YearRecord:
     deadweight_adjusted_claim_sek: float
     naive_claim_total_sek: float         # every payer: what a pre/post report would claim
     disbursed_sek: float
+    borrower_surplus_sek: float = 0.0    # the borrower's frame − outturn, intervention arm (budget.csv)
 
     def row(self) -> dict:
         return asdict(self)
@@ -36,9 +38,14 @@ class FiscalClose:
 
     def __init__(self, *, replications: list[int], config, calendar, ledger: MonthlyLedger,
                  payer_by_unit_month: dict[str, list[str]], units: dict, borrower_units: tuple[str, ...],
-                 funds: list[dict[str, Fund]], evaluation, households, intervention_active: bool):
+                 funds: list[dict[str, Fund]], evaluation, households, intervention_active: bool,
+                 successor_bodies: tuple[str, ...] = ()):
         self.replications, self.config, self.calendar, self.ledger = list(replications), config, calendar, ledger
-        self.payer_by_unit_month, self.units, self.borrower_units = payer_by_unit_month, units, borrower_units
+        self.payer_by_unit_month, self.units = payer_by_unit_month, units
+        #: the borrower's units, and the bodies that succeed it (municipality.reorganisations[*]
+        #: .successor_of_borrower): the borrower's savings and its debt are counted on the same body
+        self.borrower_units = tuple(borrower_units) + tuple(b for b in successor_bodies if b not in borrower_units)
+        self.borrower_own_units = tuple(borrower_units)
         self.funds, self.evaluation, self.households = funds, evaluation, households
         self.active = intervention_active
         itv = config.intervention
@@ -49,7 +56,12 @@ class FiscalClose:
         self.borrower_sek_per_post_year = float(np.mean(
             [units[u].sek_per_post_year for u in borrower_units])) if borrower_units else 0.0
         n = len(self.replications)
+        self.budget = BudgetFrames(config.municipality.budget,
+                                   {u.name: u for u in config.municipality.units}, n)
+        self.budget_rows: list[list[tuple]] = [[] for _ in range(n)]
         self.cumulative_measured_sek = [0.0] * n     # the same measured saving feeds every rule
+        self.cumulative_borrower_sek = [0.0] * n     # the borrower's and the municipality's budget saving,
+        self.cumulative_municipal_sek = [0.0] * n    # from the start year: where the saving lands
         self.ledger_rows: list[list[tuple]] = [[] for _ in range(n)]
         self.years: list[list[YearRecord]] = [[] for _ in range(n)]
         self.repayment_rows: list[list[dict]] = [[] for _ in range(n)]
@@ -57,12 +69,14 @@ class FiscalClose:
     def close(self, year_index: int) -> None:
         year = self.calendar.year(12 * year_index)
         months = self.calendar.months_of_year(year_index)
-        self._displacement(months)
         rows_by_rep = self.ledger.year_rows(self.replications, year, months, self.payer_by_unit_month)
         claims = self._claims(year_index, months)
         itv = self.config.intervention
         disbursed = float(itv.cost_sek_by_year.get(str(year), 0.0)) if self.active else 0.0
-        moved = any(self.units[u].moved_before(months.stop - 1) for u in self.borrower_units)
+        last = months.stop - 1
+        # moved away: a borrower unit's budget is held by a body that does not succeed the borrower
+        moved = any(self.payer_by_unit_month[u][last] not in self.borrower_units for u in self.borrower_own_units)
+        surplus = self._budget_close(year_index, year, months)
         for r, replication in enumerate(self.replications):
             rows = rows_by_rep[r]
             self.ledger_rows[r].extend(rows)
@@ -71,16 +85,22 @@ class FiscalClose:
             self.years[r].append(YearRecord(
                 year=year, borrower_saving_sek=borrower_saving, borrower_cash_saving_sek=borrower_cash,
                 naive_claim_sek=naive, deadweight_adjusted_claim_sek=adjusted,
-                naive_claim_total_sek=naive_total, disbursed_sek=disbursed))
+                naive_claim_total_sek=naive_total, disbursed_sek=disbursed,
+                borrower_surplus_sek=float(surplus[r])))
             if year < self.fund_start_year:
                 continue
             measured = {"attributable": borrower_saving, "naive": naive,
                         "deadweight_adjusted": adjusted}[self.config.evaluation]
             self.cumulative_measured_sek[r] += measured
+            self.cumulative_borrower_sek[r] += borrower_saving
+            self.cumulative_municipal_sek[r] += self._municipal_saving(rows)
+            municipal = self.cumulative_municipal_sek[r]
+            share = self.cumulative_borrower_sek[r] / municipal if municipal > 0 else 1.0
             for name, fund in self.funds[r].items():
                 row = fund.close_year(YearInputs(
                     year=year, year_offset=year - self.fund_start_year, disbursed_sek=disbursed,
                     measured_saving_sek=measured, cash_saving_sek=borrower_cash,
+                    borrower_surplus_sek=float(surplus[r]), borrower_share_of_saving=share,
                     project_ended=months.start > self.calendar.t_end, responsibility_moved=moved,
                     cumulative_measured_saving_sek=self.cumulative_measured_sek[r]))
                 pressure = row["budget_pressure_sek"]
@@ -89,26 +109,40 @@ class FiscalClose:
                     "budget_pressure_posts": pressure / self.borrower_sek_per_post_year
                     if self.borrower_sek_per_post_year else 0.0})
 
-    def _displacement(self, months: range) -> None:
-        """A share of the freed EB budget spent again on refill clients (``economy.displacement``)."""
-        displacement = self.config.economy.displacement
-        if displacement <= 0:
-            return
-        eb = self.ledger.category_by_body(slice(months.start, months.stop)).get(("eb", "eb_unit"))
-        if eb is None:
-            return
-        freed = np.maximum(0.0, eb[CONTROL] - eb[INTERVENTION])       # per replication
-        if (freed > 0).any():
-            refill = np.where(freed > 0, displacement * freed, 0.0)
-            amount = np.stack([refill / 12.0, np.zeros_like(refill)])
-            for t in months:  # spread over the year so a mid-year reorganisation splits it too
-                self.ledger.add(t, "eb_refill", "eb_unit", amount)
+    def _budget_close(self, year_index: int, year: int, months: range) -> np.ndarray:
+        """Every unit's frame, outturn and surplus of the year (budget.csv); the borrower's surplus in
+        the intervention arm per replication: its repayment capacity without cuts."""
+        by_slot = self.ledger.category_by_body(slice(months.start, months.stop))
+        units = list(self.budget.units)
+        outturn = outturn_by_unit(by_slot, self.ledger.cash_share, units, self.budget.shape)
+        frames = self.budget.close_year(year_index, year, outturn)
+        last = months.stop - 1
+        holder = {u: self.payer_by_unit_month[u][last] if u in self.payer_by_unit_month else u for u in units}
+        body = {u: (self.units[u].committee if holder[u] == u and u in self.units else holder[u]) for u in units}
+        for r, rows in enumerate(budget_rows(self.replications, year, frames, body)):
+            self.budget_rows[r].extend(rows)
+        surplus = np.zeros(len(self.replications))
+        for u, (frame, spent) in frames.items():
+            if holder[u] in self.borrower_units:
+                surplus += frame[INTERVENTION] - spent[INTERVENTION]
+        return surplus
+
+    @staticmethod
+    def _municipal_saving(rows: list[LedgerRow]) -> float:
+        """Control − intervention on the municipality's budget lines (not region, state; financing excluded)."""
+        saving = 0.0
+        for row in rows:
+            if row.category in FINANCING_CATEGORIES or row.perspective != "budget" or row.payer in ("region", "state"):
+                continue
+            saving += row.amount_sek if row.arm == "control" else -row.amount_sek
+        return saving
 
     def _borrower_saving(self, rows: list[LedgerRow]) -> tuple[float, float]:
         """Control − intervention on the borrower's units (financing excluded): total and cash part."""
         saving, cash_saving = 0.0, 0.0
         for row in rows:
-            if row.category in FINANCING_CATEGORIES or row.payer not in self.borrower_units:
+            if row.category in FINANCING_CATEGORIES or row.payer not in self.borrower_units \
+                    or row.perspective != "budget":
                 continue
             sign = 1.0 if row.arm == "control" else -1.0
             saving += sign * row.amount_sek
@@ -123,7 +157,7 @@ class FiscalClose:
         if not self.active:
             return [(0.0, 0.0, 0.0)] * n
         last_month = months.stop - 1
-        holder = {unit: payers[last_month] for unit, payers in self.payer_by_unit_month.items()}
+        holder = {unit: payers[last_month] for unit, payers in self.payer_by_unit_month.items()}  # unit or body
         placements: list[float | None] = [None] * n
         if months.start <= self.calendar.t_end <= months.stop - 1:
             hh = self.households

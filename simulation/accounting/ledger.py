@@ -26,7 +26,7 @@ FIXED_BODIES = ("ks", "region", "state")
 
 
 class LedgerRow(NamedTuple):
-    """One row of the ledger table (INTERFACE.md: ``ledger.parquet``)."""
+    """One row of the ledger table (INTERFACE.md: ``ledger.parquet``; ``perspective`` since issue 12)."""
 
     replication: int
     arm: str
@@ -35,6 +35,7 @@ class LedgerRow(NamedTuple):
     category: str
     amount_sek: float
     cash: bool
+    perspective: str
 
 
 LEDGER_COLUMNS = LedgerRow._fields
@@ -50,29 +51,51 @@ class Category:
         budget_line: whether a saving on it is money that falls out of a budget line
             (default cash share 1) or cost avoidance (0): freed staff time, societal costs.
         financing: the intervention's own financing (posts, the fund's grant), not an effect.
+        perspective: whose accounts it is in (:data:`PERSPECTIVES`): ``budget`` — what a public
+            payer's budget line actually pays or receives (benefits, care, taxes); ``society`` —
+            Nilsson & Wadeskog-style costs of an outcome including lost production (not a budget
+            line, and not to be added to the budget rows: they overlap); ``household`` — the
+            households' disposable income (booked as a negative cost, so a saving is a gain).
     """
 
     name: str
     payer: str
     budget_line: bool
     financing: bool = False
+    perspective: str = "budget"
+
+
+#: the perspectives of the ledger (every category belongs to one); summaries give each its own figures
+PERSPECTIVES = ("budget", "society", "household")
 
 
 CATEGORIES: dict[str, Category] = {c.name: c for c in (
     Category("eb", "eb_unit", True),
-    Category("eb_refill", "eb_unit", True),
     Category("other_benefit", "state", True),
     Category("open_care_hours", "open_care", False),
     Category("placement_hvb", "child_authority", True),
     Category("placement_family_home", "child_authority", True),
-    Category("conduct_problems", "school", False),
-    Category("adult_unemployed_on_eb", "eb_unit", False),
-    Category("adult_mental_illness", "adult_services", False),
-    Category("adult_substance_abuse", "adult_services", False),
+    Category("adult_on_eb", "eb_unit", True),
+    Category("tax_employer_contributions", "state", True),
+    Category("tax_state_income", "state", True),
+    Category("tax_municipal_income", "ks", True),
+    Category("tax_regional_income", "region", True),
+    Category("earned_income_tax_credit", "state", True),
+    Category("housing_allowance", "state", True),
+    Category("conduct_problems", "school", False, perspective="society"),
+    Category("adult_unemployed_on_eb", "eb_unit", False, perspective="society"),
+    Category("adult_mental_illness", "adult_services", False, perspective="society"),
+    Category("adult_substance_abuse", "adult_services", False, perspective="society"),
+    Category("production", "society", False, perspective="society"),
+    Category("household_income", "households", False, perspective="household"),
     Category("intervention_posts", "eb_unit", True, financing=True),
     Category("fund_grant", "ks", True, financing=True),
     Category("state_grant", "state", True, financing=True),   # posts a state grant paid (cost_lines payer)
 )}
+PERSPECTIVE_OF = {c.name: c.perspective for c in CATEGORIES.values()}
+#: budget rows that are real resources used (not transfers between households and the public purse):
+#: the society view counts them with its own rows (simulation/accounting/perspectives.py)
+REAL_RESOURCE_CATEGORIES = ("open_care_hours", "placement_hvb", "placement_family_home")
 #: categories that are the intervention's own financing, not an effect on anyone
 FINANCING_CATEGORIES = tuple(c.name for c in CATEGORIES.values() if c.financing)
 
@@ -160,17 +183,26 @@ class MonthlyLedger:
                 if amount == 0.0:
                     continue
                 cash = amount * self.cash_share[category]
+                view = PERSPECTIVE_OF[category]
                 if cash != 0.0:
-                    rows.append(LedgerRow(replication, ARMS[arm], year, payer, category, cash, True))
+                    rows.append(LedgerRow(replication, ARMS[arm], year, payer, category, cash, True, view))
                 if amount - cash != 0.0:
-                    rows.append(LedgerRow(replication, ARMS[arm], year, payer, category, amount - cash, False))
+                    rows.append(LedgerRow(replication, ARMS[arm], year, payer, category, amount - cash, False, view))
             out.append(rows)
         return out
 
 
-def savings_by(ledger: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Attributable saving (control − intervention) grouped by ``keys``, financing excluded."""
+def savings_by(ledger: pd.DataFrame, keys: list[str], perspective: str | None = "budget") -> pd.DataFrame:
+    """Attributable saving (control − intervention) grouped by ``keys``, financing excluded.
+
+    ``perspective``: only the rows of that perspective (default: the public budgets, the figure a
+    fund repays from); None: every row (the perspectives overlap: use only to check conservation).
+    """
     effects = ledger[~ledger["category"].isin(FINANCING_CATEGORIES)]
+    if perspective is not None:
+        views = effects["perspective"].astype(str) if "perspective" in effects.columns else \
+            effects["category"].astype(str).map(PERSPECTIVE_OF).fillna("budget")
+        effects = effects[views.to_numpy() == perspective]
     signed = np.where(effects["arm"] == "control", effects["amount_sek"], -effects["amount_sek"])
     out = effects.assign(saving_sek=signed).groupby(keys, observed=True)["saving_sek"].sum()
     return out.reset_index()

@@ -17,7 +17,7 @@ from simulation.accounting.ledger import savings_by
 from simulation.core.runner import Results
 
 LINES = ("investment", "eb", "open_care", "placements", "total_saving")
-CATEGORIES = {"eb": ["eb", "eb_refill"], "open_care": ["open_care_hours"],
+CATEGORIES = {"eb": ["eb"], "open_care": ["open_care_hours"],
               "placements": ["placement_hvb", "placement_family_home"]}
 
 EXPLANATIONS = {

@@ -55,6 +55,8 @@ class YearInputs:
     project_ended: bool
     responsibility_moved: bool
     cumulative_measured_saving_sek: float
+    borrower_surplus_sek: float = 0.0  # the borrower's frame − outturn: its repayment capacity without cuts
+    borrower_share_of_saving: float = 1.0  # the borrower's share of the municipality's cumulative saving
 
 
 @dataclass
@@ -64,6 +66,7 @@ class RuleState:
     triggered: bool = False
     waived: bool = False
     instalments_paid: int = 0
+    window_spending_reduction_sek: float = 0.0   # Σ of the borrower's cash saving over the window so far
 
 
 # --- triggers and amount bases, registered by name (the schema's choices) -----------------
@@ -98,6 +101,11 @@ BASIS_RULES: dict[str, Basis] = {
         0.0 if _exempt(rule, inp) else rule.share_of_basis * max(0.0, inp.measured_saving_sek)),
     "cash_saving": lambda rule, state, books, inp: (
         0.0 if _exempt(rule, inp) else rule.share_of_basis * max(0.0, inp.cash_saving_sek)),
+    # Stockholm (seed 002): "motsvarande den utgiftsminskning som uppstått" — the spending reduction
+    # (the borrower's cash saving) netted over the window so far, less what was repaid: a noisy
+    # good year cannot repay on its own when the years around it lose
+    "cumulative_spending_reduction": lambda rule, state, books, inp: max(
+        0.0, rule.share_of_basis * state.window_spending_reduction_sek - books.repaid_sek),
 }
 
 
@@ -120,7 +128,10 @@ def step(rule: RepaymentRuleConfig, state: RuleState, books: FundBooks, inp: Yea
 
     Order within a year: disbursement, the board's waiver review, repayment,
     write-off when a window closes with the risk on the executive board.
-    Budget pressure = instalment − the borrower's cash saving (positive = cuts elsewhere).
+    Budget pressure = the instalment the borrower bears − the part of it its surplus against its
+    budget frame covers (positive = cuts elsewhere; negative = the surplus left after the instalment;
+    simulation/accounting/budget.py). A deficit against the frame is not pressure of the rule: it is
+    there with or without the loan (a grant, the budget model, shows none).
     """
     books.disbursed_sek += inp.disbursed_sek
     written_off = 0.0
@@ -139,7 +150,10 @@ def step(rule: RepaymentRuleConfig, state: RuleState, books: FundBooks, inp: Yea
                 state.waived = True
                 written_off = max(0.0, books.owed_sek)
                 books.written_off_sek += written_off
-        if not state.waived and _triggered(rule, state, inp) and _in_window(rule, inp.year_offset):
+        in_window = _in_window(rule, inp.year_offset)
+        if in_window and not _exempt(rule, inp):
+            state.window_spending_reduction_sek += inp.cash_saving_sek
+        if not state.waived and _triggered(rule, state, inp) and in_window:
             cap_left = rule.cap_share_of_grant * books.disbursed_sek - books.repaid_sek
             due = min(BASIS_RULES[rule.amount_basis](rule, state, books, inp), max(0.0, books.owed_sek),
                       max(0.0, cap_left))
@@ -153,6 +167,13 @@ def step(rule: RepaymentRuleConfig, state: RuleState, books: FundBooks, inp: Yea
             written_off += books.owed_sek
             books.written_off_sek += books.owed_sek
 
+    window_closes = rule.last_year_offset is not None and inp.year_offset == rule.last_year_offset
+    # Stockholm: "därefter görs en slutlig justering av ordinarie budget" — a permanent frame change of
+    # the units concerned, reported as its own figure (SEK per year from then on), not a repayment
+    frame_adjustment = max(0.0, inp.cash_saving_sek) if rule.final_frame_adjustment and window_closes else 0.0
+    # Södertälje: the instalment cuts the frames where the saving lands; the borrower bears its share
+    borrower_cut = repaid * min(1.0, max(0.0, inp.borrower_share_of_saving)) if rule.cut_where_saving_lands \
+        else repaid
     assert books.owed_sek >= -EPS_SEK, "the fund is owed a negative amount"
     return {
         "year": inp.year,
@@ -164,18 +185,22 @@ def step(rule: RepaymentRuleConfig, state: RuleState, books: FundBooks, inp: Yea
         "outstanding_sek": max(0.0, books.owed_sek),
         "fund_balance_sek": books.cash_sek,
         "fund_equity_sek": books.equity_sek,
-        "budget_pressure_sek": repaid - inp.cash_saving_sek,
+        "budget_pressure_sek": borrower_cut - max(0.0, inp.borrower_surplus_sek),
+        "frame_adjustment_sek": frame_adjustment,
     }
 
 
 def schedule(rule: RepaymentRuleConfig, *, start_year: int, disbursed_sek: list[float],
              measured_saving_sek: list[float], cash_saving_sek: list[float] | None = None,
              project_end_year: int | None = None, responsibility_moved: bool = False,
-             capital_sek: float = 0.0) -> list[dict]:
+             capital_sek: float = 0.0, surplus_sek: list[float] | None = None,
+             borrower_share_of_saving: list[float] | None = None) -> list[dict]:
     """Run a rule over a stream of years starting at ``start_year`` (pure; for tests and reports)."""
     n = len(measured_saving_sek)
     disbursed = list(disbursed_sek) + [0.0] * (n - len(disbursed_sek))
     cash = list(cash_saving_sek) if cash_saving_sek is not None else [0.0] * n
+    surplus = list(surplus_sek) if surplus_sek is not None else [0.0] * n
+    share = list(borrower_share_of_saving) if borrower_share_of_saving is not None else [1.0] * n
     end = project_end_year if project_end_year is not None else start_year + len(disbursed_sek) - 1
     books, state = FundBooks(capital_sek=capital_sek), RuleState()
     rows, cumulative = [], 0.0
@@ -185,5 +210,6 @@ def schedule(rule: RepaymentRuleConfig, *, start_year: int, disbursed_sek: list[
             year=start_year + i, year_offset=i, disbursed_sek=disbursed[i],
             measured_saving_sek=measured_saving_sek[i], cash_saving_sek=cash[i],
             project_ended=start_year + i > end, responsibility_moved=responsibility_moved,
-            cumulative_measured_saving_sek=cumulative)))
+            cumulative_measured_saving_sek=cumulative, borrower_surplus_sek=surplus[i],
+            borrower_share_of_saving=share[i])))
     return rows

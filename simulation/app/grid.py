@@ -29,6 +29,7 @@ from omegaconf import DictConfig, OmegaConf, open_dict
 
 from scenarios.registry import register_configs
 from scenarios.validation import ConfigError
+from scenarios.vocabulary import RETIRED_KEYS
 from simulation.app.resources import collect_run_problems
 from simulation.app.config import CONF_DIR, to_typed
 
@@ -213,6 +214,8 @@ def describe_override_error(override: Override | str, exc: BaseException, conf_d
     if in_file:                     # the group's file has a key the schema lacks: name it there
         return in_file
     if isinstance(cause, (ConfigKeyError, ConfigAttributeError)) and not isinstance(cause, ValidationError):
+        if key in RETIRED_KEYS:
+            return f"{key}={value}: {RETIRED_KEYS[key]}"
         full_key = str(getattr(cause, "full_key", "") or "")
         if full_key.startswith(key + ".") and typing.get_origin(_schema_type(key.split("."))[0]) is dict:
             # a dict value whose keys are not all in the config yet (Hydra merges a dict into it)

@@ -83,6 +83,7 @@ def write_run_tables(results: Results, folder: Path) -> None:
     write_table(results.years, folder, "years")
     write_table(results.per_replication, folder, "per_replication")
     write_table(results.participants, folder, "participants")
+    write_table(results.budget, folder, "budget")
     atomic_write(folder / "config.yaml",
                  lambda p: p.write_text(OmegaConf.to_yaml(OmegaConf.structured(results.config))))
 

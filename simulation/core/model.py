@@ -34,6 +34,7 @@ from simulation.core.calendar import Calendar
 from simulation.core.calibration import BaselineCounters
 from simulation.core.childhood import ChildhoodProcess
 from simulation.core.draws import MonthDraws, replication_streams
+from simulation.core.inflow_shocks import inflow_multiplier_by_month
 from simulation.core.open_care import OpenCare
 from simulation.core.participants import ParticipantCounts
 from simulation.core.population import build_population, retire_settled_households
@@ -79,7 +80,9 @@ class SifsimModel(mesa.Model):
         pop, eco, itv = config.population, config.economy, config.intervention
 
         # --- agents --------------------------------------------------------------------------
-        synthetic = build_population(pop, eco, self.n_months, streams)
+        synthetic = build_population(pop, eco, self.n_months, streams,
+                                     inflow_multiplier_by_month=inflow_multiplier_by_month(
+                                         pop.inflow_shocks, self.calendar.start_year, self.n_months))
         n_reps = len(self.replications)
         self.households, self.children = synthetic.households, synthetic.children
         self.units: dict[str, MunicipalUnit] = {
@@ -114,12 +117,15 @@ class SifsimModel(mesa.Model):
         payer_by_unit_month = {name: [u.payer_at(m) for m in range(self.n_months)]
                                for name, u in self.units.items()}
         borrower_units = tuple(n for n, u in self.units.items() if u.committee == itv.borrower)
+        successors = tuple(dict.fromkeys(r.to_body for r in config.municipality.reorganisations
+                                         if r.successor_of_borrower and r.unit in borrower_units))
         self.funds = [{name: Fund(self, name, rule, config.municipality.fund_capital_sek)
                        for name, rule in config.repayment.rules.items()} for _ in self.replications]
         self.books = FiscalClose(replications=self.replications, config=config, calendar=self.calendar,
                                  ledger=self.ledger, payer_by_unit_month=payer_by_unit_month, units=self.units,
                                  borrower_units=borrower_units, funds=self.funds, evaluation=self.evaluation,
-                                 households=self.households, intervention_active=self.intervention.active)
+                                 households=self.households, intervention_active=self.intervention.active,
+                                 successor_bodies=successors)
         self._monthly_counts: list[np.ndarray] = []      # per month: (arms, R, 4 counts)
         self.retired_households = 0
         self._exits = self._entries = np.zeros((2, n_reps), dtype=np.int64)
@@ -199,7 +205,7 @@ class SifsimModel(mesa.Model):
             for arm, name in enumerate(ARM_NAMES):
                 on_eb, exits, entries, placed = (int(v) for v in counts[arm, r])
                 population.append((replication, name, year, month, on_eb, exits, entries, placed))
-        return {"ledger": self.books.ledger_rows[r], "population": population,
+        return {"ledger": self.books.ledger_rows[r], "population": population, "budget": self.books.budget_rows[r],
                 "repayment": self.books.repayment_rows[r], "years": self.books.years[r],
                 "calibration": self.baseline.rows[r],
                 "participants": self.participants.rows(r, self.calendar.start_year, ARM_NAMES)}

@@ -43,6 +43,15 @@ OUTCOMES = {o.name: o for o in (
     Outcome("peak_budget_pressure_sek", "SEK", False, "Peak yearly budget pressure", "Största årliga budgettryck"),
     Outcome("peak_budget_pressure_posts", "posts", False, "Peak budget pressure in posts", "Största budgettryck i tjänster"),
     Outcome("p_full_repayment", "probability", True, "P(full repayment within horizon)", "P(fullt återbetalt inom horisonten)"),
+    # per perspective (simulation/accounting/perspectives.py): WSIPP-style figures
+    *(o for view, en, sv in (("budget", "public budgets", "offentliga budgetar"),
+                             ("society", "society (incl. lost production)", "samhället (inkl. produktionsbortfall)"),
+                             ("household", "households' disposable income", "hushållens disponibla inkomst"))
+      for o in (
+        Outcome(f"net_benefit_pv_sek_{view}", "SEK", True, f"Net benefit PV, {en}", f"Nettonytta, nuvärde, {sv}"),
+        Outcome(f"benefit_cost_ratio_{view}", "ratio", True, f"Benefit–cost ratio, {en}", f"Nytta per krona, {sv}"),
+        Outcome(f"p_net_benefit_positive_{view}", "probability", True, f"P(net benefit > 0), {en}",
+                f"P(nettonytta > 0), {sv}"))),
 )}
 
 

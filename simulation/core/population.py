@@ -271,9 +271,12 @@ def _memory_factor(h0: float, decay: float, floor: float, sd: float, multipliers
 
 
 def build_population(pop: PopulationConfig, economy: EconomyConfig, n_months: int,
-                     streams: list[dict[Stream, np.random.Generator]]) -> SyntheticPopulation:
-    """The households and children of a batch of replications, each drawn from its own streams."""
-    drawn = [_draw_replication(pop, economy, n_months, s) for s in streams]
+                     streams: list[dict[Stream, np.random.Generator]],
+                     inflow_multiplier_by_month: np.ndarray | float = 1.0) -> SyntheticPopulation:
+    """The households and children of a batch of replications, each drawn from its own streams.
+
+    ``inflow_multiplier_by_month``: the inflow shocks (simulation/core/inflow_shocks.py), 1 = none."""
+    drawn = [_draw_replication(pop, economy, n_months, s, inflow_multiplier_by_month) for s in streams]
     households = HouseholdPopulation(**{k: [d.households[k] for d in drawn] for k in drawn[0].households},
                                      n_months=n_months)
     for r, d in enumerate(drawn):
@@ -287,7 +290,8 @@ def build_population(pop: PopulationConfig, economy: EconomyConfig, n_months: in
 
 
 def _draw_replication(pop: PopulationConfig, economy: EconomyConfig, n_months: int,
-                      streams: dict[Stream, np.random.Generator]) -> _Drawn:
+                      streams: dict[Stream, np.random.Generator],
+                      inflow_multiplier_by_month: np.ndarray | float = 1.0) -> _Drawn:
     gen = streams[Stream.POPULATION]
     n0 = pop.households
     comp0, kids0, prop0, months0 = _steady_stock(pop, gen, n0)
@@ -303,7 +307,7 @@ def _draw_replication(pop: PopulationConfig, economy: EconomyConfig, n_months: i
         pool_route, pool_months = _recent_leavers(pop, gen, inflow_rate * expected_spells_per_entrant(pop))
     comp_p, kids_p, prop_p = _draw_households(pop, gen, pool_route.shape[0])
     n_pool = pool_route.shape[0]
-    trend = (1.0 + pop.inflow_trend_per_year) ** (np.arange(n_months) / 12.0)
+    trend = (1.0 + pop.inflow_trend_per_year) ** (np.arange(n_months) / 12.0) * inflow_multiplier_by_month
     counts = streams[Stream.INFLOW].poisson(inflow_rate * trend)
     n_new = int(counts.sum())
     comp1, kids1, prop1 = _draw_households(pop, gen, n_new)

@@ -21,7 +21,9 @@ from scipy import stats
 
 from scenarios.schema import SifsimConfig
 from scenarios.validation import validate
+from simulation.accounting.budget import BUDGET_COLUMNS
 from simulation.accounting.ledger import LEDGER_COLUMNS, savings_by
+from simulation.accounting.perspectives import perspective_metrics
 from simulation.core.model import SifsimModel
 from simulation.core.outcomes import EB_EFFECT_CATEGORIES, OUTCOMES, fund_share_of_inputs
 from simulation.core.participants import PARTICIPANT_COLUMNS
@@ -31,7 +33,7 @@ POPULATION_COLUMNS = ("replication", "arm", "year", "month", "households_on_eb",
 REPAYMENT_COLUMNS = ("rule", "replication", "year", "disbursed_sek", "measured_saving_sek",
                      "repaid_sek", "written_off_sek", "outstanding_sek", "fund_balance_sek",
                      "budget_pressure_sek", "budget_pressure_posts", "cash_saving_sek",
-                     "fund_equity_sek")
+                     "fund_equity_sek", "frame_adjustment_sek")
 MUNICIPAL_EXCLUDED_PAYERS = ("region", "state")
 
 
@@ -48,6 +50,8 @@ class Results:
     summary: pd.DataFrame
     timings_s: dict[str, float] = field(default_factory=dict)
     #: per replication, arm and year: households and children enrolled, participants' EB exits by route
+    #: per replication, arm, year and unit: budget frame, outturn and surplus (accounting/budget.py)
+    budget: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[*BUDGET_COLUMNS, "grant"]))
     participants: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=[*PARTICIPANT_COLUMNS,
                                                                                     "grant"]))
 
@@ -147,7 +151,8 @@ def fund_totals(repayment: pd.DataFrame, capital_sek: float) -> pd.DataFrame:
 
 def simulate_rows(case: SifsimConfig, grant: str, replications: list[int]) -> dict[str, list]:
     """Simulate a batch of replications of one grant; return their raw table rows (picklable)."""
-    out: dict[str, list] = {"ledger": [], "population": [], "repayment": [], "years": [], "participants": []}
+    out: dict[str, list] = {"ledger": [], "population": [], "repayment": [], "years": [], "participants": [],
+                            "budget": []}
     model = SifsimModel(case, replications=replications).run()
     for i, r in enumerate(replications):
         rows = model.replication_rows(i)
@@ -156,6 +161,7 @@ def simulate_rows(case: SifsimConfig, grant: str, replications: list[int]) -> di
         out["repayment"].extend({**row, "grant": grant} for row in rows["repayment"])
         out["years"].extend({"replication": r, **y.row(), "grant": grant} for y in rows["years"])
         out["participants"].extend(row + (grant,) for row in rows["participants"])
+        out["budget"].extend(row + (grant,) for row in rows["budget"])
     return out
 
 
@@ -223,13 +229,14 @@ def run(config: SifsimConfig, *, progress: bool | None = None,
     repayment_rows = [row for part in parts for row in part["repayment"]]
     year_rows = [row for part in parts for row in part["years"]]
     participant_rows = [row for part in parts for row in part["participants"]]
+    budget_rows = [row for part in parts for row in part["budget"]]
     timings["simulate"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
     ledger = pd.DataFrame(ledger_rows, columns=[*LEDGER_COLUMNS, "grant"])
     ledger = ledger.astype({"replication": "int32", "year": "int16", "amount_sek": "float64",
                             "cash": "bool", "arm": "category", "payer": "category",
-                            "category": "category", "grant": "category"})
+                            "category": "category", "grant": "category", "perspective": "category"})
     population = pd.DataFrame(population_rows, columns=[*POPULATION_COLUMNS, "grant"])
     repayment = pd.DataFrame(repayment_rows)
     columns = [*REPAYMENT_COLUMNS, "grant"]
@@ -239,12 +246,13 @@ def run(config: SifsimConfig, *, progress: bool | None = None,
     repayment = repayment[columns] if len(repayment) else pd.DataFrame(columns=columns)
     years = with_same_year_comparison(pd.DataFrame(year_rows), ledger, grants(config))
     participants = pd.DataFrame(participant_rows, columns=[*PARTICIPANT_COLUMNS, "grant"])
+    budget = pd.DataFrame(budget_rows, columns=[*BUDGET_COLUMNS, "grant"])
     per_rep = per_replication_metrics(config, ledger, repayment, years)
     summary = summarise(per_rep)
     timings["summarise"] = time.perf_counter() - t1
     return Results(config=config, ledger=ledger, population=population, repayment=repayment,
                    years=years, per_replication=per_rep, summary=summary, timings_s=timings,
-                   participants=participants)
+                   participants=participants, budget=budget)
 
 
 def _year_fully_repaid(rule_rows: pd.DataFrame) -> float:
@@ -360,6 +368,9 @@ def per_replication_metrics(config: SifsimConfig, ledger: pd.DataFrame, repaymen
         base["cash_saving_sek"] = y["borrower_cash_saving_sek"].to_numpy()
         base["naive_claim_sek"] = y["naive_claim_total_sek"].to_numpy()
         base["intervention_cost_sek"] = y["disbursed_sek"].to_numpy()
+    base = base.merge(perspective_metrics(ledger, years[years["grant"] != "fund"] if len(years) else years,
+                                          start_year=start, discount_rate=rate, replications=reps),
+                      on="replication", how="left")
     rows = []
     fund = fund_rows(repayment)
     for rule in config.repayment.rules:
@@ -414,7 +425,7 @@ def summarise(per_rep: pd.DataFrame) -> pd.DataFrame:
     for rule, g in per_rep.groupby("rule", sort=False):
         for metric in metrics:
             values = g[metric].to_numpy(dtype=float)
-            if metric == "p_full_repayment":
+            if OUTCOMES[metric].unit == "probability":
                 done = values[~np.isnan(values)]
                 mean = float(done.mean()) if done.size else float("nan")
                 low, high = monte_carlo_interval(int(done.sum()), int(done.size))

@@ -113,6 +113,48 @@ def cash_share_all_payers(ledger: pd.DataFrame) -> float:
     return float(shares.median()) if len(shares) else float("nan")
 
 
+PERSPECTIVE_NAMES = ("budget", "society", "household")
+
+
+def perspectives_html(summary: pd.DataFrame, rule: str, lang: str) -> list[str]:
+    """WSIPP-style figures side by side: PV of net benefit, benefit–cost ratio, P(net benefit > 0)."""
+    if f"net_benefit_pv_sek_{PERSPECTIVE_NAMES[0]}" not in set(summary["metric"]):
+        return []
+    rows = []
+    for view in PERSPECTIVE_NAMES:
+        net = stat(summary, rule, f"net_benefit_pv_sek_{view}")
+        ratio = stat(summary, rule, f"benefit_cost_ratio_{view}")
+        p = stat(summary, rule, f"p_net_benefit_positive_{view}")
+        rows.append([labels.text(lang, f"perspectives.{view}"), money_band(net.p10, net.p50, net.p90, lang),
+                     fmt_number(ratio.p50, lang, 2) if not math.isnan(ratio.p50) else "—",
+                     fmt_percent(p.mean, lang) if not math.isnan(p.mean) else "—"])
+    say = lambda key: labels.text(lang, f"perspectives.{key}")  # noqa: E731
+    return [f'<section id="perspectives"><h2>{esc(say("title"))}</h2>',
+            table_html([say("perspective"), f'{say("net_benefit")}, {w(lang, "median_band")}', say("ratio"),
+                        say("p_positive")], rows, numeric={1, 2, 3}),
+            f'<p class="note">{esc(say("note"))}</p></section>']
+
+
+def budget_html(budget: pd.DataFrame | None, lang: str) -> list[str]:
+    """The EB unit's frame, outturn and surplus per year in both arms (medians): the seed's "no pot of money"."""
+    if budget is None or not len(budget):
+        return []
+    eb = budget[budget["unit"] == "eb_unit"]
+    per = eb.groupby(["year", "arm", "replication"], observed=True)[["frame_sek", "outturn_sek", "surplus_sek"]].sum()
+    med = per.groupby(["year", "arm"], observed=True).median().unstack("arm")
+    say = lambda key: labels.text(lang, f"budget.{key}")  # noqa: E731
+    rows = []
+    for year, r in med.iterrows():
+        rows.append([str(year)] + [msek(r[(col, arm)], lang) for arm in ("intervention", "control")
+                                   for col in ("frame_sek", "outturn_sek", "surplus_sek")
+                                   if (col, arm) in r.index])
+    header = [say("year")] + [f"{say(col)} ({say(arm)})" for arm in ("intervention", "control")
+                              for col in ("frame_sek", "outturn_sek", "surplus_sek")]
+    return [f'<section id="budget"><h2>{esc(say("title"))}</h2>',
+            table_html(header, rows, numeric=set(range(1, 7))),
+            f'<p class="note">{esc(say("note"))}</p></section>']
+
+
 # --- words built from the numbers ----------------------------------------------------------------------
 
 def summary_paragraphs(ctx: ChartContext, summary: pd.DataFrame, payers: pd.DataFrame, rules: list[str],
@@ -276,6 +318,9 @@ def render_run_report(config: Mapping[str, Any], tables: Mapping[str, pd.DataFra
                            [[payer_name(p, lang), money_band(r["p10"], r["p50"], r["p90"], lang)]
                             for p, r in payers.iterrows()], numeric={1}))
     body.append("</section>")
+
+    body += perspectives_html(summary, first, lang)
+    body += budget_html(tables.get("budget"), lang)
 
     body.append(f'<section id="charts"><h2>{esc(w(lang, "charts"))}</h2><div class="charts">')
     body += charts_html(chart_files, lang)

@@ -82,8 +82,8 @@ def _workloads() -> dict[str, Workload]:
         "sweep": Workload(
             "sweep", "sweep",
             (f"replications={sweep_reps}", f"horizon_years={sweep_years}", *BASE),
-            sweep_grid=("intervention.effect_scale=0,1", "economy.displacement=0,0.5"),
-            describe=f"2×2 sweep (effect_scale × displacement), default scenario, {sweep_reps} replications "
+            sweep_grid=("intervention.effect_scale=0,1", "economy.discount_rate=0,0.5"),
+            describe=f"2×2 sweep (effect_scale × discount rate), default scenario, {sweep_reps} replications "
                      f"× {sweep_years} years per job: joblib n_jobs=2 vs basic (serial) launcher"),
     }
 

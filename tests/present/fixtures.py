@@ -53,7 +53,7 @@ def copy_run(run_folder: Path, target: Path) -> Path:
 @pytest.fixture(scope="session")
 def tables(run_folder) -> dict[str, pd.DataFrame]:
     return {stem: pd.read_parquet(run_folder / f"{stem}.parquet")
-            for stem in ("ledger", "population", "repayment", "years", "per_replication", "summary")}
+            for stem in ("ledger", "population", "repayment", "years", "per_replication", "summary", "budget")}
 
 
 @pytest.fixture(scope="session")

@@ -96,6 +96,14 @@ EXPECTED = {
                "legend": ["Budget model", "Södertälje 2015", "P10–P90", "project period"],
                "ylabel": ["MSEK, 2017 prices"], "xlabel": ["year"]},
     },
+    "budget_frames": {
+        "sv": {"title": "EB-enheten mot sin budgetram: överskott (ram − utfall), båda armarna",
+               "legend": ["kontrollarm", "insatsarm", "P10–P90", "projekttid"],
+               "ylabel": ["mkr, 2017 års priser"], "xlabel": ["år"]},
+        "en": {"title": "The EB unit against its budget frame: surplus (frame − outturn), both arms",
+               "legend": ["control arm", "intervention arm", "P10–P90", "project period"],
+               "ylabel": ["MSEK, 2017 prices"], "xlabel": ["year"]},
+    },
     "who_saves": {
         "sv": {"title": "Vem sparar: hänförbar besparing per betalare och år",
                "legend": ["kommunstyrelsen (KS)", "netto, alla betalare (median)", "projekttid"],
@@ -252,7 +260,8 @@ def test_waterfall_bars_are_the_medians_of_the_tables(tables, contexts):  # noqa
 
 def test_who_saves_net_dots_are_control_minus_intervention(tables, contexts):  # noqa: F811
     ledger = tables["ledger"]
-    effects = ledger[~ledger["category"].isin(["intervention_posts", "fund_grant"])]
+    effects = ledger[~ledger["category"].isin(["intervention_posts", "fund_grant"])
+                     & (ledger["perspective"] == "budget")]      # the saving is the budget perspective
     sign = np.where(effects["arm"] == "control", 1.0, -1.0)
     per_year = (effects.assign(s=effects["amount_sek"] * sign)
                 .groupby(["year", "replication"], observed=True)["s"].sum().unstack())
@@ -390,7 +399,7 @@ def test_portfolio_population_is_summed_over_the_months_all_grants_share():
 # --- sweeps ----------------------------------------------------------------------------------------------
 
 def p_full(e: float, d: float, h: float, rule: str) -> float:
-    """A made-up response: rises with effect and horizon, falls with displacement."""
+    """A made-up response: rises with effect and horizon, falls with the discount rate."""
     return max(0.0, min(1.0, 0.3 * e - 0.6 * d + 0.02 * (h - 10) + (0.1 if rule == "b" else 0.0)))
 
 
@@ -402,12 +411,12 @@ def synthetic_sweep(failed_job: bool = True) -> pd.DataFrame:
             for metric in ("p_full_repayment", "repaid_share"):
                 value = p_full(e, d, h, rule)
                 rows.append({"job": job, "status": "ok", "intervention.effect_scale": e,
-                             "economy.displacement": d, "horizon_years": h, "replications": 20, "rule": rule,
+                             "economy.discount_rate": d, "horizon_years": h, "replications": 20, "rule": rule,
                              "metric": metric, "mean": value, "p10": value, "p50": value, "p90": value,
                              "error": None})
     if failed_job:
         rows.append({"job": len(grid), "status": "failed", "intervention.effect_scale": 9.0,
-                     "economy.displacement": 0.9, "horizon_years": 10, "replications": 20, "rule": None,
+                     "economy.discount_rate": 0.9, "horizon_years": 10, "replications": 20, "rule": None,
                      "metric": None, "mean": np.nan, "p10": np.nan, "p50": np.nan, "p90": np.nan,
                      "error": "ValueError: boom"})
     return pd.DataFrame(rows)
@@ -415,14 +424,14 @@ def synthetic_sweep(failed_job: bool = True) -> pd.DataFrame:
 
 def test_swept_keys_are_the_override_columns_that_vary():
     assert charts.swept_keys(charts.completed(synthetic_sweep())) == \
-        ["intervention.effect_scale", "economy.displacement", "horizon_years"]
+        ["intervention.effect_scale", "economy.discount_rate", "horizon_years"]
 
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_sweep_heatmap_cells_are_p_full_repayment(lang, tmp_path):
     table = synthetic_sweep()
     one_horizon = table[table["horizon_years"] == 25].drop(columns="horizon_years")
-    fig = charts.figure_sweep_heatmap(one_horizon, "intervention.effect_scale", "economy.displacement", lang,
+    fig = charts.figure_sweep_heatmap(one_horizon, "intervention.effect_scale", "economy.discount_rate", lang,
                                       rule_labels={"a": "Regel A / Rule A"})
     panels = [ax for ax in fig.axes if title(ax)]
     assert [title(ax) for ax in panels] == (["Regel A", "B"] if lang == "sv" else ["Rule A", "B"])
@@ -435,16 +444,16 @@ def test_sweep_heatmap_cells_are_p_full_repayment(lang, tmp_path):
     assert texts["title"] == [{"sv": "P(fullt återbetalt inom horisonten)",
                                "en": "P(full repayment within the horizon)"}[lang]]
     assert {"sv": "effektskala", "en": "effect scale"}[lang] in texts["xlabel"]
-    assert {"sv": "undanträngning", "en": "displacement"}[lang] in texts["ylabel"]
+    assert {"sv": "diskonteringsränta", "en": "discount rate"}[lang] in texts["ylabel"]
     assert "20" in texts["note"][0]  # replications per job
     sweep = charts.SweepContext.from_summary(one_horizon, lang, baseline={})
-    assert sweep.keys == ("intervention.effect_scale", "economy.displacement")
+    assert sweep.keys == ("intervention.effect_scale", "economy.discount_rate")
     paths = CHARTS["sweep_heatmap"].save({"sweep_summary": one_horizon}, sweep, tmp_path)
     assert [p.name for p in paths] == ["sweep_heatmap.png", "sweep_heatmap.svg", "sweep_heatmap.csv"]
 
 
 def test_sweep_heatmap_averages_over_a_third_swept_key_and_says_so():
-    fig = charts.figure_sweep_heatmap(synthetic_sweep(), "intervention.effect_scale", "economy.displacement",
+    fig = charts.figure_sweep_heatmap(synthetic_sweep(), "intervention.effect_scale", "economy.discount_rate",
                                       "en", rule="a")
     ax = next(a for a in fig.axes if title(a))
     cell = next(t for t in ax.texts if tuple(round(v) for v in t.get_position()) == (2, 0))
@@ -456,12 +465,12 @@ def test_sweep_heatmap_averages_over_a_third_swept_key_and_says_so():
 @pytest.mark.parametrize("lang", LANGS)
 def test_tornado_swings_one_key_at_a_time_widest_first(lang, tmp_path):
     table = synthetic_sweep()
-    baseline = {"intervention.effect_scale": 1.0, "economy.displacement": 0.25, "horizon_years": 25}
+    baseline = {"intervention.effect_scale": 1.0, "economy.discount_rate": 0.25, "horizon_years": 25}
     base, swings = charts.swings(table, baseline, "p_full_repayment", "a")
     assert base == pytest.approx(p_full(1.0, 0.25, 25, "a"))
     expected = {
         "intervention.effect_scale": (p_full(0.0, 0.25, 25, "a"), p_full(2.0, 0.25, 25, "a")),
-        "economy.displacement": (p_full(1.0, 0.0, 25, "a"), p_full(1.0, 0.5, 25, "a")),
+        "economy.discount_rate": (p_full(1.0, 0.0, 25, "a"), p_full(1.0, 0.5, 25, "a")),
         "horizon_years": (p_full(1.0, 0.25, 10, "a"), p_full(1.0, 0.25, 25, "a")),
     }
     assert {s.key for s in swings} == set(expected)
@@ -487,8 +496,8 @@ def test_tornado_swings_one_key_at_a_time_widest_first(lang, tmp_path):
 
 def test_sweep_charts_match_string_valued_override_columns():
     """sweep_summary read back from CSV may hold the overrides as text: "0.5" is 0.5."""
-    table = synthetic_sweep().astype({"intervention.effect_scale": str, "economy.displacement": str})
-    base, swings = charts.swings(table, {"intervention.effect_scale": 1.0, "economy.displacement": 0.0,
+    table = synthetic_sweep().astype({"intervention.effect_scale": str, "economy.discount_rate": str})
+    base, swings = charts.swings(table, {"intervention.effect_scale": 1.0, "economy.discount_rate": 0.0,
                                          "horizon_years": 25}, "p_full_repayment", "b")
     assert base == pytest.approx(p_full(1.0, 0.0, 25, "b"))
     assert len(swings) == 3

@@ -15,7 +15,8 @@ PRESENT = Path(charts.__file__).resolve().parents[1]
 
 def test_the_registry_holds_the_run_and_sweep_charts():
     assert [c.name for c in charts_of("run")] == ["repayment_timeline", "repayment_waterfall", "budget_pressure",
-                                                 "fund_balance", "who_saves", "eb_caseload", "children_placed"]
+                                                 "fund_balance", "who_saves", "budget_frames", "eb_caseload",
+                                                 "children_placed"]
     assert [c.name for c in charts_of("sweep")] == ["sweep_heatmap", "sweep_heatmap_attributable_saving_pv_sek",
                                                    "sweep_heatmap_peak_budget_pressure_posts",
                                                    "tornado_p_full_repayment", "tornado_repaid_share",

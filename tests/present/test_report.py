@@ -211,10 +211,10 @@ def test_source_labels_and_comment_parsing(tmp_path):
 def test_assumptions_flag_a_value_changed_from_the_default(run_config):  # noqa: F811
     import copy
     config = copy.deepcopy(run_config)
-    config["economy"]["displacement"] = 0.3
+    config["economy"]["discount_rate"] = 0.3
     frame = report.collect_assumptions(config).set_index("key")
-    assert bool(frame.loc["economy.displacement", "changed"]) is True
-    assert frame.loc["economy.displacement", "value"] == "0.3"
+    assert bool(frame.loc["economy.discount_rate", "changed"]) is True
+    assert frame.loc["economy.discount_rate", "value"] == "0.3"
     assert bool(frame.loc["economy.hvb_sek_per_day", "changed"]) is False
 
 
@@ -284,11 +284,12 @@ def test_sweep_report_through_the_cli_and_byte_identical(tmp_path):
 
 def test_sweep_baseline_is_the_conf_default_when_swept():
     table = synthetic_sweep()
-    baseline = report.sweep_baseline(charts.completed(table), ["intervention.effect_scale", "economy.displacement",
+    baseline = report.sweep_baseline(charts.completed(table), ["intervention.effect_scale", "economy.discount_rate",
                                                                "horizon_years"])
-    # conf: effect_scale 1 = "as configured", displacement 0 (economy/sweden_2017.yaml); the horizon
-    # default (conf/config.yaml) is one of the swept levels 10, 25 or else the middle level is taken
+    # conf: effect_scale 1 = "as configured"; discount rate 0.035 (economy/sweden_2017.yaml) is not a
+    # swept level, so its middle level 0.25 is taken; the horizon default (conf/config.yaml) is one of
+    # the swept levels 10, 25 or else the middle level is taken
     import yaml
     horizon = yaml.safe_load((report.CONF_DIR / "config.yaml").read_text(encoding="utf-8"))["horizon_years"]
-    assert baseline == {"intervention.effect_scale": 1.0, "economy.displacement": 0.0,
+    assert baseline == {"intervention.effect_scale": 1.0, "economy.discount_rate": 0.25,
                         "horizon_years": horizon if horizon in (10, 25) else 25}

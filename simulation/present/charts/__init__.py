@@ -13,9 +13,10 @@ from; :func:`run_charts` and the report iterate the registry.
 
 # the order of these imports is the order of the charts in the report: repayment first
 from simulation.present.charts import repayment  # noqa: I001
-from simulation.present.charts import payers, population, sweep
+from simulation.present.charts import payers, budget, population, sweep
 from simulation.present.charts.context import ChartContext, key_name, metric_name, payer_name, rule_label, \
     rule_title
+from simulation.present.charts.budget import figure_budget_frames, surplus_by_year
 from simulation.present.charts.payers import figure_who_saves, saving_by_payer_year
 from simulation.present.charts.population import common_window, figure_children_placed, figure_eb_caseload
 from simulation.present.charts.registry import CHARTS, Chart, chart, charts_of, run_charts, sweep_charts
@@ -26,7 +27,7 @@ from simulation.present.charts.sweep import SweepContext, completed, figure_swee
     same_value, sorted_levels, swept_keys, swings
 
 __all__ = [
-    "CHARTS", "Chart", "ChartContext", "DPI", "SweepContext", "WIDTH_IN", "chart", "charts_of", "common_window",
+    "CHARTS", "Chart", "budget", "figure_budget_frames", "surplus_by_year", "ChartContext", "DPI", "SweepContext", "WIDTH_IN", "chart", "charts_of", "common_window",
     "completed", "figure_budget_pressure", "figure_children_placed", "figure_eb_caseload", "figure_fund_balance",
     "figure_repayment_timeline", "figure_repayment_waterfall", "figure_sweep_heatmap", "figure_tornado",
     "figure_who_saves", "fund_level", "house_style", "key_name", "metric_name", "payer_name", "payers",

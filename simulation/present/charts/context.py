@@ -61,7 +61,7 @@ class ChartContext:
     horizon_years: int | None = None
     start_year: int | None = None
     end_year: int | None = None
-    displacement: float | None = None
+    budget_rule: str | None = None
     effect_scale: float | None = None
     discount_rate: float | None = None
     evaluation: str | None = None
@@ -92,7 +92,7 @@ class ChartContext:
             horizon_years=config.get("horizon_years"),
             start_year=itv.get("start_year"),
             end_year=itv.get("end_year"),
-            displacement=economy.get("displacement"),
+            budget_rule=(muni.get("budget") or {}).get("rule"),
             effect_scale=itv.get("effect_scale"),
             discount_rate=economy.get("discount_rate"),
             evaluation=config.get("evaluation"),
@@ -110,7 +110,7 @@ class ChartContext:
             "intervention": self.intervention or "—",
             "n": n if n is not None else "?",
             "prices": t(lang, "prices", year=self.price_year) if self.price_year else "SEK",
-            "displacement": fmt_percent(self.displacement, lang) if self.displacement is not None else "—",
+            "budget": t(lang, f"budget_rule_{self.budget_rule}") if self.budget_rule else "—",
             "effect": fmt_level(self.effect_scale, lang) if self.effect_scale is not None else "—",
         }
         return wrap(t(lang, "note_run", **parts), NOTE_CHARS)

@@ -1,0 +1,20 @@
+"""Exogenous inflow shocks (``population.inflow_shocks``): a multiplier on each month's inflow rate.
+
+A shock is a dated relative change of the monthly inflow rate (e.g. +30 % in the 2015–16
+migration years), the same in both arms: it raises the EB outturn above its frame in both arms,
+while the attributable saving (control − intervention) does not depend on it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def inflow_multiplier_by_month(shocks, start_year: int, n_months: int) -> np.ndarray:
+    """(n_months,) multiplier of the inflow rate: Π (1 + relative_change) over the shocks covering a month."""
+    years = start_year + np.arange(n_months) // 12
+    multiplier = np.ones(n_months)
+    for shock in shocks or ():
+        covered = (years >= shock.first_year) & (years <= shock.last_year)
+        multiplier[covered] *= 1.0 + shock.relative_change
+    return multiplier
