@@ -73,7 +73,7 @@ def test_heatmaps_and_tornados_of_the_moving_metrics_are_registered_and_show_the
                  "tornado_attributable_saving_pv_sek", "tornado_peak_budget_pressure_posts"):
         assert CHARTS[name].wanted(context)
         paths = CHARTS[name].save({"sweep_summary": table}, context, tmp_path)
-        assert [p.name for p in paths] == [f"{name}.png", f"{name}.svg"]
+        assert [p.name for p in paths] == [f"{name}.png", f"{name}.svg", f"{name}.csv"]
     fig = charts.figure_sweep_heatmap(table, "elasticity", "intervention.effect_scale", "en",
                                       metric="attributable_saving_pv_sek")
     ax = next(a for a in fig.axes if title(a))

@@ -67,7 +67,7 @@ def no_effect_tables(tmp_path_factory):
     from tests.support import make_config
     results = run(make_config("intervention=none", "replications=2", "horizon_years=4"), progress=False)
     tables = {name: getattr(results, name) for name in ("ledger", "population", "repayment", "years",
-                                                        "per_replication", "summary")}
+                                                        "per_replication", "summary", "budget")}
     return tables, results.config
 
 

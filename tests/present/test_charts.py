@@ -98,7 +98,7 @@ EXPECTED = {
     },
     "budget_frames": {
         "sv": {"title": "EB-enheten mot sin budgetram: överskott (ram − utfall), båda armarna",
-               "legend": ["kontrollarm", "insatsarm", "P10–P90", "projekttid"],
+               "legend": ["kontrollgrupp", "med insatsen", "P10–P90", "projekttid"],
                "ylabel": ["mkr, 2017 års priser"], "xlabel": ["år"]},
         "en": {"title": "The EB unit against its budget frame: surplus (frame − outturn), both arms",
                "legend": ["control arm", "intervention arm", "P10–P90", "project period"],

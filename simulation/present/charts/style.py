@@ -34,7 +34,7 @@ RULE_COLOURS = tuple(c for c in OKABE_ITO if c not in ("#000000", "#F0E442"))
 
 WIDTH_IN = 8.5 / 2.54          # A4 half-width
 DPI = 200                       # fixed: PNG size in pixels never depends on the machine
-NOTE_CHARS = 76                 # characters per note line at 5.5 pt over WIDTH_IN
+NOTE_CHARS = 72                 # characters per note line at 5.5 pt over WIDTH_IN (76 ran off with commas and capitals)
 TITLE_CHARS = 46                # characters per title line at 8 pt bold
 
 RC = {
@@ -171,7 +171,7 @@ def legend_above(ax, handles, labels, ncols: int = 2, **kwargs) -> None:
         return [line for part in str(label).split("\n") for line in (textwrap.wrap(part, width) or [""])]
     if ncols > 1 and any(len(lines(label, 22)) > 2 for label in labels):
         ncols = 1
-    width = 22 if ncols > 1 else 44
+    width = 22 if ncols > 1 else 40
     labels = ["\n".join(lines(label, width)) for label in labels]
     ax.legend(handles, labels, loc="lower left", bbox_to_anchor=(0.0, 1.01), ncols=ncols,
               borderaxespad=0.0, handlelength=2.0, columnspacing=1.2, **kwargs)
