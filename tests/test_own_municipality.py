@@ -71,6 +71,10 @@ def test_the_walkthrough_runs_and_reports_the_new_unit(orebro):
     assert '<html lang="en">' in report
     ledger = pd.read_csv(run / "ledger.csv")
     assert "jobbcenter" in set(ledger["payer"]), "the new unit is a payer of its own"
+    # the report lists the user's committees and units (issue 14: units and committees are data)
+    organisation = report[report.index('<section id="organisation">'):]
+    organisation = organisation[:organisation.index("</section>")]
+    assert "jobbcenter" in organisation and "arbetsmarknadsnämnden (borrows from the fund)" in organisation
 
 
 def test_the_new_units_money_is_booked_and_conserved(orebro):

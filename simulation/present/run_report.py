@@ -135,6 +135,35 @@ def perspectives_html(summary: pd.DataFrame, rule: str, lang: str) -> list[str]:
             f'<p class="note">{esc(say("note"))}</p></section>']
 
 
+def organisation_html(config: Mapping[str, Any], ledger: pd.DataFrame, lang: str) -> list[str]:
+    """The municipality's committees and their units as the config defines them (units and
+    committees are data, issue 14), which one borrows, and each unit's net booked amount over the
+    horizon, intervention arm minus control arm (median over replications): a unit of one's own
+    (a jobbcenter) appears here even when its project cost and its grant net to zero."""
+    mun = config.get("municipality") or {}
+    committees, units = mun.get("committees") or [], mun.get("units") or []
+    if not units:
+        return []
+    say = lambda key: labels.text(lang, f"organisation.{key}")  # noqa: E731
+    borrower = (config.get("intervention") or {}).get("borrower")
+    by_unit = {}
+    if len(ledger):
+        net = ledger.groupby(["replication", "arm", "payer"], observed=True)["amount_sek"].sum().unstack("arm")
+        if {"intervention", "control"} <= set(net.columns):
+            delta = (net["intervention"].fillna(0.0) - net["control"].fillna(0.0)).groupby(level="payer").median()
+            by_unit = delta.to_dict()
+    label = {c.get("name"): c.get("label") or c.get("name") for c in committees}
+    rows = []
+    for u in units:
+        committee = u.get("committee")
+        rows.append([label.get(committee, committee) + (f" ({say('borrows')})" if committee == borrower else ""),
+                     payer_name(u.get("name"), lang),
+                     msek(by_unit[u.get("name")], lang) if u.get("name") in by_unit else "—"])
+    header = [say("committee"), say("unit"), say("net_booked")]
+    return [f'<section id="organisation"><h2>{esc(say("title"))}</h2>', table_html(header, rows, numeric={2}),
+            f'<p class="note">{esc(say("note"))}</p></section>']
+
+
 def budget_html(budget: pd.DataFrame | None, lang: str) -> list[str]:
     """The EB unit's frame, outturn and surplus per year in both arms (medians): the seed's "no pot of money"."""
     if budget is None or not len(budget):
@@ -321,6 +350,7 @@ def render_run_report(config: Mapping[str, Any], tables: Mapping[str, pd.DataFra
 
     body += perspectives_html(summary, first, lang)
     body += budget_html(tables.get("budget"), lang)
+    body += organisation_html(config, tables["ledger"], lang)
 
     body.append(f'<section id="charts"><h2>{esc(w(lang, "charts"))}</h2><div class="charts">')
     body += charts_html(chart_files, lang)
