@@ -19,7 +19,7 @@ import yaml
 
 from scenarios.schema import SifsimConfig
 from simulation.app import cli, grid
-from tests.test_validation import names_key, problem_lines, run_main
+from tests.test_validation import assert_refused_naming_its_keys, problem_lines, run_main
 
 CLI_CORPUS = yaml.safe_load((Path(__file__).parent / "bad_configs" / "corpus_cli.yaml").read_text())
 
@@ -81,15 +81,7 @@ def test_the_cli_corpus_has_cases_of_every_kind():
 
 @pytest.mark.parametrize("case", sorted(CLI_CORPUS), ids=str)
 def test_cli_corpus_case_is_refused_naming_its_keys(case, tmp_path, monkeypatch, capsys):
-    spec = CLI_CORPUS[case]
-    code, out, err = run_main(spec["overrides"], tmp_path, monkeypatch, capsys)
-    problems = problem_lines(err)
-    assert code == 2, (out, err)
-    for key in spec["keys"]:
-        assert any(names_key(p, key) for p in problems), f"{key!r} not named in:\n{err}"
-    assert len(problems) == len(spec["keys"]), f"expected only {spec['keys']}, got:\n{err}"
-    assert list(tmp_path.iterdir()) == [], "something was written"
-    assert "Traceback" not in err
+    assert_refused_naming_its_keys(CLI_CORPUS[case], tmp_path, monkeypatch, capsys)
 
 
 def test_an_output_dir_that_can_be_created_passes_and_leaves_nothing(tmp_path):

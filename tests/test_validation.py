@@ -51,7 +51,11 @@ def test_corpus_is_large_enough():
 
 @pytest.mark.parametrize("case", sorted(CORPUS), ids=str)
 def test_bad_config_is_refused_naming_its_keys(case, tmp_path, monkeypatch, capsys):
-    spec = CORPUS[case]
+    assert_refused_naming_its_keys(CORPUS[case], tmp_path, monkeypatch, capsys)
+
+
+def assert_refused_naming_its_keys(spec: dict, tmp_path: Path, monkeypatch, capsys) -> None:
+    """A corpus case: exit 2, every key of ``spec["keys"]`` named and no other, nothing written, no traceback."""
     code, out, err = run_main(spec["overrides"], tmp_path, monkeypatch, capsys)
     problems = problem_lines(err)
     assert code == 2, (out, err)
