@@ -12,6 +12,26 @@ from simulation.present.workbook import WORKBOOK_FILE
 from tests.present.fixtures import built_reports, run_config, run_folder, tables  # noqa: F401
 
 
+#: the sheets that hold per-year bands over replications, and their key columns
+BANDED_KEYS = {"repayment": ["grant", "rule", "year"], "budget": ["grant", "arm", "year", "unit", "body"]}
+
+
+def assert_bands_of(csv: pd.DataFrame, got: pd.DataFrame, keys: list[str], stem: str) -> None:
+    """The sheet holds, per key and amount of the CSV, its P10, median and P90 over replications."""
+    keys = [k for k in keys if k in csv.columns]
+    assert list(got.columns) == keys + ["metric", "p10", "p50", "p90"], stem
+    metrics = [c for c in csv.columns if c not in keys and c != "replication" and csv[c].dtype.kind in "if"]
+    assert list(dict.fromkeys(got["metric"])) == metrics, stem
+    for metric in metrics:
+        expected = csv.groupby(keys)[metric].quantile([0.1, 0.5, 0.9]).unstack().reset_index()
+        sheet = got[got["metric"] == metric].drop(columns="metric")
+        both = expected.merge(sheet, on=keys, how="outer", indicator=True)
+        assert (both["_merge"] == "both").all(), (stem, metric)
+        for column, q in (("p10", 0.1), ("p50", 0.5), ("p90", 0.9)):
+            assert np.allclose(both[q].to_numpy(float), pd.to_numeric(both[column]).to_numpy(float),
+                               rtol=1e-12, equal_nan=True), (stem, metric, column)
+
+
 @pytest.mark.parametrize("lang", ["sv", "en"])
 def test_workbook_has_the_run_tables_with_the_csv_values(lang, built_reports):  # noqa: F811
     folder = built_reports[lang]
@@ -22,8 +42,11 @@ def test_workbook_has_the_run_tables_with_the_csv_values(lang, built_reports):  
     for sheet, stem in zip(names, stems):
         rows = list(wb[sheet].values)
         csv = pd.read_csv(folder / f"{stem}.csv")
-        assert list(rows[0]) == list(csv.columns), stem
         got = pd.DataFrame(rows[1:], columns=rows[0])
+        if stem in BANDED_KEYS:
+            assert_bands_of(csv, got, BANDED_KEYS[stem], stem)
+            continue
+        assert list(rows[0]) == list(csv.columns), stem
         assert len(got) == len(csv), stem
         for column in csv.columns:
             a, b = csv[column], got[column]
@@ -40,14 +63,15 @@ def test_money_columns_are_formatted_as_whole_kronor(built_reports):  # noqa: F8
     wb = load_workbook(built_reports["sv"] / WORKBOOK_FILE)
     ws = wb[labels.text("sv", "workbook.repayment")]
     header = [c.value for c in ws[1]]
-    column = header.index("repaid_sek") + 1
-    assert ws.cell(row=2, column=column).number_format == "#,##0"
+    metric, median = header.index("metric") + 1, header.index("p50") + 1
+    row = next(r for r in range(2, ws.max_row + 1) if ws.cell(row=r, column=metric).value == "repaid_sek")
+    assert ws.cell(row=row, column=median).number_format == "#,##0.###"
     assert ws.freeze_panes == "A2"
 
 
 def test_workbook_has_a_budget_sheet_when_the_run_has_budget_csv(tmp_path, tables):  # noqa: F811
-    """The money helper's budget.csv becomes a sheet with the same values, frozen header and
-    whole-kronor formats; without it there is no empty sheet."""
+    """budget.csv becomes a sheet of per-year bands over replications, frozen header and number
+    formats; without it there is no empty sheet."""
     from simulation.present.workbook import write_workbook
     budget = pd.DataFrame({"replication": [0, 0, 1], "arm": ["intervention", "control", "intervention"],
                            "year": [2014, 2014, 2015], "unit": ["eb_unit"] * 3, "body": ["ks"] * 3,
@@ -61,12 +85,15 @@ def test_workbook_has_a_budget_sheet_when_the_run_has_budget_csv(tmp_path, table
                              labels.text("sv", "workbook.about")]
     ws = wb[labels.text("sv", "workbook.budget")]
     rows = list(ws.values)
-    assert list(rows[0]) == list(budget.columns)
-    assert pd.DataFrame(rows[1:], columns=rows[0])["outturn_sek"].tolist() == budget["outturn_sek"].tolist()
+    got = pd.DataFrame(rows[1:], columns=rows[0])
+    assert_bands_of(budget, got, BANDED_KEYS["budget"], "budget")
+    # one replication per (arm, year) here: every band is the value itself, rows in key order
+    outturn = got[got["metric"] == "outturn_sek"]
+    assert outturn["p10"].tolist() == outturn["p50"].tolist() == [1_002_000.0, 990_500.4, 1_049_999.6]
     assert ws.freeze_panes == "A2"
-    assert ws.cell(row=2, column=list(budget.columns).index("surplus_sek") + 1).number_format == "#,##0"
+    assert ws.cell(row=2, column=rows[0].index("p50") + 1).number_format == "#,##0.###"
     # columns wide enough for their header
-    assert ws.column_dimensions["F"].width >= len("frame_sek")
+    assert ws.column_dimensions["D"].width >= len("body")
     without = write_workbook(tmp_path / "other" if (tmp_path / "other").mkdir() is None else tmp_path,
                              {"summary": tables["summary"]}, "sv", version="x", price_year=2017)
     assert labels.text("sv", "workbook.budget") not in load_workbook(without).sheetnames
