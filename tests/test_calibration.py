@@ -1,4 +1,4 @@
-"""Calibration: the baseline against parameters.md §7 (EB and placements), with stated tolerances."""
+"""Calibration: the baseline against the targets of scenarios/calibration.py (EB and placements), with stated tolerances."""
 
 from __future__ import annotations
 

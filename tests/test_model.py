@@ -250,7 +250,7 @@ def test_the_ledger_refuses_a_category_it_does_not_know():
 
 
 def test_norm_amounts_follow_the_riksnorm_formula():
-    """eb_amount_mode=norm: (personal + children + shared by size + rent) × share paid (parameters.md §1)."""
+    """eb_amount_mode=norm: (personal + children + shared by size + rent) × share paid (docs/sources.md: riksnorm 2017)."""
     from agents.households import COMPOSITION_INDEX
     from simulation.core.population import eb_amount_sek_per_month
     eco = make_config("economy.eb_amount_mode=norm").economy

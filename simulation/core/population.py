@@ -161,7 +161,7 @@ def steady_inflow_per_month(pop: PopulationConfig) -> float:
 #: this count as this long: P(on EB after 50 years) is negligible for any hazard floor the schema allows)
 STEADY_STATE_SPELL_MONTHS = 600
 #: Gauss–Hermite nodes per household composition in :func:`propensity_quadrature` (a numerical
-#: setting; tests/test_population_setup.py compares the mean spell with a large sample)
+#: setting; tests/test_engine_equivalence.py compares the rate it gives with a large sample)
 PROPENSITY_NODES = 64
 
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
@@ -16,7 +15,7 @@ import pandas as pd
 from simulation.present import labels, one_page
 from simulation.present.charts import CHARTS, ChartContext, payer_name, run_charts, saving_by_payer_year
 from simulation.present.files import atomic_write_bytes
-from simulation.present.formatting import band, fmt_number, fmt_percent, money_band, msek, msek_number, year_text
+from simulation.present.formatting import fmt_number, fmt_percent, money_band, msek, msek_number
 from simulation.present.page import esc, figure_html, page, table_html
 
 REPORT_FILE = "report.html"
@@ -44,20 +43,8 @@ def w(language: str, key: str, **kwargs: Any) -> str:
 
 # --- numbers ----------------------------------------------------------------------------------------
 
-@dataclass(frozen=True)
-class Stat:
-    mean: float
-    p10: float
-    p50: float
-    p90: float
-
-
-def stat(summary: pd.DataFrame, rule: str, metric: str) -> Stat:
-    row = summary[(summary["rule"] == rule) & (summary["metric"] == metric)]
-    if not len(row):
-        return Stat(*(float("nan"),) * 4)
-    r = row.iloc[0]
-    return Stat(float(r["mean"]), float(r["p10"]), float(r["p50"]), float(r["p90"]))
+#: an outcome's mean, median and P10–P90 band from the summary (NaN when the run lacks it)
+stat = one_page.band_of
 
 
 def value_text(raw: str, language: str, limit: int = 90) -> str:
