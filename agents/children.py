@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from agents import kernels
 from agents.base import ArrayPopulation
 from agents.hazards import adult_risk_multiplier
 from scenarios.vocabulary import ADULT_OUTCOMES, PROTECTIVE_FACTORS, RISK_FACTORS
@@ -226,18 +227,9 @@ class ChildPopulation(ArrayPopulation):
         One uniform per child and factor decides onset (if absent) or
         remission (if present) — the same draw in both arms.
         """
-        u = u_risk[None]
-        active = minors_present[..., None]
-        # a factor flips when the draw falls under the rate that applies to its current state
-        rate = np.where(self.risk, remission_per_month[..., None], onset_per_month[..., None])
-        self.risk ^= active & (u < rate)
-        # protective factors fade, except one given by an intervention while it is held
-        lose = active & self.protective & (u_protective[None] < protective_loss_per_month)
-        held = self.assigned_protective >= 0
-        if held.any():
-            k = np.arange(len(PROTECTIVE_FACTORS))
-            lose &= ~(self.assigned_protective[..., None] == k)
-        self.protective &= ~lose
+        kernels.evolve_factors(self.risk, self.protective, self.assigned_protective, onset_per_month,
+                               remission_per_month, protective_loss_per_month, u_risk, u_protective,
+                               minors_present)
 
     def placements(self, hazard: np.ndarray, u_place: np.ndarray, u_kind_length: np.ndarray,
                    hvb_share: float, hvb_mean_months: float,

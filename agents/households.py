@@ -224,7 +224,9 @@ class HouseholdPopulation(ArrayPopulation):
             & (since < window_months)
         n_routes = hazard_by_route.shape[0]
         table = np.concatenate([hazard_by_route, hazard_by_route * after_24_multiplier])
-        hazard = table[np.maximum(self.last_exit_route, 0) + n_routes * (since >= REENTRY_LATE_AFTER_MONTHS)]
+        row = np.maximum(self.last_exit_route, 0).astype(np.intp)
+        row += n_routes * (since >= REENTRY_LATE_AFTER_MONTHS)
+        hazard = np.take(table, row)
         back = off & (u_reentry[None] < hazard)
         self.on_eb |= back
         if duration_memory >= 1.0:

@@ -55,9 +55,11 @@ class CostBooking:
         led.add(t, "other_benefit", "state", other)
         working = self.fiscal.book(t, hh)          # taxes and transfers of exits to work (fiscal.py)
         household_income = eb_paid + other + working * self.work_income_sek_per_month
-        in_care = hh.open_care_months_left > 0
-        idx = np.minimum(hh.open_care_month_index, self.hours.shape[1] - 1)
-        hours = np.where(in_care, self.hours[hh.open_care_intensive.astype(int), idx], 0.0)
+        # therapist hours of the families in an episode (few): looked up for them only
+        in_care = np.nonzero(hh.open_care_months_left > 0)
+        hours = np.zeros(hh.open_care_months_left.shape)
+        hours[in_care] = self.hours[hh.open_care_intensive[in_care].astype(np.intp),
+                                    np.minimum(hh.open_care_month_index[in_care], self.hours.shape[1] - 1)]
         led.add(t, "open_care_hours", "open_care",
                 prefix_sums(hours, hh.n_active) * eco.therapists_per_family * eco.therapist_sek_per_hour)
         if len(ch):
@@ -71,7 +73,10 @@ class CostBooking:
             led.add(t, "conduct_problems", "school", conduct * eco.conduct_problems_municipality_share)
             if eco.conduct_problems_municipality_share < 1:
                 led.add(t, "conduct_problems", "region", conduct * (1 - eco.conduct_problems_municipality_share))
-            adults = np.count_nonzero(ch.adult_outcome, axis=-2)  # (arms, R, outcomes)
+            # (arms, R, outcomes); one outcome at a time (a count over the agent axis of a strided
+            # view is several times faster than over axis −2 of the whole array)
+            adults = np.stack([np.count_nonzero(ch.adult_outcome[..., k], axis=-1)
+                               for k in range(len(ADULT_OUTCOMES))], axis=-1)
             for k, name in enumerate(ADULT_OUTCOMES):
                 cost = eco.adult_outcomes[name]
                 monthly = adults[..., k] * cost.sek_per_person_year / MONTHS_PER_YEAR

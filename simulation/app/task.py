@@ -109,6 +109,16 @@ def payer_bands(results) -> pd.DataFrame:
     return q.reset_index().sort_values("p50", ascending=False)
 
 
+
+def kernel_problems() -> list[str]:
+    """``SIFSIM_KERNELS`` (agents/kernels.py) checked with the config, before any work starts."""
+    from agents import kernels
+    try:
+        kernels.selected()
+    except ValueError as err:
+        return [str(err)]
+    return []
+
 def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: int | None = None) -> int:
     """Validate, run, write.
 
@@ -123,7 +133,7 @@ def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: i
     from simulation.core.runner import run
     try:
         config = to_typed(cfg)
-        problems = collect_run_problems(config)
+        problems = collect_run_problems(config) + kernel_problems()
         if problems:
             raise ConfigError(problems)
     except ConfigError as err:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.hazards import caseload_factor, exit_hazard_per_month, fading_exit_hazard_per_month
+from agents.hazards import caseload_factor, fading_exit_hazard_per_month
 from agents.households import ROUTE_INDEX
 from agents.mechanisms.base import CONTROL, INTERVENTION
 from simulation.core.population import reentry_hazard_by_route, route_shares
@@ -29,13 +29,18 @@ class BenefitProcess:
         naive = config.intervention.naive_claim
         self.count_exits_to_other_benefit = naive.count_exits_to_other_benefit
         self.participant_counts = None   # the participants table's counters, set by the model
+        # exp(−λ d) for every duration d a household can reach (its start plus the months run), as a
+        # table: the same values exit_hazard_per_month computes, one lookup instead of an exp a month
+        longest = int(households.full("months_on_eb").max(initial=0)) + config.horizon_years * 12 + 2
+        self.duration_decay_by_month = np.exp(-self.pop.eb_duration_decay * np.arange(longest, dtype=float))
 
     def step(self, t: int, draws, strength: float) -> tuple[np.ndarray, np.ndarray]:
         """Exits and re-entries this month; returns (exits, entries) counted per arm and replication."""
         hh, pop, itv = self.households, self.pop, self.intervention
         h0 = fading_exit_hazard_per_month(pop.eb_exit_hazard_per_month, pop.eb_exit_hazard_floor_per_month)
-        base = exit_hazard_per_month(h0 * hh.exit_propensity, hh.months_on_eb,
-                                     pop.eb_duration_decay, pop.eb_exit_hazard_floor_per_month)
+        # exit_hazard_per_month(h0 · propensity, months on EB, λ, floor), with exp(−λ d) from the table
+        base = h0 * hh.exit_propensity * np.take(self.duration_decay_by_month, hh.months_on_eb) \
+            + pop.eb_exit_hazard_floor_per_month
         caseload = caseload_factor(self.eb_posts, self.households_per_worker,
                                    np.count_nonzero(hh.on_eb, axis=-1), pop.caseload_elasticity)
         hazard = base * caseload[..., None]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.hazards import monthly_from_yearly
+from scenarios.vocabulary import RISK_FACTORS
 
 
 class OpenCare:
@@ -16,13 +17,17 @@ class OpenCare:
         self.households, self.intervention = households, intervention
         self.need_per_month = monthly_from_yearly(population.open_care_need_per_year)
         self.intensive_months = len(intervention.intensive_hours_by_month())
+        self.need_by_family_risk = self.need_per_month * np.exp(
+            population.open_care_risk_log_multiplier * np.arange(len(RISK_FACTORS) + 1, dtype=float))
 
     def step(self, t: int, strength: float, draws, family_risk: np.ndarray) -> None:
         """Episodes run a month; families with children start one with a hazard rising with their risk."""
         hh = self.households
         hh.tick_open_care()
         with_children = (hh.n_children > 0)[None] & hh.present
-        hazard = self.need_per_month * np.exp(self.pop.open_care_risk_log_multiplier * family_risk)
+        # need × exp(β · family risk): the family's risk is a count of its children's risk factors, so
+        # the hazard is a lookup in the table of those values (the same numbers, without an exp a month)
+        hazard = np.take(self.need_by_family_risk, family_risk.astype(np.intp))
         start = with_children & (hh.open_care_months_left == 0) & (draws.open_care[None] < hazard)
         self.start(t, strength, start, draws)
 

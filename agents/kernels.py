@@ -1,0 +1,106 @@
+"""Compiled loops for the hottest monthly passes, each beside its numpy reference (issue 15).
+
+A month's transition written with numpy makes one pass over the (arms, replications, agents)
+arrays per operation; the children's factor update makes about ten. The compiled version
+(numba, pinned in ``pyproject.toml``) makes one, with the same arithmetic in the same float
+types, so both give the same bits: ``tests/test_kernels.py`` asserts that on random states and
+on whole runs.
+
+Which implementation runs: ``SIFSIM_KERNELS=numpy`` selects the references, ``numba`` (the
+default) the compiled loops; without numba installed the references run. The compiled code is
+cached next to this file (``__pycache__``), so only the first run on a machine compiles it.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+KERNELS_ENV = "SIFSIM_KERNELS"
+CHOICES = ("numba", "numpy")
+
+
+def selected() -> str:
+    """The implementation asked for (``SIFSIM_KERNELS``), falling back to numpy without numba."""
+    wanted = os.environ.get(KERNELS_ENV, "numba").strip().lower() or "numba"
+    if wanted not in CHOICES:
+        raise ValueError(f"{KERNELS_ENV}={wanted!r} is not one of {', '.join(CHOICES)}")
+    if wanted == "numba":
+        try:
+            import numba  # noqa: F401
+        except ImportError:      # pragma: no cover - numba is a pinned dependency
+            return "numpy"
+    return wanted
+
+
+# --- the children's risk and protective factors ------------------------------------------------
+
+def evolve_factors_numpy(risk: np.ndarray, protective: np.ndarray, assigned_protective: np.ndarray,
+                         onset_per_month: np.ndarray, remission_per_month: np.ndarray,
+                         protective_loss_per_month: np.float32, u_risk: np.ndarray,
+                         u_protective: np.ndarray, active: np.ndarray) -> None:
+    """Risk factors start or stop, protective factors fade (in place); the reference.
+
+    Shapes: ``risk`` (arms, R, N, risk factors) and ``protective`` (arms, R, N, protective
+    factors), boolean; ``assigned_protective`` (arms, R, N): the factor an intervention gives
+    and holds (−1: none); ``onset_per_month``/``remission_per_month`` (arms, R, N) float32;
+    ``u_risk``/``u_protective`` (R, N, factors) float32, the same draws in both arms;
+    ``active`` (arms, R, N): the children whose factors move this month.
+    """
+    u = u_risk[None]
+    on = active[..., None]
+    # a factor flips when the draw falls under the rate that applies to its current state
+    rate = np.where(risk, remission_per_month[..., None], onset_per_month[..., None])
+    risk ^= on & (u < rate)
+    lose = on & protective & (u_protective[None] < protective_loss_per_month)
+    if (assigned_protective >= 0).any():
+        lose &= ~(assigned_protective[..., None] == np.arange(protective.shape[-1]))
+    protective &= ~lose
+
+
+def _evolve_factors_loop(risk, protective, assigned_protective, onset_per_month, remission_per_month,
+                         protective_loss_per_month, u_risk, u_protective, active):  # pragma: no cover
+    # compiled by numba (coverage does not see it); the same comparisons in float32 as the reference
+    n_arms, n_reps, n_agents, n_risk = risk.shape
+    n_protective = protective.shape[3]
+    for a in range(n_arms):
+        for r in range(n_reps):
+            for i in range(n_agents):
+                if not active[a, r, i]:
+                    continue
+                onset = onset_per_month[a, r, i]
+                remission = remission_per_month[a, r, i]
+                for k in range(n_risk):
+                    u = u_risk[r, i, k]
+                    if risk[a, r, i, k]:
+                        if u < remission:
+                            risk[a, r, i, k] = False
+                    elif u < onset:
+                        risk[a, r, i, k] = True
+                held = assigned_protective[a, r, i]
+                for k in range(n_protective):
+                    if protective[a, r, i, k] and k != held and u_protective[r, i, k] < protective_loss_per_month:
+                        protective[a, r, i, k] = False
+
+
+_COMPILED: dict[str, object] = {}
+
+
+def _compiled(name: str, loop):
+    if name not in _COMPILED:
+        import numba
+        _COMPILED[name] = numba.njit(cache=True, nogil=True)(loop)
+    return _COMPILED[name]
+
+
+def evolve_factors(risk, protective, assigned_protective, onset_per_month, remission_per_month,
+                   protective_loss_per_month, u_risk, u_protective, active) -> None:
+    """:func:`evolve_factors_numpy`, compiled unless ``SIFSIM_KERNELS=numpy``."""
+    loss = np.float32(protective_loss_per_month)     # compared in float32, as numpy does with a scalar
+    args = (risk, protective, assigned_protective, onset_per_month.astype(np.float32, copy=False),
+            remission_per_month.astype(np.float32, copy=False), loss, u_risk, u_protective, active)
+    if selected() == "numpy" or risk.size == 0:
+        evolve_factors_numpy(*args)
+    else:
+        _compiled("evolve_factors", _evolve_factors_loop)(*args)

@@ -1,0 +1,90 @@
+"""The compiled monthly loops give the same bits as their numpy references (agents/kernels.py)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from agents import kernels
+from tests.support import make_config
+from simulation.core.runner import run
+
+
+def random_children_state(seed: int, n_arms=2, n_reps=3, capacity=40, window=31, n_risk=4, n_protective=4):
+    """A random factor state as the model holds it: views of the first ``window`` agents of larger arrays."""
+    rng = np.random.default_rng(seed)
+    risk = rng.random((n_arms, n_reps, capacity, n_risk)) < 0.3
+    protective = rng.random((n_arms, n_reps, capacity, n_protective)) < 0.5
+    assigned = rng.integers(-1, n_protective, size=(n_arms, n_reps, capacity)).astype(np.int8)
+    assigned[rng.random(assigned.shape) < 0.6] = -1
+    # rates and draws close to each other, so that a float32/float64 slip would flip some factors
+    onset = rng.random((n_arms, n_reps, window)).astype(np.float32)
+    remission = rng.random((n_arms, n_reps, window)).astype(np.float32)
+    u_risk = rng.random((n_reps, capacity, n_risk)).astype(np.float32)
+    u_risk[..., 0][:, :window] = onset[0]            # draw == rate: "u < rate" is false, exactly
+    u_protective_full = rng.random((n_reps, capacity, n_protective + 1)).astype(np.float32)
+    active = rng.random((n_arms, n_reps, window)) < 0.8
+    loss = float(np.float32(0.37)) + 1e-9           # a float64 just above a float32 value
+    u_protective_full[:, :5, 0] = np.float32(0.37)
+    return dict(risk=risk[:, :, :window], protective=protective[:, :, :window],
+                assigned_protective=assigned[:, :, :window], onset_per_month=onset,
+                remission_per_month=remission, protective_loss_per_month=loss,
+                u_risk=u_risk[:, :window], u_protective=u_protective_full[:, :window, :n_protective],
+                active=active)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_evolve_factors_compiled_equals_numpy(seed, monkeypatch):
+    results = {}
+    for choice in kernels.CHOICES:
+        state = random_children_state(seed)
+        before = (state["risk"].copy(), state["protective"].copy())
+        monkeypatch.setenv(kernels.KERNELS_ENV, choice)
+        kernels.evolve_factors(**state)
+        results[choice] = (state["risk"], state["protective"], before)
+    (risk_nb, prot_nb, before), (risk_np, prot_np, _) = results["numba"], results["numpy"]
+    assert np.array_equal(risk_nb, risk_np) and np.array_equal(prot_nb, prot_np)
+    # and something moved: the comparison is not between two untouched copies
+    assert not np.array_equal(risk_np, before[0]) and not np.array_equal(prot_np, before[1])
+
+
+def test_evolve_factors_reference_follows_its_rules():
+    state = random_children_state(11)
+    risk0, prot0 = state["risk"].copy(), state["protective"].copy()
+    kernels.evolve_factors_numpy(**{**state, "protective_loss_per_month": np.float32(0.37)})
+    active = state["active"][..., None]
+    # inactive children keep every factor
+    assert np.array_equal(state["risk"][~state["active"]], risk0[~state["active"]])
+    # a factor an intervention holds is never lost
+    held = state["assigned_protective"][..., None] == np.arange(prot0.shape[-1])
+    assert np.all(state["protective"][held & prot0])
+    # onset happens only where the draw is under the onset rate
+    started = state["risk"] & ~risk0
+    assert np.all((state["u_risk"][None] < state["onset_per_month"][..., None])[started])
+    assert np.all(active[..., 0][started.any(axis=-1)])
+
+
+def test_unknown_kernel_choice_is_refused(monkeypatch):
+    monkeypatch.setenv(kernels.KERNELS_ENV, "fortran")
+    with pytest.raises(ValueError, match="SIFSIM_KERNELS='fortran' is not one of numba, numpy"):
+        kernels.selected()
+
+
+def test_a_run_is_the_same_with_either_kernel(monkeypatch):
+    config = make_config("replications=2", "horizon_years=8")
+    tables = {}
+    for choice in kernels.CHOICES:
+        monkeypatch.setenv(kernels.KERNELS_ENV, choice)
+        res = run(config, progress=False)
+        tables[choice] = res
+    for name in ("ledger", "population", "repayment", "participants", "summary"):
+        a, b = getattr(tables["numba"], name), getattr(tables["numpy"], name)
+        assert a.equals(b), name
+
+
+def test_a_bad_kernel_choice_is_a_config_problem_before_any_work(monkeypatch):
+    from simulation.app.task import kernel_problems
+    monkeypatch.setenv(kernels.KERNELS_ENV, "fortran")
+    assert kernel_problems() == ["SIFSIM_KERNELS='fortran' is not one of numba, numpy"]
+    monkeypatch.setenv(kernels.KERNELS_ENV, "numpy")
+    assert kernel_problems() == []
