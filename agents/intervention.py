@@ -16,7 +16,14 @@ from agents.households import COMPOSITION_INDEX
 from agents.mechanisms import build_mechanisms
 from agents.mechanisms.base import CONTROL, INTERVENTION
 from agents.mechanisms.family_treatment import intensive_hours_by_month as family_treatment_hours
-from scenarios.schema import InterventionConfig
+from scenarios.schema import COMPOSITIONS, InterventionConfig
+
+
+def composition_table(compositions: list[int]) -> np.ndarray:
+    """A lookup table over composition indices: True for the given ones (np.isin, as one take)."""
+    table = np.zeros(len(COMPOSITIONS), dtype=bool)
+    table[list(compositions)] = True
+    return table
 
 
 class OrdinaryPractice:
@@ -40,6 +47,7 @@ class OrdinaryPractice:
         self.min_months_on_eb = op.eligible_min_months_on_eb
         self.strength = config.effect_scale
         self.households, self.eligible_compositions = households, eligible_compositions
+        self.eligible_by_composition = composition_table(eligible_compositions)
 
     def reaches(self, t: int, mechanism: str) -> bool:
         """Is ``mechanism`` ordinary practice in month ``t``?"""
@@ -48,7 +56,7 @@ class OrdinaryPractice:
     def eligible(self) -> np.ndarray:
         """(arms, R, N): households the policy reaches this month (on EB, eligible, long enough)."""
         hh = self.households
-        composition = np.isin(hh.composition, self.eligible_compositions)
+        composition = np.take(self.eligible_by_composition, hh.composition)
         return hh.present & hh.on_eb & composition[None] & (hh.months_on_eb >= self.min_months_on_eb)
 
 
@@ -101,7 +109,7 @@ class Intervention:
             return
         itv, hh = self.config, self.households
         if t == self.t_start or itv.enrol_during_project:
-            eligible_comp = np.isin(hh.composition, self.eligible_compositions)
+            eligible_comp = np.take(composition_table(self.eligible_compositions), hh.composition)
             for arm in (INTERVENTION, CONTROL):
                 current = hh.participant[arm] & hh.on_eb[arm]
                 room = itv.participants_households - np.count_nonzero(current, axis=-1)

@@ -59,32 +59,45 @@ def evolve_factors_numpy(risk: np.ndarray, protective: np.ndarray, assigned_prot
     protective &= ~lose
 
 
-def _evolve_factors_loop(risk, protective, assigned_protective, onset_per_month, remission_per_month,
-                         protective_loss_per_month, u_risk, u_protective, active):  # pragma: no cover
-    # compiled by numba (coverage does not see it); the same comparisons in float32 as the reference
-    n_arms, n_reps, n_agents, n_risk = risk.shape
-    n_protective = protective.shape[3]
+def _evolve_factors_loop(n_arms, n_reps, n_agents, n_risk, n_protective, risk, protective,
+                         assigned_protective, onset_per_month, remission_per_month, protective_loss_per_month, u_risk,
+                         u_protective, active):  # pragma: no cover
+    # compiled by numba (coverage does not see it); the same comparisons in float32 as the reference.
+    # The arrays may be the whole (C-contiguous) arrays the model's views are prefixes of: only the
+    # first n_arms × n_reps × n_agents agents and the first n_risk/n_protective columns are used.
+    # Branch-free: the draws decide at random, so a branch per factor would be mispredicted half
+    # the time; every factor is rewritten with (state != flip) and (state and not lost).
     for a in range(n_arms):
         for r in range(n_reps):
             for i in range(n_agents):
-                if not active[a, r, i]:
-                    continue
+                on = active[a, r, i]
                 onset = onset_per_month[a, r, i]
                 remission = remission_per_month[a, r, i]
                 for k in range(n_risk):
-                    u = u_risk[r, i, k]
-                    if risk[a, r, i, k]:
-                        if u < remission:
-                            risk[a, r, i, k] = False
-                    elif u < onset:
-                        risk[a, r, i, k] = True
+                    present = risk[a, r, i, k]
+                    rate = remission if present else onset
+                    risk[a, r, i, k] = present != (on & (u_risk[r, i, k] < rate))
                 held = assigned_protective[a, r, i]
                 for k in range(n_protective):
-                    if protective[a, r, i, k] and k != held and u_protective[r, i, k] < protective_loss_per_month:
-                        protective[a, r, i, k] = False
+                    lost = on & (k != held) & (u_protective[r, i, k] < protective_loss_per_month)
+                    protective[a, r, i, k] = protective[a, r, i, k] & (not lost)
 
 
 _COMPILED: dict[str, object] = {}
+
+
+def _whole(view: np.ndarray) -> np.ndarray:
+    """The C-contiguous array ``view`` is a prefix of (same start, same strides), else ``view``.
+
+    The model's attributes are views of the first ``window`` agents of larger arrays; a loop
+    over a contiguous array is faster than over a strided view, and compiles once.
+    """
+    base = view.base
+    if (isinstance(base, np.ndarray) and base.ndim == view.ndim and base.flags.c_contiguous
+            and base.strides == view.strides and base.dtype == view.dtype
+            and base.__array_interface__["data"][0] == view.__array_interface__["data"][0]):
+        return base
+    return view
 
 
 def _compiled(name: str, loop):
@@ -103,4 +116,7 @@ def evolve_factors(risk, protective, assigned_protective, onset_per_month, remis
     if selected() == "numpy" or risk.size == 0:
         evolve_factors_numpy(*args)
     else:
-        _compiled("evolve_factors", _evolve_factors_loop)(*args)
+        n_arms, n_reps, n_agents, n_risk = risk.shape
+        whole = (_whole(a) if isinstance(a, np.ndarray) else a for a in args)
+        _compiled("evolve_factors", _evolve_factors_loop)(n_arms, n_reps, n_agents, n_risk,
+                                                          protective.shape[-1], *whole)
