@@ -17,7 +17,6 @@ from typing import Callable
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from scenarios.schema import SifsimConfig
 from scenarios.validation import validate
@@ -218,12 +217,17 @@ def run(config: SifsimConfig, *, progress: bool | None = None,
             finished(reps)
     else:
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context) as pool:
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context)
+        try:
             futures = {pool.submit(simulate_rows, case, grant, reps): i
                        for i, (grant, case, reps) in enumerate(tasks)}
             for future in as_completed(futures):
                 parts[futures[future]] = future.result()
                 finished(tasks[futures[future]][2])
+        finally:
+            # every result is in (or a task failed): the workers exit on their own while the
+            # tables are assembled, instead of the run waiting for their interpreters to shut down
+            pool.shutdown(wait=False, cancel_futures=True)
     ledger_rows = [row for part in parts for row in part["ledger"]]
     population_rows = [row for part in parts for row in part["population"]]
     repayment_rows = [row for part in parts for row in part["repayment"]]
@@ -253,16 +257,6 @@ def run(config: SifsimConfig, *, progress: bool | None = None,
     return Results(config=config, ledger=ledger, population=population, repayment=repayment,
                    years=years, per_replication=per_rep, summary=summary, timings_s=timings,
                    participants=participants, budget=budget)
-
-
-def _year_fully_repaid(rule_rows: pd.DataFrame) -> float:
-    """First year after which nothing is owed and all the grant is back; NaN if never."""
-    total = rule_rows["disbursed_sek"].sum()
-    if total <= 0:
-        return float("nan")
-    repaid_cum = rule_rows["repaid_sek"].cumsum()
-    done = rule_rows[(repaid_cum >= total - 1.0) & (rule_rows["outstanding_sek"] <= 1.0)]
-    return float(done["year"].iloc[0]) if len(done) else float("nan")
 
 
 def fund_rows(repayment: pd.DataFrame) -> pd.DataFrame:
@@ -312,6 +306,40 @@ def saving_within_years(by_grant_year: pd.DataFrame, years_by_grant: dict[str, t
     year = by_grant_year["year"].to_numpy(dtype=float)
     inside = by_grant_year[(year >= first) & (year <= last)]
     return inside["saving_sek"].groupby(inside["replication"]).sum().reindex(reps, fill_value=0.0).to_numpy()
+
+
+def per_rule_metrics(rule_rows: pd.DataFrame, rule: str, in_window_sek: np.ndarray,
+                     reps: pd.Index) -> pd.DataFrame:
+    """One rule's repayment outcomes, one row per replication (grouped, not a loop over them).
+
+    ``year_fully_repaid``: the first year after which nothing is owed and all the grant is
+    back (cumulative repaid ≥ disbursed − 1 SEK and outstanding ≤ 1 SEK); NaN if never.
+    """
+    if not len(rule_rows):
+        return pd.DataFrame()
+    g = rule_rows.sort_values(["replication", "year"], kind="stable")
+    by = g.groupby("replication", sort=True)
+    disbursed = by["disbursed_sek"].transform("sum")
+    done = (disbursed > 0) & (by["repaid_sek"].cumsum() >= disbursed - 1.0) & (g["outstanding_sek"] <= 1.0)
+    year_full = g["year"].where(done).groupby(g["replication"]).first().astype(float)
+    out = pd.DataFrame({
+        "repaid_sek": by["repaid_sek"].sum(),
+        "disbursed": by["disbursed_sek"].sum(),
+        "year_fully_repaid": year_full,
+        "written_off_sek": by["written_off_sek"].sum(),
+        "outstanding_end_sek": by["outstanding_sek"].last(),
+        "peak_budget_pressure_sek": by["budget_pressure_sek"].max().clip(lower=0.0),
+        "peak_budget_pressure_posts": by["budget_pressure_posts"].max().clip(lower=0.0),
+    })
+    out.index.name = "replication"
+    out = out.reset_index()
+    disbursed_total = out.pop("disbursed")
+    out.insert(0, "rule", rule)
+    out.insert(3, "repaid_share", np.where(disbursed_total > 0, out["repaid_sek"] / disbursed_total.where(
+        disbursed_total > 0, 1.0), np.nan))
+    out["p_full_repayment"] = out["year_fully_repaid"].notna().astype(float)
+    out["attributable_saving_in_window_sek"] = in_window_sek[reps.get_indexer(out["replication"])].astype(float)
+    return out
 
 
 def per_replication_metrics(config: SifsimConfig, ledger: pd.DataFrame, repayment: pd.DataFrame,
@@ -371,27 +399,10 @@ def per_replication_metrics(config: SifsimConfig, ledger: pd.DataFrame, repaymen
     base = base.merge(perspective_metrics(ledger, years[years["grant"] != "fund"] if len(years) else years,
                                           start_year=start, discount_rate=rate, replications=reps),
                       on="replication", how="left")
-    rows = []
     fund = fund_rows(repayment)
-    for rule in config.repayment.rules:
-        rr = fund[fund["rule"] == rule] if len(fund) else fund
-        for rep, g in (rr.groupby("replication") if len(rr) else []):
-            g = g.sort_values("year")
-            disbursed = g["disbursed_sek"].sum()
-            repaid = g["repaid_sek"].sum()
-            year_full = _year_fully_repaid(g)
-            rows.append({
-                "rule": rule, "replication": rep, "repaid_sek": repaid,
-                "repaid_share": repaid / disbursed if disbursed > 0 else float("nan"),
-                "year_fully_repaid": year_full,
-                "written_off_sek": g["written_off_sek"].sum(),
-                "outstanding_end_sek": g["outstanding_sek"].iloc[-1],
-                "peak_budget_pressure_sek": max(0.0, g["budget_pressure_sek"].max()),
-                "peak_budget_pressure_posts": max(0.0, g["budget_pressure_posts"].max()),
-                "p_full_repayment": float(not np.isnan(year_full)),
-                "attributable_saving_in_window_sek": float(window_by_rule[rule][reps.get_loc(rep)]),
-            })
-    per_rule = pd.DataFrame(rows)
+    parts = [per_rule_metrics(fund[fund["rule"] == rule], rule, window_by_rule[rule], reps)
+             for rule in config.repayment.rules if len(fund)]
+    per_rule = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     if per_rule.empty:
         return base.assign(rule="none")
     return per_rule.merge(base, on="replication", how="left")
@@ -404,6 +415,7 @@ def monte_carlo_interval(successes: int, trials: int, level: float = 0.8) -> tup
     """
     if trials == 0:
         return float("nan"), float("nan")
+    from scipy import stats   # here, not at the top: replication workers import this module and never need it
     tail = (1.0 - level) / 2.0
     low = 0.0 if successes == 0 else float(stats.beta.ppf(tail, successes, trials - successes + 1))
     high = 1.0 if successes == trials else float(stats.beta.ppf(1 - tail, successes + 1, trials - successes))
