@@ -158,7 +158,9 @@ def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: i
         # from the same record before the report, and once more with the report's own time
         write_manifest(record, output_dir)
         t1 = time.perf_counter()
-        build_report(output_dir)
+        # the charts are drawn on the run's cores (``workers``) while the workbook is written
+        from simulation.core.runner import worker_count
+        build_report(output_dir, workers=worker_count(config, tasks=2))
         timings["charts_and_report"] = time.perf_counter() - t1
     write_manifest(record, output_dir)
     log_end(record, output_dir)

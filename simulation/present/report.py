@@ -29,7 +29,7 @@ import yaml
 
 from simulation.present.workbook import write_workbook
 from simulation.present.charts import completed, same_value, sorted_levels, swept_keys
-from simulation.present.files import atomic_write
+from simulation.present.files import atomic_write, read_config, read_table
 from simulation.present.run_report import OPTIONAL_TABLES, run_report_tables, write_run_report
 from simulation.present.sweep_report import rule_labels_of, write_sweep_report
 
@@ -39,24 +39,6 @@ ASSUMPTIONS_FILE = "assumptions.csv"
 
 
 # --- reading a folder ---------------------------------------------------------------------------
-
-def read_table(folder: Path, stem: str) -> pd.DataFrame:
-    """A table of a run or sweep folder: Parquet when present (exact types), else CSV."""
-    parquet, csv = folder / f"{stem}.parquet", folder / f"{stem}.csv"
-    if parquet.exists():
-        return pd.read_parquet(parquet)
-    if csv.exists():
-        return pd.read_csv(csv)
-    raise FileNotFoundError(f"{folder} has no {stem}.parquet or {stem}.csv")
-
-
-def read_config(folder: Path) -> dict:
-    """The run's resolved config (config.yaml, else Hydra's .hydra/config.yaml)."""
-    for path in (folder / "config.yaml", folder / ".hydra" / "config.yaml"):
-        if path.exists():
-            return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    raise FileNotFoundError(f"{folder} has no config.yaml")
-
 
 def read_manifest(folder: Path) -> dict:
     """The run's manifest.json, or {} when it has none."""
@@ -157,21 +139,35 @@ def load_or_capture_assumptions(folder: Path, config: Mapping[str, Any]) -> pd.D
 
 # --- the run report ---------------------------------------------------------------------------------
 
-def build_report(folder: Path, language: str | None = None) -> list[Path]:
-    """(Re)build every chart and ``report.html`` of a run folder from its tables."""
+def build_report(folder: Path, language: str | None = None, workers: int = 1) -> list[Path]:
+    """(Re)build every chart and ``report.html`` of a run folder from its tables.
+
+    ``workers`` > 1: the charts are drawn in that many processes (each from the folder's
+    tables) while this one writes the workbook; the files are the same bytes either way.
+    """
     folder = Path(folder)
     config = read_config(folder)
-    tables = {stem: read_table(folder, stem) for stem in run_report_tables()}
-    tables.update({stem: read_table(folder, stem) for stem in OPTIONAL_TABLES
-                   if (folder / f"{stem}.parquet").exists() or (folder / f"{stem}.csv").exists()})
-    assumptions = load_or_capture_assumptions(folder, config)
-    manifest = read_manifest(folder)
-    paths = write_run_report(tables, config, folder, assumptions, language=language, manifest=manifest)
-    from simulation import __version__
-    workbook = write_workbook(folder, {**tables, "assumptions": assumptions},
-                              language or config.get("language", "sv"),
-                              version=(manifest or {}).get("sifsim_version", __version__),
-                              price_year=int(config.get("economy", {}).get("price_base_year", 2017)))
+    lang = language or config.get("language", "sv")
+    pending = None
+    if workers > 1:
+        from simulation.present.charts.parallel import PendingCharts
+        pending = PendingCharts(folder, lang, workers)
+    try:
+        tables = {stem: read_table(folder, stem) for stem in run_report_tables()}
+        tables.update({stem: read_table(folder, stem) for stem in OPTIONAL_TABLES
+                       if (folder / f"{stem}.parquet").exists() or (folder / f"{stem}.csv").exists()})
+        assumptions = load_or_capture_assumptions(folder, config)
+        manifest = read_manifest(folder)
+        from simulation import __version__
+        workbook = write_workbook(folder, {**tables, "assumptions": assumptions}, lang,
+                                  version=(manifest or {}).get("sifsim_version", __version__),
+                                  price_year=int(config.get("economy", {}).get("price_base_year", 2017)))
+        chart_files = pending.result() if pending is not None else None
+    finally:
+        if pending is not None:
+            pending.pool.shutdown(wait=False, cancel_futures=True)
+    paths = write_run_report(tables, config, folder, assumptions, language=language, manifest=manifest,
+                             chart_files=chart_files)
     return paths[:-1] + [folder / ASSUMPTIONS_FILE, workbook, paths[-1]]
 
 

@@ -91,7 +91,7 @@ def late_share(ledger: pd.DataFrame, after_year: int) -> float:
 
 def cash_share_all_payers(ledger: pd.DataFrame) -> float:
     """Median share of the attributable saving (all payers) that is cash somewhere."""
-    from simulation.core.runner import savings_by  # the one definition of a saving (lazy: the model is heavy)
+    from simulation.accounting.ledger import savings_by  # the one definition of a saving
     per = savings_by(ledger, ["replication", "cash"])
     wide = per.pivot_table(index="replication", columns="cash", values="saving_sek", aggfunc="sum", fill_value=0.0)
     total = wide.sum(axis=1)
@@ -362,7 +362,8 @@ def render_run_report(config: Mapping[str, Any], tables: Mapping[str, pd.DataFra
 
 def write_run_report(tables: Mapping[str, pd.DataFrame], config: Mapping[str, Any], folder: Path,
                      assumptions: pd.DataFrame, *, language: str | None = None,
-                     manifest: Mapping[str, Any] | None = None) -> list[Path]:
+                     manifest: Mapping[str, Any] | None = None,
+                     chart_files: Mapping[str, list[Path]] | None = None) -> list[Path]:
     """Draw every run chart into ``folder/charts`` and write ``folder/report.html``.
 
     Args:
@@ -372,13 +373,15 @@ def write_run_report(tables: Mapping[str, pd.DataFrame], config: Mapping[str, An
         assumptions: the assumptions table (one row per commented default, with its source).
         language: "sv" or "en"; default: the config's ``language``.
         manifest: the run's manifest (config hash, version, git revision), if any.
+        chart_files: the charts, if already drawn into ``folder/charts`` ({name: paths}).
 
     Returns:
         The paths written: every chart's PNG and SVG, then the report.
     """
     folder = Path(folder)
     ctx = ChartContext.from_config(config, language or config.get("language", "sv"))
-    chart_files = run_charts(tables, ctx, folder / "charts")
+    if chart_files is None:
+        chart_files = run_charts(tables, ctx, folder / "charts")
     report = folder / REPORT_FILE
     atomic_write_bytes(report, render_run_report(config, tables, ctx, chart_files, assumptions, manifest, folder))
     return [p for ps in chart_files.values() for p in ps] + [report]

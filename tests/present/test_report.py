@@ -293,3 +293,17 @@ def test_sweep_baseline_is_the_conf_default_when_swept():
     horizon = yaml.safe_load((report.CONF_DIR / "config.yaml").read_text(encoding="utf-8"))["horizon_years"]
     assert baseline == {"intervention.effect_scale": 1.0, "economy.discount_rate": 0.25,
                         "horizon_years": horizon if horizon in (10, 25) else 25}
+
+
+def test_charts_drawn_in_worker_processes_are_the_same_files(run_folder, tmp_path):  # noqa: F811
+    """`sifsim` draws the charts in `workers` processes (charts/parallel.py): same files, same bytes."""
+    # the same folder name (the workbook's about sheet names it), in two places
+    serial = copy_run(run_folder, tmp_path / "serial" / "run")
+    parallel = copy_run(run_folder, tmp_path / "parallel" / "run")
+    serial_paths = report.build_report(serial, workers=1)
+    parallel_paths = report.build_report(parallel, workers=2)
+    rel = [p.relative_to(serial) for p in serial_paths]
+    assert rel == [p.relative_to(parallel) for p in parallel_paths]
+    assert sum(1 for r in rel if r.suffix == ".png") == len(charts.charts_of("run")) >= 2
+    for r in rel:
+        assert (serial / r).read_bytes() == (parallel / r).read_bytes(), f"{r} differs when drawn in workers"

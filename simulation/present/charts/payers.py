@@ -18,7 +18,7 @@ MAX_PAYERS = 6   # the largest payers by total saving get a colour each; the res
 
 def saving_by_payer_year(ledger: pd.DataFrame) -> pd.DataFrame:
     """Attributable saving per (year, payer) row and replication column, financing excluded, zeros filled."""
-    from simulation.core.runner import savings_by  # the one definition of a saving (lazy: the model is heavy)
+    from simulation.accounting.ledger import savings_by  # the one definition of a saving
     per = savings_by(ledger, ["replication", "year", "payer"])
     per["payer"] = per["payer"].astype(str)
     full = per.pivot_table(index=["year", "payer"], columns="replication", values="saving_sek",
