@@ -180,14 +180,9 @@ class ChildPopulation(ArrayPopulation):
 
     def family_max(self, values: np.ndarray, n_households: int) -> np.ndarray:
         """Per household (arms, R, n_households): the largest of its children's ``values`` (0 if none)."""
-        out = np.zeros(values.shape[:-1] + (n_households,), dtype=float)
-        for r in range(self.n_reps):
-            families = self._families[r]
-            k = int(np.searchsorted(families, min(n_households, int(self.n_households[r]))))
-            first = self._family_first_child[r][:k]
-            if k and first[-1] < values.shape[-1]:
-                out[:, r, families[:k]] = np.maximum.reduceat(values[:, r], first, axis=-1)
-        return out
+        limits = np.minimum(n_households, self.n_households)
+        return kernels.family_max(values, self.household, self._families, self._family_first_child, limits,
+                                  n_households)
 
     def age_months(self, month: int) -> np.ndarray:
         return month - self.birth_month
@@ -242,6 +237,10 @@ class ChildPopulation(ArrayPopulation):
         new = eligible & (self.placement == HOME) & (u_place[None] < hazard)
         if not new.any():
             return new
+        # kind and length from the placed children's own draws (the same in both arms): computed
+        # for them only, not for every child
+        arm, rep, child = np.nonzero(new)
+        u_kind_length = u_kind_length[rep, child]
         hvb = u_kind_length < hvb_share
         kind = np.where(hvb, HVB, FAMILY_HOME).astype(np.int8)
         u_length = np.where(hvb, u_kind_length / max(hvb_share, 1e-12),
@@ -252,8 +251,8 @@ class ChildPopulation(ArrayPopulation):
         p_end = 1.0 / np.maximum(mean, 1.0)
         length = 1 + np.floor(np.log1p(-u_length) / np.log1p(-np.minimum(p_end, 1 - 1e-12)))
         length = np.minimum(length, MAX_PLACEMENT_MONTHS).astype(np.int16)
-        np.copyto(self.placement, kind[None], where=new)
-        np.copyto(self.placement_months_left, length[None], where=new)
+        self.placement[arm, rep, child] = kind
+        self.placement_months_left[arm, rep, child] = length
         self.ever_placed |= new
         return new
 

@@ -83,6 +83,50 @@ def _evolve_factors_loop(n_arms, n_reps, n_agents, n_risk, n_protective, risk, p
                     protective[a, r, i, k] = protective[a, r, i, k] & (not lost)
 
 
+# --- a family's largest value over its children ------------------------------------------------
+
+def family_max_numpy(values: np.ndarray, household: np.ndarray, families: list[np.ndarray],
+                     first_child: list[np.ndarray], limits: np.ndarray, n_households: int) -> np.ndarray:
+    """Per household (arms, R, n_households): the largest of its children's ``values`` (≥ 0; 0 if none).
+
+    ``household`` (R, N): each child's household; children are stored household by household,
+    ``families[r]``/``first_child[r]``: replication r's households with children and the index of
+    each one's first child; only households below ``limits[r]`` count. The reference.
+    """
+    out = np.zeros(values.shape[:-1] + (n_households,), dtype=float)
+    for r in range(values.shape[1]):
+        k = int(np.searchsorted(families[r], limits[r]))
+        first = first_child[r][:k]
+        if k and first[-1] < values.shape[-1]:
+            out[:, r, families[r][:k]] = np.maximum.reduceat(values[:, r], first, axis=-1)
+    return out
+
+
+def _family_max_loop(values, household, limits, out):  # pragma: no cover - compiled by numba
+    n_arms, n_reps, n_children = values.shape
+    for r in range(n_reps):
+        limit = limits[r]
+        for i in range(n_children):
+            h = household[r, i]
+            if h < 0 or h >= limit:
+                continue
+            for a in range(n_arms):
+                v = values[a, r, i]
+                if v > out[a, r, h]:
+                    out[a, r, h] = v
+
+
+def family_max(values: np.ndarray, household: np.ndarray, families: list[np.ndarray],
+               first_child: list[np.ndarray], limits: np.ndarray, n_households: int) -> np.ndarray:
+    """:func:`family_max_numpy`, compiled unless ``SIFSIM_KERNELS=numpy``."""
+    if selected() == "numpy" or values.size == 0:
+        return family_max_numpy(values, household, families, first_child, limits, n_households)
+    out = np.zeros(values.shape[:-1] + (n_households,), dtype=float)
+    _compiled("family_max", _family_max_loop)(np.ascontiguousarray(values), household,
+                                              np.asarray(limits, dtype=np.int64), out)
+    return out
+
+
 _COMPILED: dict[str, object] = {}
 
 

@@ -88,3 +88,23 @@ def test_a_bad_kernel_choice_is_a_config_problem_before_any_work(monkeypatch):
     assert kernel_problems() == ["SIFSIM_KERNELS='fortran' is not one of numba, numpy"]
     monkeypatch.setenv(kernels.KERNELS_ENV, "numpy")
     assert kernel_problems() == []
+
+
+def test_family_max_compiled_equals_numpy_on_a_model_state(monkeypatch):
+    from simulation.core.model import SifsimModel
+    model = SifsimModel(make_config("replications=3", "horizon_years=6"), replications=[0, 1, 2])
+    for _ in range(30):
+        model.step()
+    ch, hh = model.children, model.households
+    rng = np.random.default_rng(3)
+    # as the model passes them: a count for the children present so far, 0 beyond each prefix
+    values = rng.integers(0, 5, size=(2,) + ch.household.shape) * ch.active_mask()[None]
+    limits = np.minimum(len(hh), ch.n_households)
+    reference = kernels.family_max_numpy(values, ch.household, ch._families, ch._family_first_child, limits, len(hh))
+    monkeypatch.setenv(kernels.KERNELS_ENV, "numba")
+    compiled = kernels.family_max(values, ch.household, ch._families, ch._family_first_child, limits, len(hh))
+    assert np.array_equal(compiled, reference)
+    # and it is the families' maxima: a household's value is the largest of its own children's
+    for r in range(3):
+        for h in np.unique(ch.household[r, :ch.n_active[r]])[:20]:
+            assert reference[0, r, h] == values[0, r][ch.household[r] == h].max()
