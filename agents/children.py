@@ -79,6 +79,9 @@ class ChildPopulation(ArrayPopulation):
     NO_HOUSEHOLD = np.iinfo(np.int32).max     # household of padding: sorts last, never arrives
     INERT = {"present": False, "adult": False, "adult_outcome": False, "placement": HOME,
              "placement_months_left": 0, "assigned_protective": -1}
+    #: "numba" or "numpy": which implementation of agents/kernels.py the monthly passes use (the
+    #: model chooses by the batch's size, kernels.choose; the results are the same)
+    kernels = "numpy"
 
     def __init__(self, *, household: list[np.ndarray], birth_month: list[np.ndarray],
                  risk: list[np.ndarray], protective: list[np.ndarray], priority: list[np.ndarray],
@@ -182,7 +185,7 @@ class ChildPopulation(ArrayPopulation):
         """Per household (arms, R, n_households): the largest of its children's ``values`` (0 if none)."""
         limits = np.minimum(n_households, self.n_households)
         return kernels.family_max(values, self.household, self._families, self._family_first_child, limits,
-                                  n_households)
+                                  n_households, implementation=self.kernels)
 
     def age_months(self, month: int) -> np.ndarray:
         return month - self.birth_month
@@ -224,7 +227,7 @@ class ChildPopulation(ArrayPopulation):
         """
         kernels.evolve_factors(self.risk, self.protective, self.assigned_protective, onset_per_month,
                                remission_per_month, protective_loss_per_month, u_risk, u_protective,
-                               minors_present)
+                               minors_present, implementation=self.kernels)
 
     def placements(self, hazard: np.ndarray, u_place: np.ndarray, u_kind_length: np.ndarray,
                    hvb_share: float, hvb_mean_months: float,

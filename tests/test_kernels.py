@@ -34,13 +34,12 @@ def random_children_state(seed: int, n_arms=2, n_reps=3, capacity=40, window=31,
 
 
 @pytest.mark.parametrize("seed", range(5))
-def test_evolve_factors_compiled_equals_numpy(seed, monkeypatch):
+def test_evolve_factors_compiled_equals_numpy(seed):
     results = {}
-    for choice in kernels.CHOICES:
+    for choice in ("numba", "numpy"):
         state = random_children_state(seed)
         before = (state["risk"].copy(), state["protective"].copy())
-        monkeypatch.setenv(kernels.KERNELS_ENV, choice)
-        kernels.evolve_factors(**state)
+        kernels.evolve_factors(**state, implementation=choice)
         results[choice] = (state["risk"], state["protective"], before)
     (risk_nb, prot_nb, before), (risk_np, prot_np, _) = results["numba"], results["numpy"]
     assert np.array_equal(risk_nb, risk_np) and np.array_equal(prot_nb, prot_np)
@@ -66,14 +65,27 @@ def test_evolve_factors_reference_follows_its_rules():
 
 def test_unknown_kernel_choice_is_refused(monkeypatch):
     monkeypatch.setenv(kernels.KERNELS_ENV, "fortran")
-    with pytest.raises(ValueError, match="SIFSIM_KERNELS='fortran' is not one of numba, numpy"):
-        kernels.selected()
+    with pytest.raises(ValueError, match="SIFSIM_KERNELS='fortran' is not one of auto, numba, numpy"):
+        kernels.requested()
+
+
+def test_auto_compiles_only_large_batches(monkeypatch):
+    monkeypatch.setenv(kernels.KERNELS_ENV, "auto")
+    monkeypatch.setattr(kernels, "_COMPILED", {})      # as in a fresh process
+    assert kernels.choose(kernels.AUTO_MIN_WORK) == "numba"
+    assert kernels.choose(kernels.AUTO_MIN_WORK - 1) == "numpy"
+    monkeypatch.setattr(kernels, "_COMPILED", {"evolve_factors": object()})   # loaded: free from now on
+    assert kernels.choose(1) == "numba"
+    monkeypatch.setenv(kernels.KERNELS_ENV, "numba")
+    assert kernels.choose(1) == "numba"
+    monkeypatch.setenv(kernels.KERNELS_ENV, "numpy")
+    assert kernels.choose(10 ** 12) == "numpy"
 
 
 def test_a_run_is_the_same_with_either_kernel(monkeypatch):
     config = make_config("replications=2", "horizon_years=8")
     tables = {}
-    for choice in kernels.CHOICES:
+    for choice in ("numba", "numpy"):
         monkeypatch.setenv(kernels.KERNELS_ENV, choice)
         res = run(config, progress=False)
         tables[choice] = res
@@ -85,12 +97,12 @@ def test_a_run_is_the_same_with_either_kernel(monkeypatch):
 def test_a_bad_kernel_choice_is_a_config_problem_before_any_work(monkeypatch):
     from simulation.app.task import kernel_problems
     monkeypatch.setenv(kernels.KERNELS_ENV, "fortran")
-    assert kernel_problems() == ["SIFSIM_KERNELS='fortran' is not one of numba, numpy"]
+    assert kernel_problems() == ["SIFSIM_KERNELS='fortran' is not one of auto, numba, numpy"]
     monkeypatch.setenv(kernels.KERNELS_ENV, "numpy")
     assert kernel_problems() == []
 
 
-def test_family_max_compiled_equals_numpy_on_a_model_state(monkeypatch):
+def test_family_max_compiled_equals_numpy_on_a_model_state():
     from simulation.core.model import SifsimModel
     model = SifsimModel(make_config("replications=3", "horizon_years=6"), replications=[0, 1, 2])
     for _ in range(30):
@@ -101,10 +113,21 @@ def test_family_max_compiled_equals_numpy_on_a_model_state(monkeypatch):
     values = rng.integers(0, 5, size=(2,) + ch.household.shape) * ch.active_mask()[None]
     limits = np.minimum(len(hh), ch.n_households)
     reference = kernels.family_max_numpy(values, ch.household, ch._families, ch._family_first_child, limits, len(hh))
-    monkeypatch.setenv(kernels.KERNELS_ENV, "numba")
-    compiled = kernels.family_max(values, ch.household, ch._families, ch._family_first_child, limits, len(hh))
+    compiled = kernels.family_max(values, ch.household, ch._families, ch._family_first_child, limits, len(hh),
+                                  implementation="numba")
     assert np.array_equal(compiled, reference)
     # and it is the families' maxima: a household's value is the largest of its own children's
     for r in range(3):
         for h in np.unique(ch.household[r, :ch.n_active[r]])[:20]:
             assert reference[0, r, h] == values[0, r][ch.household[r] == h].max()
+
+
+def test_the_model_chooses_by_the_batch_size(monkeypatch):
+    from simulation.core.model import SifsimModel
+    monkeypatch.setenv(kernels.KERNELS_ENV, "auto")
+    monkeypatch.setattr(kernels, "_COMPILED", {})
+    small = SifsimModel(make_config("replications=1", "horizon_years=6"), replications=[0])
+    assert small.children.kernels == "numpy"
+    monkeypatch.setenv(kernels.KERNELS_ENV, "numba")
+    forced = SifsimModel(make_config("replications=1", "horizon_years=6"), replications=[0])
+    assert forced.children.kernels == "numba"

@@ -114,7 +114,7 @@ def kernel_problems() -> list[str]:
     """``SIFSIM_KERNELS`` (agents/kernels.py) checked with the config, before any work starts."""
     from agents import kernels
     try:
-        kernels.selected()
+        kernels.requested()
     except ValueError as err:
         return [str(err)]
     return []

@@ -18,6 +18,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from agents import kernels
 from agents.children import HOME
 from agents.intervention import Intervention
 from agents.mechanisms.family_treatment import intensive_hours_by_month as family_treatment_hours
@@ -85,6 +86,8 @@ class SifsimModel(mesa.Model):
                                          pop.inflow_shocks, self.calendar.start_year, self.n_months))
         n_reps = len(self.replications)
         self.households, self.children = synthetic.households, synthetic.children
+        # compiled monthly loops when the batch is large enough to repay numba's start-up (agents/kernels.py)
+        self.children.kernels = kernels.choose(2 * int(self.children.capacity.sum()) * self.n_months)
         self.units: dict[str, MunicipalUnit] = {
             u.name: MunicipalUnit(self, u, config.municipality.reorganisations, self.calendar.start_year)
             for u in config.municipality.units}
