@@ -28,7 +28,7 @@ import pandas as pd
 
 from simulation.explore import designs
 from simulation.explore.break_even import Crossing, bisect, crossings_table
-from simulation.explore.discovery import Box, conditions, find_box
+from simulation.explore.discovery import PRIM_MISSING, Box, conditions, find_box, prim_available
 from simulation.explore.evaluate import EvaluationLog, PointBuilder, evaluate, points_of, set_key, tidy_table
 from simulation.explore.study import DUMMY, Study, StudyError, load_study
 
@@ -213,7 +213,13 @@ def run_study(study: Study, builder: PointBuilder, folder: Path, *,
             n *= 2
     timings["design"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    boxes = discover(study, table) if len(table) else []
+    boxes = []
+    if study.success and len(table):
+        if prim_available():
+            boxes = discover(study, table)
+            stop["discovery"] = "done"
+        else:
+            stop["discovery"] = "prim_missing"      # the optional extra `discovery` (GPL) is not installed
     timings["prim"] = time.perf_counter() - t1
     be = pd.DataFrame()
     if study.break_even.enabled:
@@ -262,6 +268,8 @@ def explore_main(argv: list[str]) -> int:
             print("sifsim explore: invalid study:\n" + "\n".join(f"  - {p}" for p in problems), file=sys.stderr)
             return 2
         folder = Path(study.output_dir) if study.output_dir else default_folder()
+        if study.success and study.design != "none" and not prim_available():
+            print(f"sifsim explore: note: {PRIM_MISSING}", file=sys.stderr)
         print(f"sifsim explore: {study.design}, {len(study.factors)} factors + the dummy, "
               f"{study.replications} replications a point; folder {folder}", file=sys.stderr)
         result = run_study(study, builder, folder)

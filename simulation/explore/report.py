@@ -144,6 +144,9 @@ def write_explore_report(view: dict, folder: Path, language: str) -> Path:
             header, rows, constant = indices_rows(view["indices"], view["design"], language, view.get("rule_labels"))
             body.append(page.table_html(header, rows, numeric={3, 4, 5, 6, 7}))
             body += [f"<p class=\"note\">{page.esc(c)}</p>" for c in constant]
+    if stop.get("discovery") == "prim_missing":
+        body.append(f"<h2>{page.esc(x(language, 'boxes_heading'))}</h2>")
+        body.append(f"<p class=\"note\">{page.esc(x(language, 'boxes_prim_missing'))}</p>")
     if view["boxes"]:
         body.append(f"<h2>{page.esc(x(language, 'boxes_heading'))}</h2>")
         body.append(f"<p>{page.esc(x(language, 'boxes_text'))}</p><ul>")
