@@ -33,6 +33,14 @@ def fmt_value(value: float, language: str) -> str:
     return fmt_number(value, language, decimals)
 
 
+def governor_key(stop: dict) -> str:
+    """The label of how Sobol stopped; "converged" with no index above the noise floor says just that
+    (the floor's own interval was too wide to rank anything, not a narrow interval on every index)."""
+    if stop.get("reason") != "converged":
+        return "governor_budget"
+    return "governor_nothing_retained" if stop.get("retained") == 0 else "governor_converged"
+
+
 def success_text(name: str, language: str) -> str:
     try:
         return x(language, f"success_{name}")
@@ -136,7 +144,7 @@ def write_explore_report(view: dict, folder: Path, language: str) -> Path:
         body.append(f"<h2>{page.esc(x(language, 'indices_heading_' + view['design']))}</h2>")
         body.append(f"<p>{page.esc(x(language, 'indices_text_' + view['design']))}</p>")
         if view["design"] == "sobol":
-            key = "governor_converged" if stop.get("reason") == "converged" else "governor_budget"
+            key = governor_key(stop)
             body.append(f"<p>{page.esc(x(language, key, target=fmt_percent(view['ci_target'], language), n=stop.get('base_samples'), points=stop.get('points'), runs=stop.get('runs'), worst=fmt_percent(stop.get('worst_ci_ratio', float('nan')), language)))}</p>")
         else:
             body.append(f"<p>{page.esc(x(language, 'morris_done', points=stop.get('points'), runs=stop.get('runs')))}</p>")
@@ -234,7 +242,7 @@ def study_block(study: dict, language: str, rule_labels: dict | None) -> list[st
     out = [f"<h3>{page.esc(x(language, 'run_section_study', name=folder.name, design=x(language, 'design_' + design), points=stop.get('points', 0), r=replications))}</h3>",
            f"<p class=\"note\">{page.esc(x(language, 'run_section_where', path=f'{folder.parent.name}/{folder.name}/report.html', overrides=overrides or x(language, 'run_section_no_overrides')))}</p>"]
     if design == "sobol":
-        key = "governor_converged" if stop.get("reason") == "converged" else "governor_budget"
+        key = governor_key(stop)
         out.append(f"<p>{page.esc(x(language, key, target=fmt_percent(settings.get('ci_target', float('nan')), language), n=stop.get('base_samples'), points=stop.get('points'), runs=stop.get('runs'), worst=fmt_percent(stop.get('worst_ci_ratio', float('nan')), language)))}</p>")
     if design in ("morris", "sobol") and len(idx):
         out.append(f"<p>{page.esc(x(language, 'indices_text_' + design))} {page.esc(x(language, 'run_section_noise'))}</p>")

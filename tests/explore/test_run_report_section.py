@@ -144,3 +144,20 @@ def test_a_bad_run_folder_is_refused_before_any_run(tmp_path, capsys, bad, expec
     assert explore_main(args) == 2
     assert expected.format(tmp=tmp_path) in capsys.readouterr().err
     assert not (tmp_path / "elsewhere").exists() and not (run_dir / "explore").exists()
+
+
+def test_a_sobol_stop_with_nothing_above_the_noise_floor_says_so(tmp_path):
+    study = tmp_path / "explore" / "s"
+    sobol = morris_rows("effect_scale", "discount_rate").rename(
+        columns={"mu_star": "ST", "mu_star_conf": "ST_conf", "sigma": "S1"}).assign(method="sobol")
+    write_study(study, sobol, BOXES)
+    record = json.loads((study / "study.json").read_text())
+    record["stop"].update(design="sobol", reason="converged", base_samples=8, points=120, runs=240, retained=0,
+                          worst_ci_ratio=0.0)
+    (study / "study.json").write_text(json.dumps(record))
+    text = text_of(run_report_section(tmp_path, "en", CONFIG))
+    assert "Sobol stopped at N = 8 (120 points, 240 replications) because no index was above the noise floor" in text
+    assert "had a 95 % interval within" not in text
+    record["stop"]["retained"] = 3
+    (study / "study.json").write_text(json.dumps(record))
+    assert "had a 95 % interval within ±10% of the index" in text_of(run_report_section(tmp_path, "en", CONFIG))
