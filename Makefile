@@ -5,7 +5,7 @@
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.sifsim-installed
-EXTRAS ?= test,joblib,submitit
+EXTRAS ?= test,joblib,submitit,discovery
 ARGS   ?=
 
 .PHONY: run test bench bench-smoke clean-venv report browser

@@ -28,7 +28,7 @@ import pandas as pd
 
 from simulation.explore import designs
 from simulation.explore.break_even import Crossing, bisect, crossings_table
-from simulation.explore.discovery import Box, conditions, find_box
+from simulation.explore.discovery import PRIM_MISSING, Box, conditions, find_box, prim_available
 from simulation.explore.evaluate import EvaluationLog, PointBuilder, evaluate, points_of, set_key, tidy_table
 from simulation.explore.study import DUMMY, Study, StudyError, load_study
 
@@ -213,7 +213,13 @@ def run_study(study: Study, builder: PointBuilder, folder: Path, *,
             n *= 2
     timings["design"] = time.perf_counter() - t0
     t1 = time.perf_counter()
-    boxes = discover(study, table) if len(table) else []
+    boxes = []
+    if study.success and len(table):
+        if prim_available():
+            boxes = discover(study, table)
+            stop["discovery"] = "done"
+        else:
+            stop["discovery"] = "prim_missing"      # the optional extra `discovery` (GPL) is not installed
     timings["prim"] = time.perf_counter() - t1
     be = pd.DataFrame()
     if study.break_even.enabled:
@@ -243,8 +249,21 @@ def run_study(study: Study, builder: PointBuilder, folder: Path, *,
     return StudyResult(folder, table, indices, [(n, r, b) for n, r, b, _ in boxes], be, stop, log, timings)
 
 
-def default_folder() -> Path:
-    return Path("results") / "explore" / time.strftime("%Y-%m-%d_%H-%M-%S")
+def default_folder(run_folder: str | None = None) -> Path:
+    """results/explore/<time>, or <run_folder>/explore/<time> for a study of a run."""
+    from simulation.explore.run_folder import STUDIES_DIR
+    root = Path(run_folder) / STUDIES_DIR if run_folder else Path("results") / "explore"
+    return root / time.strftime("%Y-%m-%d_%H-%M-%S")
+
+
+def rebuild_run_report(folder: Path) -> Path | None:
+    """When the study folder is RUN/explore/<name>, rebuild RUN's report (with the study's section)."""
+    from simulation.explore.run_folder import run_of
+    run = run_of(folder)
+    if run is None:
+        return None
+    from simulation.present.report import build_report
+    return build_report(run)[-1]
 
 
 def explore_main(argv: list[str]) -> int:
@@ -261,7 +280,9 @@ def explore_main(argv: list[str]) -> int:
         if problems:
             print("sifsim explore: invalid study:\n" + "\n".join(f"  - {p}" for p in problems), file=sys.stderr)
             return 2
-        folder = Path(study.output_dir) if study.output_dir else default_folder()
+        folder = Path(study.output_dir) if study.output_dir else default_folder(study.run_folder)
+        if study.success and study.design != "none" and not prim_available():
+            print(f"sifsim explore: note: {PRIM_MISSING}", file=sys.stderr)
         print(f"sifsim explore: {study.design}, {len(study.factors)} factors + the dummy, "
               f"{study.replications} replications a point; folder {folder}", file=sys.stderr)
         result = run_study(study, builder, folder)
@@ -270,6 +291,9 @@ def explore_main(argv: list[str]) -> int:
     labels_of_rules = {name: rule.label for name, rule in base.repayment.rules.items()}
     write_explore_report(result_view(result, study, labels_of_rules), folder, base.language)
     print(format_result(result, study))
+    run_report = rebuild_run_report(folder)
+    if run_report is not None:
+        print(f"\nRun report with the section \"Which assumptions decide?\": {run_report}")
     print(f"\nExplore folder: {folder}  ({time.perf_counter() - t0:.0f} s)")
     return 0
 

@@ -1,5 +1,10 @@
 """Scenario discovery with PRIM (Friedman & Fisher 1999; the standalone ``prim`` package, Project Platypus).
 
+``prim`` is GPL-3.0-or-later and sifsim is MIT, so it is the optional extra ``discovery``
+(``pip install -e '.[discovery]'``; ``make test`` installs it), not a dependency: without it a study
+still runs its design, indices and break-even, and says once, before the first run, that the boxes
+are left out and how to get them (:data:`PRIM_MISSING`). README "Dependencies and licences".
+
 For a boolean "the rule works" over the design points, PRIM peels the factor space to a box
 where the rule works in most points (density) while holding most of the points where it works
 (coverage). The box reported is the densest step of the peeling trajectory whose coverage is at
@@ -8,11 +13,30 @@ least ``min_coverage``; the whole trajectory is kept for the trade-off chart.
 
 from __future__ import annotations
 
+import importlib.util
 import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+
+
+PRIM_PACKAGE = "prim"
+PRIM_MISSING = ("scenario discovery (PRIM boxes) is left out: it needs the optional package prim "
+                "(GPL-3.0-or-later, so sifsim (MIT) does not install it by default); install it with "
+                "`pip install -e '.[discovery]'` (make test does); the design, indices and break-even run without it")
+
+
+class PrimMissing(RuntimeError):
+    """The optional ``prim`` package is not installed (:data:`PRIM_MISSING` says what to do)."""
+
+    def __init__(self) -> None:
+        super().__init__(PRIM_MISSING)
+
+
+def prim_available() -> bool:
+    """Whether the optional ``prim`` package (extra ``discovery``) can be imported."""
+    return importlib.util.find_spec(PRIM_PACKAGE) is not None
 
 
 @dataclass
@@ -32,10 +56,15 @@ class Box:
 
 def find_box(x: pd.DataFrame, works: np.ndarray, *, peel_alpha: float = 0.05,
              min_coverage: float = 0.8) -> Box | None:
-    """The PRIM box of ``works`` over the factors ``x``; ``None`` if the rule works nowhere or everywhere."""
+    """The PRIM box of ``works`` over the factors ``x``; ``None`` if the rule works nowhere or everywhere.
+
+    Raises :class:`PrimMissing` when the optional ``prim`` package is not installed.
+    """
     works = np.asarray(works, dtype=bool)
     if works.all() or not works.any():
         return None
+    if not prim_available():
+        raise PrimMissing()
     import prim
     x = x.reset_index(drop=True).astype(float)
     with warnings.catch_warnings():

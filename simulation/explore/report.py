@@ -33,6 +33,14 @@ def fmt_value(value: float, language: str) -> str:
     return fmt_number(value, language, decimals)
 
 
+def governor_key(stop: dict) -> str:
+    """The label of how Sobol stopped; "converged" with no index above the noise floor says just that
+    (the floor's own interval was too wide to rank anything, not a narrow interval on every index)."""
+    if stop.get("reason") != "converged":
+        return "governor_budget"
+    return "governor_nothing_retained" if stop.get("retained") == 0 else "governor_converged"
+
+
 def success_text(name: str, language: str) -> str:
     try:
         return x(language, f"success_{name}")
@@ -136,7 +144,7 @@ def write_explore_report(view: dict, folder: Path, language: str) -> Path:
         body.append(f"<h2>{page.esc(x(language, 'indices_heading_' + view['design']))}</h2>")
         body.append(f"<p>{page.esc(x(language, 'indices_text_' + view['design']))}</p>")
         if view["design"] == "sobol":
-            key = "governor_converged" if stop.get("reason") == "converged" else "governor_budget"
+            key = governor_key(stop)
             body.append(f"<p>{page.esc(x(language, key, target=fmt_percent(view['ci_target'], language), n=stop.get('base_samples'), points=stop.get('points'), runs=stop.get('runs'), worst=fmt_percent(stop.get('worst_ci_ratio', float('nan')), language)))}</p>")
         else:
             body.append(f"<p>{page.esc(x(language, 'morris_done', points=stop.get('points'), runs=stop.get('runs')))}</p>")
@@ -144,6 +152,9 @@ def write_explore_report(view: dict, folder: Path, language: str) -> Path:
             header, rows, constant = indices_rows(view["indices"], view["design"], language, view.get("rule_labels"))
             body.append(page.table_html(header, rows, numeric={3, 4, 5, 6, 7}))
             body += [f"<p class=\"note\">{page.esc(c)}</p>" for c in constant]
+    if stop.get("discovery") == "prim_missing":
+        body.append(f"<h2>{page.esc(x(language, 'boxes_heading'))}</h2>")
+        body.append(f"<p class=\"note\">{page.esc(x(language, 'boxes_prim_missing'))}</p>")
     if view["boxes"]:
         body.append(f"<h2>{page.esc(x(language, 'boxes_heading'))}</h2>")
         body.append(f"<p>{page.esc(x(language, 'boxes_text'))}</p><ul>")
@@ -180,3 +191,104 @@ def write_explore_report(view: dict, folder: Path, language: str) -> Path:
         "\n".join(box_sentence({**b, "rule_labels": view.get("rule_labels")}, other) for b in view["boxes"]) + "\n",
         encoding="utf-8")
     return path
+
+
+# --- the section of a run's report (RUN/explore/<study>/) ---------------------------------------------
+
+def read_study(folder: Path) -> dict:
+    """A finished study's record and tables, read from its folder (a table it did not write is empty)."""
+    import json
+    folder = Path(folder)
+
+    def table(name: str) -> pd.DataFrame:
+        path = folder / name
+        return pd.read_csv(path) if path.is_file() else pd.DataFrame()
+
+    return {"folder": folder, "record": json.loads((folder / "study.json").read_text(encoding="utf-8")),
+            "indices": table("explore_indices.csv"), "boxes": table("explore_boxes.csv")}
+
+
+def parse_conditions(text: object) -> list[tuple[str, str, float]]:
+    """``explore_boxes.csv``'s ``conditions`` ("a >= 0.6; b <= 0.4") as (factor, op, value)."""
+    out = []
+    for part in str(text).split(";") if isinstance(text, str) else []:
+        factor, op, value = part.split()
+        out.append((factor, op, float(value)))
+    return out
+
+
+def box_views(boxes: pd.DataFrame, points: int, rule_labels: dict | None) -> list[dict]:
+    """The rows of ``explore_boxes.csv`` as the views :func:`box_sentence` reads."""
+    out = []
+    for r in boxes.itertuples():
+        box = None
+        if r.coverage == r.coverage:            # a box was found (NaN: the rule works everywhere or nowhere)
+            box = {"conditions": parse_conditions(r.conditions), "coverage": float(r.coverage),
+                   "density": float(r.density), "cases": int(round(float(r.share_of_points_working) * points)),
+                   "points": points}
+        out.append({"success": r.success, "rule": str(r.rule), "works_share": float(r.share_of_points_working),
+                    "box": box, "rule_labels": rule_labels})
+    return out
+
+
+def study_block(study: dict, language: str, rule_labels: dict | None) -> list[str]:
+    """One study in the run's report: what ran, the ranking with its noise floor, the boxes, the charts."""
+    folder, record = study["folder"], study["record"]
+    stop, idx = record.get("stop", {}), study["indices"]
+    design = stop.get("design", "none")
+    settings = (record.get("study") or {}).get("explore") or {}
+    replications = settings.get("replications", "—")
+    overrides = " ".join(record.get("model_overrides") or [])
+    out = [f"<h3>{page.esc(x(language, 'run_section_study', name=folder.name, design=x(language, 'design_' + design), points=stop.get('points', 0), r=replications))}</h3>",
+           f"<p class=\"note\">{page.esc(x(language, 'run_section_where', path=f'{folder.parent.name}/{folder.name}/report.html', overrides=overrides or x(language, 'run_section_no_overrides')))}</p>"]
+    if design == "sobol":
+        key = governor_key(stop)
+        out.append(f"<p>{page.esc(x(language, key, target=fmt_percent(settings.get('ci_target', float('nan')), language), n=stop.get('base_samples'), points=stop.get('points'), runs=stop.get('runs'), worst=fmt_percent(stop.get('worst_ci_ratio', float('nan')), language)))}</p>")
+    if design in ("morris", "sobol") and len(idx):
+        out.append(f"<p>{page.esc(x(language, 'indices_text_' + design))} {page.esc(x(language, 'run_section_noise'))}</p>")
+        header, rows, constant = indices_rows(idx, design, language, rule_labels)
+        if rows:
+            out.append(page.table_html(header, rows, numeric={3, 4, 5, 6, 7}))
+        out += [f"<p class=\"note\">{page.esc(c)}</p>" for c in constant]
+    views = box_views(study["boxes"], int(stop.get("points", 0)), rule_labels) if len(study["boxes"]) else []
+    if stop.get("discovery") == "prim_missing":
+        out.append(f"<p class=\"note\">{page.esc(x(language, 'boxes_prim_missing'))}</p>")
+    elif views:
+        out.append(f"<h4>{page.esc(x(language, 'boxes_heading'))}</h4><ul>")
+        out += [f"<li>{page.esc(box_sentence(v, language))}</li>" for v in views]
+        out.append("</ul>")
+    figures = []
+    if design in ("morris", "sobol") and len(idx):
+        for outcome in dict.fromkeys(idx["outcome"]):
+            png = folder / CHART_DIR / f"explore_{design}_{outcome}.png"
+            if png.is_file() and not idx[idx["outcome"] == outcome]["constant"].all():
+                key = "morris_title" if design == "morris" else "sobol_title"
+                figures.append((png, x(language, key, outcome=metric_name(outcome, language))))
+    for v in views:
+        png = folder / CHART_DIR / f"explore_prim_{v['success']}_{v['rule']}_tradeoff.png"
+        if v["box"] is not None and png.is_file():
+            figures.append((png, x(language, "prim_title", rule=rule_text(v["rule"], language, rule_labels),
+                                   success=success_text(v["success"], language))))
+    if figures:
+        out.append("<div class=\"charts\">")
+        out += [page.figure_html(png, f"explore-{folder.name}-{png.stem}", caption) for png, caption in figures]
+        out.append("</div>")
+    return out
+
+
+def run_report_section(run_folder: Path | None, language: str, config: dict | None = None) -> list[str]:
+    """The section "Which assumptions decide?" of a run's ``report.html``: every study in
+    ``RUN/explore/<name>/`` (oldest first), from its own tables; [] when the run has none.
+    ``config``: the run's resolved config (the rules' labels)."""
+    from simulation.explore.run_folder import study_folders
+    rules = ((config or {}).get("repayment") or {}).get("rules") or {}
+    rule_labels = {name: (rule or {}).get("label") or name for name, rule in rules.items()}
+    studies = [read_study(f) for f in study_folders(run_folder)] if run_folder is not None else []
+    if not studies:
+        return []
+    out = [f"<section id=\"explore\"><h2>{page.esc(x(language, 'run_section_title'))}</h2>",
+           f"<p>{page.esc(x(language, 'run_section_intro', n=len(studies)))}</p>"]
+    for study in studies:
+        out += study_block(study, language, rule_labels)
+    out.append("</section>")
+    return out

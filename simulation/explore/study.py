@@ -46,6 +46,7 @@ SETTINGS_HELP = {
     "workers": "null (one per core) or an integer >= 1",
     "chunk_points": "an integer >= 1",
     "output_dir": "null (results/explore/<time>) or a folder",
+    "run_folder": "null or a run folder sifsim wrote (its report gets the study's section)",
     "break_even": "a map: enabled, key, low, high, iterations, target_p_full",
     "prim": "a map: peel_alpha, min_coverage",
 }
@@ -127,6 +128,7 @@ class Study:
     peel_alpha: float = 0.05
     min_coverage: float = 0.8
     model_overrides: tuple[str, ...] = ()
+    run_folder: str | None = None        # RUN: the study starts from its overrides, goes to RUN/explore/<time>
     source: dict = field(default_factory=dict, compare=False)    # the composed study, for study.json
 
     @property
@@ -269,6 +271,8 @@ def _setting_problems(e: dict) -> list[str]:
         bad("workers")
     if e.get("output_dir") is not None and not isinstance(e.get("output_dir"), str):
         bad("output_dir")
+    from simulation.explore.run_folder import run_folder_problems
+    out += run_folder_problems(e.get("run_folder"), e.get("output_dir"))
     return out
 
 
@@ -351,6 +355,10 @@ def study_from_config(cfg: DictConfig, model_overrides: Sequence[str] = ()) -> S
         problems.append(f"explore.prim.min_coverage={cov!r}: allowed: a number in (0, 1]")
     if problems:
         raise StudyError(problems)
+    if e.get("run_folder"):
+        from simulation.explore.run_folder import run_overrides
+        # the run's own overrides first: a model override on the explore command line comes later and wins
+        model_overrides = [*run_overrides(e["run_folder"]), *model_overrides]
     return Study(name=str(raw.get("name", "study")), factors=tuple(factors), outcomes=tuple(outcomes),
                  success=tuple(successes), design=e["design"], replications=e["replications"],
                  trajectories=e["trajectories"], levels=e["levels"],
@@ -359,7 +367,7 @@ def study_from_config(cfg: DictConfig, model_overrides: Sequence[str] = ()) -> S
                  bootstrap_resamples=e["bootstrap_resamples"], seed=e["seed"], workers=e["workers"],
                  chunk_points=e["chunk_points"], output_dir=e["output_dir"], break_even=break_even,
                  peel_alpha=float(peel), min_coverage=float(cov), model_overrides=tuple(model_overrides),
-                 source=raw)
+                 run_folder=e.get("run_folder"), source=raw)
 
 
 def load_study(args: Sequence[str], conf_dir: str | None = None) -> Study:

@@ -343,6 +343,10 @@ def render_run_report(config: Mapping[str, Any], tables: Mapping[str, pd.DataFra
     body += charts_html(chart_files, lang)
     body.append("</div></section>")
 
+    # issue 13: the `sifsim explore` studies in RUN/explore/<name>/, "Which assumptions decide?" (none: no section)
+    from simulation.explore.report import run_report_section
+    body += run_report_section(folder, lang, config)
+
     body.append(f'<section id="caveats"><h2>{esc(w(lang, "caveats"))}</h2><ul>')
     body += caveats(config, ctx, summary, tables["ledger"], payers, rules, lang)
     body.append("</ul></section>")

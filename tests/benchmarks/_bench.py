@@ -199,6 +199,12 @@ def table(records: list[dict]) -> str:
                          _fmt_mb(parallel["maxrss_kb"]),
                          f"4 jobs, joblib n_jobs=2: **speed-up {speedup:.2f}×** ({TARGETS['sweep_joblib']})"))
             continue
+        if r["kind"] == "explore":     # test_explore_benchmark.py: a whole `sifsim explore` command
+            design = r["timings_s"]["design"]
+            rows.append((r["name"], f"{r['wall_s']:.1f}", f"{design:.1f} (design)", _fmt_cpu(r), "—", "—",
+                         _fmt_mb(r["maxrss_kb"]), f"{r['points']:,} design points × {r['replications']} replications "
+                         f"= {r['runs']:,} paired replications" + (f"; {r['note']}" if r.get("note") else "")))
+            continue
         simulate = (r.get("timings_s") or {}).get("simulate")
         if r["name"] == "reference":
             rows.append(("reference", f"{r['wall_s']:.1f}", "—", _fmt_cpu(r), _fmt_rate(ref_rate), "1×",
@@ -236,7 +242,7 @@ def table(records: list[dict]) -> str:
         "synthetic population, the months, the tables) where there is one, else by the wall time. The "
         "count of every household present (retired ones included) is given beside it where measured.",
         "- **× yardstick** = that rate ÷ the yardstick's household-months/s in the same session.",
-        "- **wall**: `default_run` and sweeps: the whole command; others: `run(config)` only (imports and "
+        "- **wall**: `default_run`, `explore_*` and sweeps: the whole command; others: `run(config)` only (imports and "
         "config composition excluded). **CPU**: user + system seconds of the process and its children.",
         "- **peak RSS**: `ru_maxrss` of a fresh process per workload (whole process: Python, numpy, pandas, "
         "Mesa and Hydra imports are "
