@@ -130,7 +130,7 @@ class FiscalConfig:
     """Taxes, contributions and transfers of a household that left EB for work (accounting/fiscal.py)."""
 
     wage_sek_per_month: float = f(**NONNEG)
-    work_income_months_after_exit: int = f(lo=0)
+    work_income_months_after_exit: Optional[int] = f(lo=0)
     employer_contribution_rate: float = f(**PROB)
     basic_deduction_sek_per_year: float = f(**NONNEG)
     municipal_tax_rate: float = f(**PROB)
