@@ -108,7 +108,7 @@ def test_with_an_inflow_shock_outturn_rises_above_the_frame_in_both_arms(shocked
         return y[y["year"] == 2016]["borrower_surplus_sek"].mean()
     assert borrower_surplus(shocked) < borrower_surplus(level) - 1e6
     # while the attributable saving does not move with it: the extra households are the same in both
-    # arms (their draws differ from the level run's, so the comparison is within Monte Carlo error)
+    # arms (the exact, to-the-krona version of this is tests/accounting/test_inflow_shocks.py)
     s_shock = savings_by(shocked.ledger, ["replication"])["saving_sek"]
     s_level = savings_by(level.ledger, ["replication"])["saving_sek"]
     spread = max(s_shock.std(), s_level.std())
