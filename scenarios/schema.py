@@ -189,6 +189,9 @@ class UnitConfig:
     posts: float = f(**NONNEG)
     sek_per_post_year: float = f(**NONNEG)
     caseload_households_per_worker: float = f(lo=1.0)
+    #: the unit's own budgeting rule (INTERFACE.md: ``municipality.units[*].budget_rule``): incremental,
+    #: plan, or null = the municipality's ``municipality.budget.rule`` (checked in scenarios/validation.py)
+    budget_rule: Optional[str] = f()
 
 
 @dataclass
