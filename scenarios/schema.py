@@ -130,7 +130,7 @@ class FiscalConfig:
     """Taxes, contributions and transfers of a household that left EB for work (accounting/fiscal.py)."""
 
     wage_sek_per_month: float = f(**NONNEG)
-    work_income_months_after_exit: int = f(lo=0)
+    work_income_months_after_exit: Optional[int] = f(lo=0)
     employer_contribution_rate: float = f(**PROB)
     basic_deduction_sek_per_year: float = f(**NONNEG)
     municipal_tax_rate: float = f(**PROB)
@@ -189,6 +189,9 @@ class UnitConfig:
     posts: float = f(**NONNEG)
     sek_per_post_year: float = f(**NONNEG)
     caseload_households_per_worker: float = f(lo=1.0)
+    #: the unit's own budgeting rule (INTERFACE.md: ``municipality.units[*].budget_rule``): incremental,
+    #: plan, or null = the municipality's ``municipality.budget.rule`` (checked in scenarios/validation.py)
+    budget_rule: Optional[str] = f()
 
 
 @dataclass

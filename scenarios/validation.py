@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from scenarios import schema
-from scenarios.vocabulary import (ADULT_OUTCOMES, COMPOSITIONS, EXIT_ROUTES, PROTECTIVE_FACTORS, RETIRED_KEYS, RISK_FACTORS,
+from scenarios.vocabulary import (BUDGET_RULES, ADULT_OUTCOMES, COMPOSITIONS, EXIT_ROUTES, PROTECTIVE_FACTORS, RETIRED_KEYS, RISK_FACTORS,
                                   UNITS)
 
 
@@ -161,6 +161,9 @@ def _check_organisation(mun: schema.MunicipalityConfig, problems: list[str]) -> 
         if not NAME.match(u.name):
             problems.append(f"municipality.units[{i}].name={u.name!r}: not a name; allowed: lower-case "
                             "letters, digits and _ starting with a letter (e.g. jobbcenter)")
+        if u.budget_rule is not None and u.budget_rule not in BUDGET_RULES:
+            problems.append(f"municipality.units[{i}].budget_rule={u.budget_rule!r}: allowed values are "
+                            f"{', '.join(BUDGET_RULES)} (or leave it out: the unit follows municipality.budget.rule)")
         if u.committee not in committees:
             problems.append(f"municipality.units[{i}].committee={u.committee!r}: not a committee of the "
                             f"municipality; allowed: {', '.join(committees)} (or add it to "

@@ -66,6 +66,8 @@ class BudgetFrames:
 
     def __init__(self, budget_config, units: dict, n_reps: int, n_arms: int = 2):
         self.rule = budget_config.rule
+        # a unit's own rule (municipality.units[*].budget_rule) before the municipality's
+        self.rule_of = {name: getattr(u, "budget_rule", None) or self.rule for name, u in units.items()}
         self.growth = float(budget_config.growth_per_year)
         self.plan = {u: {int(y): float(v) for y, v in years.items()}
                      for u, years in (budget_config.plan_frame_sek_by_unit_year or {}).items()}
@@ -86,12 +88,12 @@ class BudgetFrames:
                 base = self.given.get(unit, 0.0)
                 first = np.full(self.shape, base) if base > 0 else np.broadcast_to(
                     outturn[CONTROL], self.shape).copy()
-                if self.rule == "plan" and year in self.plan.get(unit, {}):
+                if self.rule_of.get(unit, self.rule) == "plan" and year in self.plan.get(unit, {}):
                     first = np.full(self.shape, self.plan[unit][year])
                 self._first[unit] = first
                 frame = first
             else:
-                frame = next_frame(self.rule, self.growth, year_index=year_index, first_frame=self._first[unit],
+                frame = next_frame(self.rule_of.get(unit, self.rule), self.growth, year_index=year_index, first_frame=self._first[unit],
                                    last_outturn=self._last_outturn[unit],
                                    planned_sek=self.plan.get(unit, {}).get(year))
             self._last_outturn[unit] = outturn

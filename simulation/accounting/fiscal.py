@@ -1,7 +1,8 @@
 """Fiscal revenue of exits from EB (issue 12 item 2): taxes, contributions and transfers by payer.
 
 A household that leaves EB for work earns a wage (``economy.fiscal``) for as long as it stays
-off EB after that exit, at most ``work_income_months_after_exit``. Each month of that wage:
+off EB after that exit (``work_income_months_after_exit``: null, the default, = no limit; a number
+of months is a sensitivity for jobs lost without a return to EB). Each month of that wage:
 
 - employer contributions (arbetsgivaravgifter) → the state;
 - state income tax on the part of the yearly wage above the threshold → the state;
@@ -68,10 +69,12 @@ def disposable_income_per_work_month(fiscal) -> float:
         f.sek for f in flows_per_work_month(fiscal) if f.category in ("earned_income_tax_credit", "housing_allowance"))
 
 
-def working_after_exit(households, months: int) -> np.ndarray:
-    """(arms, replications, agents): off EB after an exit to work, for at most ``months`` months."""
+def working_after_exit(households, months: int | None) -> np.ndarray:
+    """(arms, replications, agents): off EB after an exit to work, for at most ``months`` months
+    (None: for as long as the household stays off EB)."""
     hh = households
-    return hh.present & ~hh.on_eb & (hh.last_exit_route == ROUTE_INDEX["work"]) & (hh.months_since_exit < months)
+    working = hh.present & ~hh.on_eb & (hh.last_exit_route == ROUTE_INDEX["work"])
+    return working if months is None else working & (hh.months_since_exit < months)
 
 
 class FiscalBooking:

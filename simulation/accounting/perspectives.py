@@ -12,7 +12,10 @@ between households and the public purse. For each, per replication:
 - benefit PV = Σ over years of the attributable saving (control − intervention) of that
   perspective's rows, discounted to the first intervention year at ``economy.discount_rate``;
 - cost PV = the fund's grant (the disbursements), discounted the same way;
-- net benefit PV = benefit PV − cost PV; benefit–cost ratio = benefit PV / cost PV;
+- net benefit PV = benefit PV − the cost PV that perspective bears (:data:`BEARS_THE_GRANT`): the
+  public budgets pay the grant and society uses the posts it buys, the households pay nothing, so
+  their net benefit is their benefit (WSIPP's participants' column carries no programme cost);
+- benefit–cost ratio = benefit PV / cost PV (per krona of the grant, in every perspective);
 - ``p_net_benefit_positive_<perspective>`` = 1 if the net benefit PV > 0 (its mean over
   replications is the probability; the summary gives its Monte Carlo interval).
 
@@ -26,6 +29,10 @@ import numpy as np
 import pandas as pd
 
 from simulation.accounting.ledger import PERSPECTIVES, REAL_RESOURCE_CATEGORIES, savings_by
+
+#: whether a perspective bears the grant's cost: the public budgets pay it (the fund's disbursements)
+#: and society uses the staff time it buys; the households pay none of it
+BEARS_THE_GRANT = {"budget": True, "society": True, "household": False}
 
 
 def perspective_metrics(ledger: pd.DataFrame, years: pd.DataFrame, *, start_year: int, discount_rate: float,
@@ -49,7 +56,7 @@ def perspective_metrics(ledger: pd.DataFrame, years: pd.DataFrame, *, start_year
             per = pd.concat([per, resources], ignore_index=True)
         benefit = (per["saving_sek"] * discount(per["year"])).groupby(per["replication"]).sum()
         benefit = benefit.reindex(replications, fill_value=0.0).to_numpy()
-        net = benefit - cost
+        net = benefit - cost if BEARS_THE_GRANT[view] else benefit
         out[f"net_benefit_pv_sek_{view}"] = net
         out[f"benefit_cost_ratio_{view}"] = np.divide(benefit, cost, out=np.full_like(benefit, np.nan),
                                                       where=cost > 0)

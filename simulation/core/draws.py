@@ -2,11 +2,14 @@
 
 Each stochastic process of the model has its own named stream (STYLE item 6),
 so adding draws to one process never shifts another's, and both arms of a
-replication read the *same* draws (common random numbers). Every monthly
-stream draws a fixed number of uniforms per month (one per agent slot, times
-its declared columns), so the draw an agent gets in a month depends only on
-(seed, replication, process, month, agent), never on what happened in either
-arm. The shape of every monthly stream is declared once, in :data:`MONTHLY`.
+replication read the *same* draws (common random numbers). A monthly stream
+draws one uniform per active agent slot (times its declared columns), and each
+month's draws start at that month's own block of the stream
+(:data:`MONTH_BLOCK_OUTPUTS`), so the draw an agent gets in a month depends only
+on (seed, replication, process, month, agent slot), never on what happened in
+either arm nor on how many agents were active in earlier months (an inflow
+shock adds agents after the others: issue 12). The shape of every monthly
+stream is declared once, in :data:`MONTHLY`.
 """
 
 from __future__ import annotations
@@ -63,6 +66,11 @@ MONTHLY = (
 )
 
 
+#: PCG64 outputs reserved for one month of a monthly stream (a month uses ≤ agents × columns / 2;
+#: 2**40 keeps 2**88 months within the period of 2**128)
+MONTH_BLOCK_OUTPUTS = 2 ** 40
+
+
 class MonthDraws:
     """Each month's uniforms (float32) of a batch of replications, one attribute per :data:`MONTHLY` stream.
 
@@ -88,11 +96,14 @@ class MonthDraws:
     def __init__(self, streams: list[dict[Stream, np.random.Generator]], household_capacity: int,
                  child_capacity: int):
         self.streams = streams
-        self._buffers = {}
+        self._buffers, self._flat = {}, {}
         for spec in MONTHLY:
             n = household_capacity if spec.per == "household" else child_capacity
-            shape = (len(streams), n) + ((len(spec.columns),) if spec.columns else ())
-            self._buffers[spec.field] = np.zeros(shape, dtype=np.float32)
+            # one spare slot per row: an even count of float32 uses whole 64-bit outputs (below)
+            shape = (len(streams), n + 1) + ((len(spec.columns),) if spec.columns else ())
+            full = np.zeros(shape, dtype=np.float32)
+            self._flat[spec.field] = [full[r].reshape(-1) for r in range(len(streams))]   # views
+            self._buffers[spec.field] = full[:, :n]
 
     def draw(self, households_active: np.ndarray, children_active: np.ndarray,
              household_window: int, child_window: int) -> "MonthDraws":
@@ -100,9 +111,13 @@ class MonthDraws:
         for spec in MONTHLY:
             counts, window = (households_active, household_window) if spec.per == "household" \
                 else (children_active, child_window)
-            buffer = self._buffers[spec.field]
+            buffer, flat = self._buffers[spec.field], self._flat[spec.field]
+            width = len(spec.columns) or 1
             for r, gens in enumerate(self.streams):
-                gens[spec.stream].random(dtype=np.float32, out=buffer[r, :counts[r]])
+                gen, n = gens[spec.stream], int(counts[r]) * width
+                n += n & 1                      # two float32 per output: leave no half-used output
+                gen.random(dtype=np.float32, out=flat[r][:n])
+                gen.bit_generator.advance(MONTH_BLOCK_OUTPUTS - n // 2)   # to next month's block
             setattr(self, spec.field, buffer[:, :window])
         n_factors = len(PROTECTIVE_FACTORS)
         self.protective_loss = self.child_protective[..., :n_factors]

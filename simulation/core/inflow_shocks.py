@@ -1,8 +1,15 @@
 """Exogenous inflow shocks (``population.inflow_shocks``): a multiplier on each month's inflow rate.
 
 A shock is a dated relative change of the monthly inflow rate (e.g. +30 % in the 2015–16
-migration years), the same in both arms: it raises the EB outturn above its frame in both arms,
-while the attributable saving (control − intervention) does not depend on it.
+migration years), the same in both arms: it raises the EB outturn above its frame in both arms.
+Each month's arrivals are drawn from that month's own block of the INFLOW stream
+(``simulation/core/population.py: ArrivalDraws``) and every monthly stream starts each month at
+its own block (``simulation/core/draws.py``), so a shock changes only the arrivals of the months
+it covers. Where none of them can become a participant (a shock after the last enrolment, or
+arrivals that cannot reach the eligibility rule's months on EB before it) the attributable saving
+(control − intervention) is the same to the krona, in every perspective, payer and year; where
+they can, the project's places are filled from a larger pool and the saving moves by Monte Carlo
+noise only (tests/accounting/test_inflow_shocks.py).
 """
 
 from __future__ import annotations

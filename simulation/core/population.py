@@ -1,9 +1,12 @@
 """Build the synthetic population of one replication (arm-independent).
 
-Everything drawn here comes from the POPULATION and INFLOW streams, so both
-arms start from the same households and children, and the households that
-will move into the area later are known (with their entry month) from the
-start: capacity is fixed, and agent indices never depend on the arm.
+Everything drawn here comes from the POPULATION and INFLOW streams (and the
+set-up draws of ENROLMENT and ADULT_OUTCOME), so both arms start from the same
+households and children, and the households that will move into the area later
+are known (with their entry month) from the start: capacity is fixed, and agent
+indices never depend on the arm. Each month's arrivals come from their own block
+of the INFLOW stream (:class:`ArrivalDraws`), so an inflow shock changes
+only the arrivals of the months it covers.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from scipy.special import gammaln, ndtri
 
 from agents.children import (ADULT_AGE_MONTHS, MAX_PLACEMENT_MONTHS, ADULT_OUTCOMES, FAMILY_HOME, HOME, HVB, PROTECTIVE_FACTORS,
                              RISK_FACTORS, ChildPopulation)
@@ -289,9 +293,105 @@ def build_population(pop: PopulationConfig, economy: EconomyConfig, n_months: in
     return SyntheticPopulation(households=households, children=children)
 
 
+#: PCG64 outputs reserved for one month's arrivals (never overlapping: a month draws a few thousand
+#: at most, and the period is 2**128)
+ARRIVAL_BLOCK_OUTPUTS = 2 ** 64
+#: uniforms per arriving household (composition, extra children, exit propensity, enrolment priority)
+#: and per child (age, risk factors, protective factors, enrolment priority, adult outcomes)
+HOUSEHOLD_UNIFORMS = 4
+CHILD_UNIFORMS = 1 + len(RISK_FACTORS) + len(PROTECTIVE_FACTORS) + 1 + len(ADULT_OUTCOMES)
+
+
+class ArrivalDraws:
+    """Each month's block of the INFLOW stream (issue 12: inflow shocks, exactly where they can).
+
+    A month's arrivals — their number, every attribute of theirs and of their children — are drawn
+    from that month's own blocks, so they depend only on (seed, replication, month of arrival, index
+    within the month): an inflow shock in month t changes month t's arrivals and nothing else. The
+    households' block of month t starts ``t × ARRIVAL_BLOCK_OUTPUTS`` outputs into the INFLOW stream
+    (re-positioned per month: the Poisson count uses a variable number of outputs); their children's
+    uniforms come from a second generator spawned from the INFLOW stream's seed, ``t ×
+    ARRIVAL_BLOCK_OUTPUTS`` into it (one output per uniform, so a relative ``advance`` positions it).
+    """
+
+    def __init__(self, inflow: np.random.Generator):
+        self.gen, self.bits = inflow, inflow.bit_generator
+        self.base = self.bits.state
+        seq = self.bits.seed_seq
+        self.child_bits = np.random.PCG64(np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, 0)))
+        self.child_gen = np.random.Generator(self.child_bits)
+        self.child_position = 0
+
+    def households_at(self, month: int) -> np.random.Generator:
+        """The INFLOW stream at the start of ``month``'s block."""
+        self.bits.state = self.base
+        self.bits.advance(month * ARRIVAL_BLOCK_OUTPUTS)
+        return self.gen
+
+    def children(self, month: int, n: int) -> np.ndarray:
+        """(n, CHILD_UNIFORMS) uniforms for the children of ``month``'s arrivals (months in increasing order)."""
+        start = month * ARRIVAL_BLOCK_OUTPUTS
+        self.child_bits.advance(start - self.child_position)
+        self.child_position = start + n * CHILD_UNIFORMS
+        return self.child_gen.random((n, CHILD_UNIFORMS))
+
+
+def _households_from_uniforms(pop: PopulationConfig, u: np.ndarray):
+    """Composition, children and exit propensity from (n, 3) uniforms, distributed as
+    :func:`_draw_households` draws them (inverse CDFs; tests/accounting/test_inflow_shocks.py)."""
+    shares = np.array([pop.composition_shares.get(c, 0.0) for c in COMPOSITIONS])
+    cdf = np.cumsum(shares / shares.sum())
+    composition = np.minimum(np.searchsorted(cdf, u[:, 0], side="right"), len(COMPOSITIONS) - 1)
+    lam = max(pop.children_per_family_mean - 1.0, 0.0)
+    k = np.arange(64 + int(10 * lam))
+    poisson_cdf = np.cumsum(np.exp(-lam + k * np.log(lam) - gammaln(k + 1))) if lam > 0 else np.ones(1)
+    extra = np.minimum(np.searchsorted(poisson_cdf, u[:, 1], side="right"), poisson_cdf.size - 1)
+    n_children = np.where(np.isin(composition, WITH_CHILDREN), 1 + extra, 0)
+    sd = pop.exit_propensity_sd
+    normal = ndtri(np.clip(u[:, 2], 1e-300, 1.0 - 2.0 ** -53))
+    propensity = np.exp(-0.5 * sd * sd + sd * normal) if sd > 0 else np.ones(u.shape[0])
+    mult = np.array([pop.exit_hazard_multiplier_by_composition.get(c, 1.0) for c in COMPOSITIONS])
+    return composition, n_children, propensity * mult[composition]
+
+
+def _children_from_uniforms(pop: PopulationConfig, u: np.ndarray) -> dict:
+    """Age at entry, factors, priority and adult-outcome draws of children from (m, CHILD_UNIFORMS) uniforms."""
+    risk_prev = np.array([pop.risk_factor_prevalence_at_entry[k] for k in RISK_FACTORS])
+    prot_prev = np.array([pop.protective_factor_prevalence_at_entry[k] for k in PROTECTIVE_FACTORS])
+    r0, p0 = 1, 1 + len(RISK_FACTORS)
+    q = p0 + len(PROTECTIVE_FACTORS)
+    return dict(age_at_entry=(u[:, 0] * ((pop.child_age_max_years_at_entry + 1) * 12)).astype(np.int64),
+                risk=u[:, r0:p0] < risk_prev, protective=u[:, p0:q] < prot_prev, priority=u[:, q].copy(),
+                adult_outcome_draws=u[:, q + 1:].astype(np.float32))
+
+
+def _draw_arrivals(pop: PopulationConfig, gen: ArrivalDraws, rate_by_month: np.ndarray):
+    """Every month's arrivals from its own block: (counts by month, household attributes, children's)."""
+    n_months = rate_by_month.shape[0]
+    counts = np.zeros(n_months, dtype=np.int64)
+    uniforms = []
+    for t in np.flatnonzero(rate_by_month > 0):
+        g = gen.households_at(int(t))
+        counts[t] = g.poisson(rate_by_month[t])
+        if counts[t]:
+            uniforms.append(g.random((int(counts[t]), HOUSEHOLD_UNIFORMS)))
+    u = np.concatenate(uniforms) if uniforms else np.zeros((0, HOUSEHOLD_UNIFORMS))
+    composition, n_children, propensity = _households_from_uniforms(pop, u)
+    kids_by_month = np.bincount(np.repeat(np.arange(n_months), counts), weights=n_children,
+                                minlength=n_months).astype(np.int64)
+    child_uniforms = [gen.children(int(t), int(kids_by_month[t])) for t in np.flatnonzero(kids_by_month)]
+    v = np.concatenate(child_uniforms) if child_uniforms else np.zeros((0, CHILD_UNIFORMS))
+    households = dict(composition=composition, n_children=n_children, exit_propensity=propensity,
+                      enrolment_priority=u[:, 3].copy())
+    return counts, households, _children_from_uniforms(pop, v)
+
+
 def _draw_replication(pop: PopulationConfig, economy: EconomyConfig, n_months: int,
                       streams: dict[Stream, np.random.Generator],
                       inflow_multiplier_by_month: np.ndarray | float = 1.0) -> _Drawn:
+    """One replication's agents: the start (stock and recent leavers, from the POPULATION,
+    ENROLMENT and ADULT_OUTCOME streams), then each month's arrivals from that month's block of
+    the INFLOW stream (:class:`ArrivalDraws`)."""
     gen = streams[Stream.POPULATION]
     n0 = pop.households
     comp0, kids0, prop0, months0 = _steady_stock(pop, gen, n0)
@@ -307,36 +407,42 @@ def _draw_replication(pop: PopulationConfig, economy: EconomyConfig, n_months: i
         pool_route, pool_months = _recent_leavers(pop, gen, inflow_rate * expected_spells_per_entrant(pop))
     comp_p, kids_p, prop_p = _draw_households(pop, gen, pool_route.shape[0])
     n_pool = pool_route.shape[0]
-    trend = (1.0 + pop.inflow_trend_per_year) ** (np.arange(n_months) / 12.0) * inflow_multiplier_by_month
-    counts = streams[Stream.INFLOW].poisson(inflow_rate * trend)
-    n_new = int(counts.sum())
-    comp1, kids1, prop1 = _draw_households(pop, gen, n_new)
+    n_start = n0 + n_pool
+    start_kids = np.concatenate([kids0, kids_p])
+    m0 = int(start_kids.sum())
+    start_children = dict(
+        age_at_entry=gen.integers(0, (pop.child_age_max_years_at_entry + 1) * 12, size=m0),
+        risk=gen.random((m0, len(RISK_FACTORS))) < np.array([pop.risk_factor_prevalence_at_entry[k]
+                                                             for k in RISK_FACTORS]),
+        protective=gen.random((m0, len(PROTECTIVE_FACTORS))) < np.array(
+            [pop.protective_factor_prevalence_at_entry[k] for k in PROTECTIVE_FACTORS]),
+        priority=streams[Stream.ENROLMENT].random(m0),
+        adult_outcome_draws=streams[Stream.ADULT_OUTCOME].random((m0, len(ADULT_OUTCOMES)), dtype=np.float32))
+    rate = inflow_rate * (1.0 + pop.inflow_trend_per_year) ** (np.arange(n_months) / 12.0) \
+        * np.broadcast_to(inflow_multiplier_by_month, (n_months,))
+    counts, new, new_children = _draw_arrivals(pop, ArrivalDraws(streams[Stream.INFLOW]), rate)
 
-    composition = np.concatenate([comp0, comp_p, comp1])
-    n_children = np.concatenate([kids0, kids_p, kids1])
-    propensity = np.concatenate([prop0, prop_p, prop1])
-    entry_month = np.concatenate([np.full(n0 + n_pool, -1), np.repeat(np.arange(n_months), counts)])
-    initial_months = np.concatenate([months0, np.zeros(n_pool + n_new, dtype=np.int32)])
+    composition = np.concatenate([comp0, comp_p, new["composition"]])
+    n_children = np.concatenate([start_kids, new["n_children"]])
+    entry_month = np.concatenate([np.full(n_start, -1), np.repeat(np.arange(n_months), counts)])
+    initial_months = np.concatenate([months0, np.zeros(n_pool + int(counts.sum()), dtype=np.int32)])
     households = dict(
-        composition=composition, n_children=n_children, exit_propensity=propensity,
+        composition=composition, n_children=n_children,
+        exit_propensity=np.concatenate([prop0, prop_p, new["exit_propensity"]]),
         eb_sek_per_month=eb_amount_sek_per_month(composition, n_children, economy),
         entry_month=entry_month, initial_months_on_eb=initial_months,
-        enrolment_priority=streams[Stream.ENROLMENT].random(composition.shape[0]))
-    off_eb = (np.arange(n0, n0 + n_pool), pool_route, pool_months)
+        enrolment_priority=np.concatenate([streams[Stream.ENROLMENT].random(n_start),
+                                           new["enrolment_priority"]]))
+    off_eb = (np.arange(n0, n_start), pool_route, pool_months)
 
     household_of_child = np.repeat(np.arange(composition.shape[0]), n_children)
-    m = household_of_child.shape[0]
     entry = np.maximum(entry_month[household_of_child], 0)
-    age_at_entry = gen.integers(0, (pop.child_age_max_years_at_entry + 1) * 12, size=m)
-    risk_prev = np.array([pop.risk_factor_prevalence_at_entry[k] for k in RISK_FACTORS])
-    prot_prev = np.array([pop.protective_factor_prevalence_at_entry[k] for k in PROTECTIVE_FACTORS])
-    risk = gen.random((m, len(RISK_FACTORS))) < risk_prev
-    protective = gen.random((m, len(PROTECTIVE_FACTORS))) < prot_prev
-    children = dict(
-        household=household_of_child, birth_month=entry - age_at_entry, risk=risk, protective=protective,
-        priority=streams[Stream.ENROLMENT].random(m),
-        adult_outcome_draws=streams[Stream.ADULT_OUTCOME].random((m, len(ADULT_OUTCOMES)), dtype=np.float32))
-    placed = _initial_placements(pop, gen, entry_month[household_of_child] < 0, age_at_entry)
+    age_at_entry = np.concatenate([start_children["age_at_entry"], new_children["age_at_entry"]])
+    children = dict(household=household_of_child, birth_month=entry - age_at_entry,
+                    **{k: np.concatenate([start_children[k], new_children[k]])
+                       for k in ("risk", "protective", "priority", "adult_outcome_draws")})
+    # the children in care at the start are among the start's children (the first m0)
+    placed = _initial_placements(pop, gen, np.ones(m0, dtype=bool), start_children["age_at_entry"])
     return _Drawn(households=households, off_eb=off_eb, children=children, placed=placed)
 
 
@@ -395,8 +501,10 @@ def retire_settled_households(households: HouseholdPopulation, children: ChildPo
     for r in range(hh.n_reps):
         retiring = settled[r, :int(hh.n_active[r])]
         count = int(np.count_nonzero(retiring))
-        # compacting the arrays costs a pass over all of them: wait until it pays (≥ 10 % of the active)
-        if count < max(1, int(hh.n_active[r]) // 10):
+        # every year there is one to retire: a rule that waited for a share of the active (to save
+        # passes over the arrays) would let the number of later arrivals move everyone's slot, and so
+        # their draws (issue 12: an inflow shock must not change the households already there)
+        if count == 0:
             continue
         new_position, future_end = hh.retire(r, retiring, rebind=False)
         ch.follow_households(r, new_position, int(hh.n_active[r]), future_end, rebind=False)

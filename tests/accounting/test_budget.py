@@ -108,7 +108,7 @@ def test_with_an_inflow_shock_outturn_rises_above_the_frame_in_both_arms(shocked
         return y[y["year"] == 2016]["borrower_surplus_sek"].mean()
     assert borrower_surplus(shocked) < borrower_surplus(level) - 1e6
     # while the attributable saving does not move with it: the extra households are the same in both
-    # arms (their draws differ from the level run's, so the comparison is within Monte Carlo error)
+    # arms (the exact, to-the-krona version of this is tests/accounting/test_inflow_shocks.py)
     s_shock = savings_by(shocked.ledger, ["replication"])["saving_sek"]
     s_level = savings_by(level.ledger, ["replication"])["saving_sek"]
     spread = max(s_shock.std(), s_level.std())
@@ -136,3 +136,29 @@ def test_a_plan_frame_for_an_unknown_unit_is_refused_naming_it():
     problems = collect_problems(cfg)
     assert any(p.startswith("municipality.budget.plan_frame_sek_by_unit_year.eb_unti: unknown unit") for p in problems)
     assert any(p.startswith("municipality.budget.plan_frame_sek_by_unit_year.eb_unit.2015=-1.0") for p in problems)
+
+
+def test_a_units_own_budget_rule_comes_before_the_municipalitys():
+    """INTERFACE.md's municipality.units[*].budget_rule: the EB unit follows the municipality's
+    incremental rule (its 2016 frame is its 2015 outturn), open care its own plan (the frame stays
+    at the first year's 50 whatever it spends)."""
+    units = {"eb_unit": SimpleNamespace(budget_frame_sek_per_year=0.0, budget_rule=None),
+             "open_care": SimpleNamespace(budget_frame_sek_per_year=0.0, budget_rule="plan")}
+    config = SimpleNamespace(rule="incremental", growth_per_year=0.0, plan_frame_sek_by_unit_year={})
+    budget = BudgetFrames(config, units, n_reps=1)
+    spent = lambda itv, ctl: np.array([[itv], [ctl]], dtype=float)
+    budget.close_year(0, 2014, {"eb_unit": spent(100, 100), "open_care": spent(50, 50)})
+    budget.close_year(1, 2015, {"eb_unit": spent(80, 100), "open_care": spent(40, 50)})
+    year_2016 = budget.close_year(2, 2016, {"eb_unit": spent(80, 100), "open_care": spent(40, 50)})
+    assert year_2016["eb_unit"][0][:, 0].tolist() == [80.0, 100.0]
+    assert year_2016["open_care"][0][:, 0].tolist() == [50.0, 50.0]
+
+
+def test_a_units_budget_rule_is_set_from_the_command_line_and_checked():
+    from scenarios.validation import collect_problems
+    assert make_config("municipality.units.1.budget_rule=plan").municipality.units[1].budget_rule == "plan"
+    assert make_config().municipality.units[1].budget_rule is None        # null: the municipality's rule
+    cfg = make_config()
+    cfg.municipality.units[0].budget_rule = "zero_based"
+    assert any(p.startswith("municipality.units[0].budget_rule='zero_based': allowed values are incremental, plan")
+               for p in collect_problems(cfg))

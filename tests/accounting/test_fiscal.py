@@ -65,6 +65,20 @@ def test_one_extra_exit_to_work_gives_the_closed_form_revenue_by_payer():
     assert set(revenue["arm"]) == {"intervention"}                               # nothing in the control arm
 
 
+def test_without_a_limit_the_wage_counts_while_the_household_stays_off_eb():
+    """work_income_months_after_exit=None (the default): every month off EB after the exit is a
+    working month, also years after it (the model follows participants to the horizon; a cap would
+    stop the early leaver's wage while a later leaver in the other arm still earns)."""
+    ledger = MonthlyLedger(120, {}, n_reps=1)
+    booking = FiscalBooking(ledger, fiscal(work_income_months_after_exit=None))
+    hh = one_exit_to_work(120, months_since_exit_at_start=70)
+    for t in range(120):
+        assert booking.book(t, hh)[INTERVENTION, 0] == 1
+        hh.months_since_exit += 1
+    hh.on_eb[INTERVENTION, 0, 0] = True                 # back on EB: no wage any more
+    assert booking.book(119, hh)[INTERVENTION, 0] == 0
+
+
 def test_a_household_back_on_eb_pays_no_more_tax():
     ledger = MonthlyLedger(2, {}, n_reps=1)
     booking = FiscalBooking(ledger, fiscal())
