@@ -1,4 +1,5 @@
-"""Economic assistance (EB): exits with duration dependence and caseload, exit routes, re-entries."""
+"""Economic assistance (EB): exits with duration dependence and caseload, exit routes, re-entries,
+and the exit at pension age to the state's old-age support."""
 
 from __future__ import annotations
 
@@ -29,10 +30,15 @@ class BenefitProcess:
         naive = config.intervention.naive_claim
         self.count_exits_to_other_benefit = naive.count_exits_to_other_benefit
         self.participant_counts = None   # the participants table's counters, set by the model
+        self.pension_age_months = 12 * self.pop.pension_age_years
 
     def step(self, t: int, draws, strength: float) -> tuple[np.ndarray, np.ndarray]:
         """Exits and re-entries this month; returns (exits, entries) counted per arm and replication."""
         hh, pop, itv = self.households, self.pop, self.intervention
+        # at pension age a household still on EB leaves it for the state's old-age support, for good
+        # (issue 11 item 5): a shift of payer, booked in accounting/costs.py, not an exit the
+        # intervention caused or an evaluation claims
+        to_pension = hh.reach_pension_age(t, self.pension_age_months)
         h0 = fading_exit_hazard_per_month(pop.eb_exit_hazard_per_month, pop.eb_exit_hazard_floor_per_month)
         base = exit_hazard_per_month(h0 * hh.exit_propensity, hh.months_on_eb,
                                      pop.eb_duration_decay, pop.eb_exit_hazard_floor_per_month)
@@ -58,4 +64,4 @@ class BenefitProcess:
             if not self.count_exits_to_other_benefit:
                 claimed &= route != ROUTE_INDEX["other_benefit"]
             self.evaluation.count_exits(t, claimed, hh.eb_sek_per_month)
-        return np.count_nonzero(exits, axis=-1), np.count_nonzero(back, axis=-1)
+        return np.count_nonzero(exits | to_pension, axis=-1), np.count_nonzero(back, axis=-1)

@@ -56,6 +56,26 @@ def eb_amount_sek_per_month(composition: np.ndarray, n_children: np.ndarray,
     return norm * economy.eb_share_of_norm_paid
 
 
+def uniform_months_between(first_year: int, last_year: int, n: int, gen: np.random.Generator) -> np.ndarray:
+    """Ages in months, uniform over every month from the ``first_year`` birthday to the end of ``last_year``."""
+    u = gen.random(n)
+    span = (last_year - first_year + 1) * 12
+    return (12 * first_year + np.minimum(np.floor(u * span), span - 1)).astype(np.int32)
+
+
+def uniform_age_months(years_by_composition: dict, composition: np.ndarray,
+                       gen: np.random.Generator) -> np.ndarray:
+    """Each household's adult age in months, uniform over its composition's [first, last] years.
+
+    One uniform per household (the same count whatever the compositions), mapped into the range
+    of its own composition.
+    """
+    u = gen.random(composition.shape[0])
+    ranges = np.array([years_by_composition[c] for c in COMPOSITIONS], dtype=np.int64)   # (compositions, 2)
+    first, span = 12 * ranges[composition, 0], 12 * (ranges[composition, 1] - ranges[composition, 0] + 1)
+    return (first + np.minimum(np.floor(u * span), span - 1)).astype(np.int32)
+
+
 def _draw_households(pop: PopulationConfig, gen: np.random.Generator, n: int):
     shares = np.array([pop.composition_shares.get(c, 0.0) for c in COMPOSITIONS])
     composition = gen.choice(len(COMPOSITIONS), size=n, p=shares / shares.sum())
@@ -154,7 +174,47 @@ def steady_inflow_per_month(pop: PopulationConfig) -> float:
     months_per_entrant = mean_spell * expected_spells_per_entrant(pop)
     if pop.reentry_enabled and pop.reentry_duration_memory > 0:
         months_per_entrant *= duration_memory_factor(pop)
+    months_per_entrant *= pension_truncation_factor(pop)
     return pop.households / months_per_entrant
+
+
+def pension_truncation_factor(pop: PopulationConfig) -> float:
+    """How much pension age shortens an entrant's first spell on EB, on average (issue 11 item 5).
+
+    A household aged a months at entry leaves EB at pension age P after at most P − a months, so
+    its expected months on EB are Σ_k P(T > k) · P(a < P − k) with T its spell length and a
+    uniform over its composition's entry ages; the factor is that over the untruncated mean,
+    both averaged over the exit propensity (:func:`propensity_quadrature`). Later spells, which
+    start older, are taken to be shortened alike (an approximation; the stock-level test checks it).
+    """
+    months = max(pop.max_initial_months_on_eb * 2, STEADY_STATE_SPELL_MONTHS)
+    ages = tuple(tuple(int(v) for v in pop.adult_age_years_at_entry_by_composition[c]) for c in COMPOSITIONS)
+    return _pension_factor(*_hazard_parameters(pop), months, ages, 12 * int(pop.pension_age_years))
+
+
+@lru_cache(maxsize=256)
+def _pension_factor(h0: float, decay: float, floor: float, sd: float, multipliers: tuple, shares: tuple,
+                    months: int, ages: tuple, pension_months: int) -> float:
+    p = np.asarray(shares, dtype=float) / max(sum(shares), 1e-12)
+    if sd > 0:
+        x, w = np.polynomial.hermite_e.hermegauss(PROPENSITY_NODES)
+        frailty, w = np.exp(-0.5 * sd * sd + sd * x), w / w.sum()
+    else:
+        frailty, w = np.ones(1), np.ones(1)
+    k = np.arange(months)
+    truncated = untruncated = 0.0
+    for c, (first, last) in enumerate(ages):
+        if p[c] <= 0:
+            continue
+        z = multipliers[c] * frailty
+        hazard = np.clip(exit_hazard_per_month(h0 * z[:, None], k[None, :], decay, floor), 0, 1)
+        # P(T > k): 1 at k = 0, then the survival after the draws of months 0 … k−1
+        beyond = np.concatenate([np.ones((z.size, 1)), np.cumprod(1 - hazard, axis=1)[:, :-1]], axis=1)
+        lo, hi = 12 * first, 12 * (last + 1)
+        before_pension = np.clip((pension_months - k - lo) / (hi - lo), 0.0, 1.0)   # P(a < P − k)
+        truncated += p[c] * float(w @ (beyond @ before_pension))
+        untruncated += p[c] * float(w @ beyond.sum(axis=1))
+    return truncated / untruncated if untruncated > 0 else 1.0
 
 
 #: durations (months) in the mean-spell table of :func:`steady_inflow_per_month` (spells longer than
@@ -317,11 +377,16 @@ def _draw_replication(pop: PopulationConfig, economy: EconomyConfig, n_months: i
     propensity = np.concatenate([prop0, prop_p, prop1])
     entry_month = np.concatenate([np.full(n0 + n_pool, -1), np.repeat(np.arange(n_months), counts)])
     initial_months = np.concatenate([months0, np.zeros(n_pool + n_new, dtype=np.int32)])
+    # the life course's draws come from their own stream (issue 11 item 5), so adding them moved
+    # no other draw: adults' ages first, then every child's age at leaving home
+    life = streams[Stream.LIFE_COURSE]
+    adult_age = uniform_age_months(pop.adult_age_years_at_entry_by_composition, composition, life)
     households = dict(
         composition=composition, n_children=n_children, exit_propensity=propensity,
         eb_sek_per_month=eb_amount_sek_per_month(composition, n_children, economy),
         entry_month=entry_month, initial_months_on_eb=initial_months,
-        enrolment_priority=streams[Stream.ENROLMENT].random(composition.shape[0]))
+        enrolment_priority=streams[Stream.ENROLMENT].random(composition.shape[0]),
+        adult_birth_month=np.maximum(entry_month, 0) - adult_age)
     off_eb = (np.arange(n0, n0 + n_pool), pool_route, pool_months)
 
     household_of_child = np.repeat(np.arange(composition.shape[0]), n_children)
@@ -332,8 +397,10 @@ def _draw_replication(pop: PopulationConfig, economy: EconomyConfig, n_months: i
     prot_prev = np.array([pop.protective_factor_prevalence_at_entry[k] for k in PROTECTIVE_FACTORS])
     risk = gen.random((m, len(RISK_FACTORS))) < risk_prev
     protective = gen.random((m, len(PROTECTIVE_FACTORS))) < prot_prev
+    leave_home_age = uniform_months_between(*pop.child_leave_home_age_years, m, life)
     children = dict(
         household=household_of_child, birth_month=entry - age_at_entry, risk=risk, protective=protective,
+        leave_home_month=entry - age_at_entry + leave_home_age,
         priority=streams[Stream.ENROLMENT].random(m),
         adult_outcome_draws=streams[Stream.ADULT_OUTCOME].random((m, len(ADULT_OUTCOMES)), dtype=np.float32))
     placed = _initial_placements(pop, gen, entry_month[household_of_child] < 0, age_at_entry)
