@@ -4,8 +4,12 @@ State arrays have shape ``(arms, capacity)`` (factors: ``(arms, capacity, 4)``).
 A child belongs to one household for life, ages with the calendar, carries
 four risk factors and four protective factors (a fifth, a parent in work, is
 read from the household), may be placed out of home (HVB or family home),
-and at 18 draws adult outcomes whose risks are multiplied by the childhood
-risk (docs/sources.md: 2–10×, Fergusson et al. 2005 via seed 004).
+counts the months it has conduct problems between 7 and 17 (its childhood
+history), leaves home between 18 and 20 (its family's composition and EB norm
+follow), and from 18 may start adult outcomes, with a hazard over ages 18–30
+whose cumulative risk is multiplied by that history (docs/sources.md: 2–10×,
+Fergusson et al. 2005 via seed 004) — so a protective factor gained at 8 still
+matters at 25 (issue 11 item 5).
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import numpy as np
 
 from agents import kernels
 from agents.base import ArrayPopulation
-from agents.hazards import adult_risk_multiplier
+from agents.hazards import adult_risk_multiplier, monthly_from_cumulative
 from scenarios.vocabulary import ADULT_OUTCOMES, PROTECTIVE_FACTORS, RISK_FACTORS
 
 __all__ = ["ADULT_AGE_MONTHS", "MAX_PLACEMENT_MONTHS", "ADULT_OUTCOMES", "FAMILY_HOME", "HOME", "HVB", "PROTECTIVE_FACTORS",
@@ -30,6 +34,9 @@ ADULT_AGE_MONTHS = 18 * 12
 MAX_PLACEMENT_MONTHS = 32_000
 #: months since return from care of a child never placed: far beyond any re-placement window
 NEVER_RETURNED_MONTHS = 10_000
+#: a month beyond any horizon (an event that does not happen)
+NEVER_MONTH = np.iinfo(np.int32).max
+CONDUCT_PROBLEMS = RISK_FACTORS.index("conduct_problems")
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,8 @@ class Child:
     placement_months_left: int
     ever_placed: bool
     adult_outcomes: tuple[str, ...]
+    conduct_problem_months: int = 0
+    leave_home_age_months: int = 0
 
 
 def count_factors(flags: np.ndarray) -> np.ndarray:
@@ -72,20 +81,22 @@ class ChildPopulation(ArrayPopulation):
     of the batch's window and all updates are in place.
     """
 
-    FIXED = ("household", "birth_month", "original_index", "priority", "adult_outcome_draws")
+    FIXED = ("household", "birth_month", "original_index", "priority", "adult_outcome_draws",
+             "leave_home_month")
     STATE = ("present", "risk", "protective", "assigned_protective", "placement",
              "placement_months_left", "months_since_return", "ever_placed", "adult",
-             "adult_outcome")
+             "adult_outcome", "conduct_problem_months", "adult_onset_month")
     NO_HOUSEHOLD = np.iinfo(np.int32).max     # household of padding: sorts last, never arrives
     INERT = {"present": False, "adult": False, "adult_outcome": False, "placement": HOME,
-             "placement_months_left": 0, "assigned_protective": -1}
+             "placement_months_left": 0, "assigned_protective": -1, "adult_onset_month": NEVER_MONTH}
     #: "numba" or "numpy": which implementation of agents/kernels.py the monthly passes use (the
     #: model chooses by the batch's size, kernels.choose; the results are the same)
     kernels = "numpy"
 
     def __init__(self, *, household: list[np.ndarray], birth_month: list[np.ndarray],
                  risk: list[np.ndarray], protective: list[np.ndarray], priority: list[np.ndarray],
-                 adult_outcome_draws: list[np.ndarray], n_arms: int = 2):
+                 adult_outcome_draws: list[np.ndarray], n_arms: int = 2,
+                 leave_home_month: list[np.ndarray] | None = None):
         """One list entry per replication of the batch (each ordered by household)."""
         from agents.base import pad_rows
         for h in household:
@@ -116,6 +127,14 @@ class ChildPopulation(ArrayPopulation):
             "ever_placed": np.zeros(shape, dtype=bool),
             "adult": np.zeros(shape, dtype=bool),
             "adult_outcome": np.zeros(shape + (len(ADULT_OUTCOMES),), dtype=bool),
+            # the month (from the simulation start) each child leaves its family's household;
+            # without it given, never within any horizon
+            "leave_home_month": pad_rows([m.astype(np.int32) for m in leave_home_month], NEVER_MONTH)
+            if leave_home_month is not None else np.full(fixed_shape, NEVER_MONTH, dtype=np.int32),
+            # the childhood history: months with conduct problems in the counted ages
+            "conduct_problem_months": np.zeros(shape, dtype=np.int16),
+            # the month each adult outcome starts, set when the child turns 18 (NEVER_MONTH: never)
+            "adult_onset_month": np.full(shape + (len(ADULT_OUTCOMES),), NEVER_MONTH, dtype=np.int32),
         }
         super().__init__(arrays, capacity, n_arms)
         self.n_households = np.zeros(self.n_reps, dtype=np.int64)
@@ -204,7 +223,9 @@ class ChildPopulation(ArrayPopulation):
             placement_months_left=int(self.placement_months_left[arm, r, index]),
             ever_placed=bool(self.ever_placed[arm, r, index]),
             adult_outcomes=tuple(n for k, n in enumerate(ADULT_OUTCOMES)
-                                 if self.adult_outcome[arm, r, index, k]))
+                                 if self.adult_outcome[arm, r, index, k]),
+            conduct_problem_months=int(self.conduct_problem_months[arm, r, index]),
+            leave_home_age_months=int(self.leave_home_month[r, index] - self.birth_month[r, index]))
 
     # --- transitions ----------------------------------------------------------------
 
@@ -269,25 +290,49 @@ class ChildPopulation(ArrayPopulation):
         self.months_since_return[back] = 0
         return back
 
-    def come_of_age(self, month: int, n_risk: np.ndarray, base_probability: np.ndarray,
-                    max_multiplier: float, u_outcome: np.ndarray) -> np.ndarray:
-        """Children turning 18 this month (and in the area) draw their adult outcomes.
+    def record_history(self, counted: np.ndarray) -> None:
+        """A month of childhood history: children in ``counted`` (arms, R, N) with conduct problems add one."""
+        self.conduct_problem_months += counted & self.risk[..., CONDUCT_PROBLEMS]
 
-        ``u_outcome`` holds each child's three uniforms, drawn once at creation:
-        a child comes of age once, so one draw per child and outcome suffices.
+    def come_of_age(self, month: int, base_probability: np.ndarray, max_multiplier: float,
+                    history_months: int, onset_first_month: int, onset_months: int,
+                    u_outcome: np.ndarray) -> np.ndarray:
+        """Children turning 18 this month (and in the area) become adults; their adult outcomes are dated.
+
+        Each outcome k starts with a constant monthly hazard over the ``onset_months`` months
+        from age ``onset_first_month``, such that it starts at all with probability
+        p = min(1, base_k × RR), RR = 1 + (max − 1) × (months with conduct problems) /
+        ``history_months`` (:func:`agents.hazards.adult_risk_multiplier`). With the child's one
+        uniform u per outcome (drawn once at creation, the same in both arms) the start is the
+        inverse of that distribution: the first month m with u < 1 − (1 − h)^(m+1), i.e.
+        m = ⌊log(1 − u) / log(1 − h)⌋ with h the monthly hazard — or never if u ≥ p. The history
+        is complete at 18 and the draws are fixed, so the start month is known now and no monthly
+        draw depends on either arm's state.
         Returns the (R, children) mask of the children turning 18.
         """
         turning = self.age_months(month) == ADULT_AGE_MONTHS
         if not turning.any():
             return turning
         here = self.present[:, turning]                                     # (arms, k)
-        rr = adult_risk_multiplier(n_risk[:, turning], max_multiplier, len(RISK_FACTORS))
+        rr = adult_risk_multiplier(self.conduct_problem_months[:, turning].astype(float), max_multiplier,
+                                   history_months)
         probability = np.clip(base_probability[None, None, :] * rr[:, :, None], 0.0, 1.0)
-        self.adult_outcome[:, turning] |= here[:, :, None] & (u_outcome[turning][None] < probability)
+        hazard = monthly_from_cumulative(probability, onset_months)
+        u = u_outcome[turning][None].astype(float)                          # (1, k, outcomes)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            m = np.floor(np.log1p(-u) / np.log1p(-np.minimum(hazard, 1.0 - 1e-15)))
+        m = np.clip(np.nan_to_num(m, nan=0.0), 0, onset_months - 1)
+        start = self.birth_month[turning][None, :, None] + onset_first_month + m
+        onset = np.where(here[..., None] & (u < probability), start, NEVER_MONTH).astype(np.int32)
+        self.adult_onset_month[:, turning] = onset
         self.adult[:, turning] |= here
         self.placement[:, turning] = np.where(here, HOME, self.placement[:, turning])
         self.placement_months_left[:, turning] = np.where(here, 0, self.placement_months_left[:, turning])
         return turning
+
+    def start_adult_outcomes(self, month: int) -> None:
+        """Adult outcomes dated to this month start."""
+        self.adult_outcome |= self.adult_onset_month == month
 
     def adult_remission(self, remission_per_month: float, u_remission: np.ndarray) -> None:
         """Adults leave an outcome with a constant monthly probability."""

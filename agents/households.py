@@ -51,6 +51,9 @@ class Household:
     participant: bool
     open_care_months_left: int
     open_care_intensive: bool
+    adult_age_months: int = 0
+    children_at_home: int = 0
+    old_age_support: bool = False
 
 
 class HouseholdPopulation(ArrayPopulation):
@@ -61,19 +64,24 @@ class HouseholdPopulation(ArrayPopulation):
     by a month are a prefix of the row. All updates are in place.
     """
 
+    #: ``composition``, ``children_at_home`` and ``eb_sek_per_month`` change when the last child
+    #: leaves home (the same in both arms: it follows the calendar); ``n_children`` stays the number
+    #: the household came with
     FIXED = ("composition", "n_children", "n_adults", "exit_propensity", "eb_sek_per_month",
-             "entry_month", "original_index", "enrolment_priority")
+             "entry_month", "original_index", "enrolment_priority", "adult_birth_month", "children_at_home")
     STATE = ("present", "on_eb", "months_on_eb", "months_since_exit", "last_exit_route",
              "participant", "open_care_months_left", "open_care_month_index",
-             "open_care_intensive")
+             "open_care_intensive", "pensioned", "old_age_support")
     NEVER = np.iinfo(np.int32).max      # entry month of padding: never arrives
     INERT = {"present": False, "on_eb": False, "participant": False, "last_exit_route": NO_ROUTE,
-             "open_care_months_left": 0, "open_care_intensive": False}
+             "open_care_months_left": 0, "open_care_intensive": False, "pensioned": False,
+             "old_age_support": False}
 
     def __init__(self, *, composition: list[np.ndarray], n_children: list[np.ndarray],
                  exit_propensity: list[np.ndarray], eb_sek_per_month: list[np.ndarray],
                  entry_month: list[np.ndarray], initial_months_on_eb: list[np.ndarray],
-                 enrolment_priority: list[np.ndarray], n_months: int, n_arms: int = 2):
+                 enrolment_priority: list[np.ndarray], n_months: int, n_arms: int = 2,
+                 adult_birth_month: list[np.ndarray] | None = None):
         """One list entry per replication of the batch (each ordered by entry month)."""
         from agents.base import pad_rows
         for e in entry_month:
@@ -93,7 +101,14 @@ class HouseholdPopulation(ArrayPopulation):
             "original_index": pad_rows([np.arange(c, dtype=np.int64) for c in capacity], -1),
             # lower = offered an intervention place first (random, the same in both arms)
             "enrolment_priority": pad_rows([p.astype(np.float64) for p in enrolment_priority], 1.0),
+            # the (oldest) adult's birth month relative to the simulation start (issue 11 item 5);
+            # without ages given, nobody reaches pension age within any horizon
+            "adult_birth_month": pad_rows([b.astype(np.int32) for b in adult_birth_month], 0)
+            if adult_birth_month is not None else np.zeros(comp.shape, dtype=np.int32),
+            "children_at_home": pad_rows([k.astype(np.int8) for k in n_children], 0),
         }
+        if adult_birth_month is None:
+            full["adult_birth_month"][:] = np.iinfo(np.int32).max // 2
         shape = (n_arms,) + comp.shape
         full.update({
             "present": np.zeros(shape, dtype=bool),
@@ -105,6 +120,9 @@ class HouseholdPopulation(ArrayPopulation):
             "open_care_months_left": np.zeros(shape, dtype=np.int16),
             "open_care_month_index": np.zeros(shape, dtype=np.int16),
             "open_care_intensive": np.zeros(shape, dtype=bool),
+            # reached pension age in the area (no more EB), and left EB for old-age support at it
+            "pensioned": np.zeros(shape, dtype=bool),
+            "old_age_support": np.zeros(shape, dtype=bool),
         })
         super().__init__(full, capacity, n_arms)
         entries = full["entry_month"]
@@ -113,6 +131,7 @@ class HouseholdPopulation(ArrayPopulation):
         self._arrivals = np.stack([np.bincount(row[(row >= 0) & (row < n_months)], minlength=n_months)
                                    for row in entries]) if len(entries) else np.zeros((0, n_months), int)
         self.n_retired = np.zeros(self.n_reps, dtype=np.int64)
+        self.month_now = 0           # the model's month (advance_month ends one), for the views' ages
         self._bind(initial)
         stock = self.active_mask()
         self.present[:, stock] = True
@@ -170,7 +189,10 @@ class HouseholdPopulation(ArrayPopulation):
             eb_sek_per_month=float(self.eb_sek_per_month[r, index]),
             participant=bool(self.participant[arm, r, index]),
             open_care_months_left=int(self.open_care_months_left[arm, r, index]),
-            open_care_intensive=bool(self.open_care_intensive[arm, r, index]))
+            open_care_intensive=bool(self.open_care_intensive[arm, r, index]),
+            adult_age_months=int(self.month_now - self.adult_birth_month[r, index]),
+            children_at_home=int(self.children_at_home[r, index]),
+            old_age_support=bool(self.old_age_support[arm, r, index]))
 
     # --- transitions (called by the model in schedule order) ------------------------
 
@@ -241,6 +263,47 @@ class HouseholdPopulation(ArrayPopulation):
         """Durations tick for everyone present."""
         self.months_on_eb += self.on_eb
         self.months_since_exit += self.present & ~self.on_eb
+        self.month_now += 1
+
+    # --- life course (issue 11 item 5) ---------------------------------------------------
+
+    def reach_pension_age(self, month: int, pension_age_months: int) -> np.ndarray:
+        """Households whose adult turns ``pension_age_months`` this month, in the area, stop EB for good.
+
+        Those on EB leave it for the state's old-age support (äldreförsörjningsstöd: the payer
+        changes, the household's income does not); those off EB can no longer come back (their
+        exit route is cleared, so the re-entry hazard no longer applies). Returns the (arms, R, N)
+        mask of the households that left EB for old-age support this month.
+        """
+        reaching = self.present & ((month - self.adult_birth_month) == pension_age_months)[None]
+        if not reaching.any():
+            return reaching
+        to_support = reaching & self.on_eb
+        self.on_eb &= ~to_support
+        self.old_age_support |= to_support
+        self.pensioned |= reaching
+        self.last_exit_route[reaching] = NO_ROUTE
+        self.months_since_exit[to_support] = 0
+        return to_support
+
+    def children_leave_home(self, replication: np.ndarray, household: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Children of (replication, household) pairs (one pair per child) left home this month.
+
+        The family's count of children at home falls; when the last one has left, the family's
+        composition becomes its childless counterpart (eligibility follows). Returns the
+        (replications, households) whose count changed, for the caller to set their EB norm.
+        """
+        np.subtract.at(self.children_at_home, (replication, household), 1)
+        pairs = np.unique(np.stack([replication, household]), axis=1)
+        r, h = pairs[0], pairs[1]
+        childless = self.children_at_home[r, h] <= 0
+        comp = self.composition[r, h]
+        np.copyto(comp, COMPOSITION_INDEX["single_adult"],
+                  where=childless & (comp == COMPOSITION_INDEX["single_parent"]), casting="unsafe")
+        np.copyto(comp, COMPOSITION_INDEX["couple_without_children"],
+                  where=childless & (comp == COMPOSITION_INDEX["couple_with_children"]), casting="unsafe")
+        self.composition[r, h] = comp
+        return r, h
 
     # --- open care (an episode per family; its length and intensity decided by the caller) --
 
@@ -261,10 +324,14 @@ class HouseholdPopulation(ArrayPopulation):
     def settled(self, window_months: int) -> np.ndarray:
         """(R, window): arrived households whose EB dynamics are over in both arms (see :meth:`retire`).
 
-        Moved away (gone in every arm), or off EB beyond the re-entry window in
-        every arm, never a participant, no open-care episode running.
+        Moved away (gone in every arm), or off EB beyond the re-entry window (or past pension
+        age off EB) in every arm, never a participant, no open-care episode running.
         """
         gone = ~self.present.any(axis=0)
-        off = (~self.on_eb & (self.last_exit_route >= 0) & (self.months_since_exit >= window_months)).all(axis=0) \
+        # off for good: beyond the re-entry window, or reached pension age off EB (a household on
+        # the state's old-age support stays: its cost is booked every month)
+        off_for_good = ~self.on_eb & (((self.last_exit_route >= 0) & (self.months_since_exit >= window_months))
+                                      | (self.pensioned & ~self.old_age_support))
+        off = off_for_good.all(axis=0) \
             & ~self.participant.any(axis=0) & (self.open_care_months_left == 0).all(axis=0)
         return (gone | off) & self.active_mask()

@@ -111,6 +111,12 @@ class PopulationConfig:
     adult_outcome_base_probability: dict[str, float] = f()
     adult_outcome_risk_multiplier_max: float = f(lo=1.0)
     adult_outcome_remission_per_year: float = f(**PROB)
+    # life course (issue 11 item 5); each range is [first, last] in whole years, both included
+    adult_age_years_at_entry_by_composition: dict[str, list[int]] = f()
+    pension_age_years: int = f(lo=19, hi=100)
+    child_leave_home_age_years: list[int] = f()
+    adult_outcome_onset_age_years: list[int] = f()
+    adult_outcome_conduct_history_age_years: list[int] = f()
 
 
 # --- economy ------------------------------------------------------------------------

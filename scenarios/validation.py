@@ -318,6 +318,52 @@ def window_problems(cfg: schema.SifsimConfig) -> list[str]:
     return problems
 
 
+def _age_range_problem(key: str, value, lo: int, hi: int, what: str) -> str | None:
+    """A [first, last] range of whole years within [lo, hi], first <= last; or the message saying why not."""
+    if not isinstance(value, (list, tuple)) or len(value) != 2 or \
+            not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
+        return f"{key}={value!r}: expected [first, last], two whole years ({what}); allowed: {lo}–{hi}"
+    first, last = value
+    if not lo <= first <= last <= hi:
+        return (f"{key}={list(value)!r}: expected {lo} <= first <= last <= {hi} ({what}); "
+                f"allowed: whole years {lo}–{hi}, first <= last")
+    return None
+
+
+def _check_life_course(pop: schema.PopulationConfig, problems: list[str]) -> None:
+    """Adults' ages, pension age, leaving home, the adult-outcome ages (issue 11 item 5)."""
+    ages = pop.adult_age_years_at_entry_by_composition
+    key = "population.adult_age_years_at_entry_by_composition"
+    for name in ages:
+        if name not in COMPOSITIONS:
+            problems.append(f"{key}.{name}: unknown composition; allowed are {', '.join(COMPOSITIONS)}")
+    valid = {}
+    for name in COMPOSITIONS:
+        if name not in ages:
+            problems.append(f"{key}.{name}: missing; give [first, last] age in years for every composition "
+                            f"({', '.join(COMPOSITIONS)})")
+            continue
+        problem = _age_range_problem(f"{key}.{name}", ages[name], 18, 99, "adult ages at entry")
+        if problem:
+            problems.append(problem)
+        else:
+            valid[name] = ages[name]
+    # an adult comes onto EB before pension age (from it, the state's old-age support pays)
+    oldest = max(valid.items(), key=lambda item: item[1][1], default=None)
+    if oldest and 19 <= pop.pension_age_years <= 100 and pop.pension_age_years <= oldest[1][1]:
+        problems.append(f"population.pension_age_years={pop.pension_age_years}: at or below the oldest "
+                        f"entry age ({oldest[1][1]}, {key}.{oldest[0]}); allowed: above every "
+                        "composition's last entry age")
+    for field_name, lo, hi, what in (
+            ("child_leave_home_age_years", 18, 30, "ages at which children leave home"),
+            ("adult_outcome_onset_age_years", 18, 64, "ages over which adult outcomes can start"),
+            ("adult_outcome_conduct_history_age_years", 0, 17,
+             "childhood ages whose months with conduct problems are counted")):
+        problem = _age_range_problem(f"population.{field_name}", getattr(pop, field_name), lo, hi, what)
+        if problem:
+            problems.append(problem)
+
+
 def _value_problems(cfg: schema.SifsimConfig) -> list[str]:
     problems: list[str] = []
     _walk(cfg, "", problems)
@@ -350,6 +396,7 @@ def _value_problems(cfg: schema.SifsimConfig) -> list[str]:
     _check_shares("population.adult_outcome_base_probability", pop.adult_outcome_base_probability,
                   ADULT_OUTCOMES, problems,
                   must_sum_to_one=False, complete=True)
+    _check_life_course(pop, problems)
     for name, cost in eco.adult_outcomes.items():
         total = cost.municipality_share + cost.region_share + cost.state_share
         if abs(total - 1.0) > 1e-6:

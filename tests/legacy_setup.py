@@ -33,6 +33,8 @@ def legacy_inflow_per_month(pop, gen: np.random.Generator) -> float:
     months_per_entrant = mean_spell * population.expected_spells_per_entrant(pop)
     if pop.reentry_enabled and pop.reentry_duration_memory > 0:
         months_per_entrant *= population.duration_memory_factor(pop)
+    # pension age (issue 11 item 5, after 0.2.0) shortens spells in both set-ups alike
+    months_per_entrant *= population.pension_truncation_factor(pop)
     return pop.households / months_per_entrant
 
 

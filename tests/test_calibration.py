@@ -57,12 +57,14 @@ def test_the_stock_stays_level_without_intervention():
 
 # --- the projects against the seeds' counts (issue 11 item 3) ----------------------------------
 
-PROJECT_REPLICATIONS = 8
+#: the medians are over 30 replications, as in README's table: with 8 the median of Öster's exits moved
+#: by ±3 between random-stream layouts (44.5 vs 38.5 with 30, issue 11 item 5)
+PROJECT_REPLICATIONS = 30
 
 
 @pytest.fixture(scope="module")
 def project_runs():
-    """participants.csv over the project years, per (intervention, population), 8 replications."""
+    """participants.csv over the project years, per (intervention, population), 30 replications."""
     runs = {}
     for key in sorted({(t.intervention, t.population) for t in PROJECT_TARGETS}):
         intervention, population = key

@@ -203,13 +203,15 @@ def test_retired_households_are_settled_and_their_identity_is_kept():
     start, end = int(hh.capacity[0] - hh.n_retired[0]), int(hh.capacity[0])
     # the retired households' state as it was when they retired (their slots are then made inert)
     retired = {name: hh.retired_state(0)[name] for name in ("on_eb", "participant", "months_since_exit",
-                                                             "present")}
+                                                             "present", "pensioned")}
     assert retired["on_eb"].shape[1] == end - start > 0
     gone = ~retired["present"].any(axis=0)
     assert not retired["on_eb"].any()
     # participants are followed to the horizon unless they moved away
     assert not retired["participant"][:, ~gone].any()
-    assert ((retired["months_since_exit"] >= cfg.population.retire_after_months_off_eb).all(axis=0) | gone).all()
+    # off EB beyond the re-entry window, or past pension age off EB (issue 11 item 5), in every arm
+    assert (((retired["months_since_exit"] >= cfg.population.retire_after_months_off_eb)
+             | retired["pensioned"]).all(axis=0) | gone).all()
     # every household is still there exactly once
     ids = np.sort(hh.full("original_index")[0])
     assert np.array_equal(ids, np.arange(hh.capacity[0]))

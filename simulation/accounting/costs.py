@@ -52,6 +52,9 @@ class CostBooking:
         studies = off & (hh.last_exit_route == ROUTE_INDEX["studies"]) & (hh.months_since_exit < STUDENT_AID_MONTHS)
         other = np.count_nonzero(fk, axis=-1) * eco.state_benefit_sek_per_household_month \
             + np.count_nonzero(studies, axis=-1) * eco.student_aid_sek_per_household_month
+        # a household that reached pension age on EB gets the state's old-age support (issue 11
+        # item 5): what EB paid, now paid by the state — a shift of payer, not a saving
+        other = other + prefix_sums(hh.old_age_support * hh.eb_sek_per_month, hh.n_active)
         led.add(t, "other_benefit", "state", other)
         working = self.fiscal.book(t, hh)          # taxes and transfers of exits to work (fiscal.py)
         household_income = eb_paid + other + working * self.work_income_sek_per_month

@@ -1,4 +1,5 @@
-"""Economic assistance (EB): exits with duration dependence and caseload, exit routes, re-entries."""
+"""Economic assistance (EB): exits with duration dependence and caseload, exit routes, re-entries,
+and the exit at pension age to the state's old-age support."""
 
 from __future__ import annotations
 
@@ -33,10 +34,15 @@ class BenefitProcess:
         # table: the same values exit_hazard_per_month computes, one lookup instead of an exp a month
         longest = int(households.full("months_on_eb").max(initial=0)) + config.horizon_years * 12 + 2
         self.duration_decay_by_month = np.exp(-self.pop.eb_duration_decay * np.arange(longest, dtype=float))
+        self.pension_age_months = 12 * self.pop.pension_age_years
 
     def step(self, t: int, draws, strength: float) -> tuple[np.ndarray, np.ndarray]:
         """Exits and re-entries this month; returns (exits, entries) counted per arm and replication."""
         hh, pop, itv = self.households, self.pop, self.intervention
+        # at pension age a household still on EB leaves it for the state's old-age support, for good
+        # (issue 11 item 5): a shift of payer, booked in accounting/costs.py, not an exit the
+        # intervention caused or an evaluation claims
+        to_pension = hh.reach_pension_age(t, self.pension_age_months)
         h0 = fading_exit_hazard_per_month(pop.eb_exit_hazard_per_month, pop.eb_exit_hazard_floor_per_month)
         # exit_hazard_per_month(h0 · propensity, months on EB, λ, floor), with exp(−λ d) from the table
         base = h0 * hh.exit_propensity * np.take(self.duration_decay_by_month, hh.months_on_eb) \
@@ -63,4 +69,4 @@ class BenefitProcess:
             if not self.count_exits_to_other_benefit:
                 claimed &= route != ROUTE_INDEX["other_benefit"]
             self.evaluation.count_exits(t, claimed, hh.eb_sek_per_month)
-        return np.count_nonzero(exits, axis=-1), np.count_nonzero(back, axis=-1)
+        return np.count_nonzero(exits | to_pension, axis=-1), np.count_nonzero(back, axis=-1)

@@ -1,4 +1,4 @@
-"""Children month by month: risk and protective factors, placements, adult outcomes."""
+"""Children month by month: risk and protective factors, placements, leaving home, adult outcomes."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from agents.children import ADULT_AGE_MONTHS, ADULT_OUTCOMES, PROTECTIVE_FACTORS
 from agents.hazards import (DAYS_PER_MONTH, monthly_from_cumulative, monthly_from_yearly,
                             placement_hazard_per_month)
 from agents.households import ROUTE_INDEX
+from simulation.core.population import eb_amount_sek_per_month
 
 #: a placement ended less than this long ago raises the hazard to the re-placement
 #: hazard (``population.replacement_within_2_years``; Vinnerljung, Öman & Gunnarson 2004)
@@ -18,8 +19,9 @@ MAX_RISK_FACTORS = 4
 class ChildhoodProcess:
     """One month of the children of both arms; open care runs from here (it needs family risk)."""
 
-    def __init__(self, population, households, children, intervention, open_care, baseline):
+    def __init__(self, population, households, children, intervention, open_care, baseline, economy=None):
         pop = population
+        self.economy = economy        # the EB norm of a family whose child left home (None: amounts stay)
         self.pop, self.households, self.children = pop, households, children
         self.intervention, self.open_care, self.baseline = intervention, open_care, baseline
         # per replication: the starting children's mean number of risk factors
@@ -41,6 +43,11 @@ class ChildhoodProcess:
         self.family_home_mean_months = pop.family_home_mean_days / DAYS_PER_MONTH
         self.replacement_hazard = float(monthly_from_cumulative(pop.replacement_within_2_years,
                                                                 REPLACEMENT_WINDOW_MONTHS))
+        # life course (issue 11 item 5): the childhood history's ages, the adult outcomes' onset ages
+        first, last = pop.adult_outcome_conduct_history_age_years
+        self.history_ages_months = (12 * first, 12 * (last + 1))
+        first, last = pop.adult_outcome_onset_age_years
+        self.onset_first_month, self.onset_months = 12 * first, 12 * (last - first + 1)
 
     def step(self, t: int, strength: float, draws) -> None:
         ch, hh, pop = self.children, self.households, self.pop
@@ -54,6 +61,7 @@ class ChildhoodProcess:
             | ((hh.open_care_intensive & (hh.open_care_months_left > 0)).view(np.uint8) << 2)
             | (hh.participant.view(np.uint8) << 3))
         ch.sync_presence((flags & 1).view(bool), t)
+        self.leave_home(t)
         age = ch.age_months(t)
         minors = ch.present & ~ch.adult & (age >= 0)[None] & (age < ADULT_AGE_MONTHS)[None]
         # the household's situation protects too: a parent in work, or in treatment
@@ -67,6 +75,8 @@ class ChildhoodProcess:
             mechanism.modify_child_rates(strength, onset, remission, intensive)
         ch.evolve_factors(onset, remission, pop.protective_loss_per_month,
                           draws.child_risk, draws.protective_loss, minors)
+        lo, hi = self.history_ages_months
+        ch.record_history(minors & ((age >= lo) & (age < hi))[None])
         # placements: re-placement hazard for those recently home (Vinnerljung et al. 2004)
         ch.end_placements()
         n_risk = count_factors(ch.risk)
@@ -83,7 +93,25 @@ class ChildhoodProcess:
         # open-care need of a family rises with its children's risk
         family_risk = ch.family_max(np.where(minors, n_risk, 0), len(hh))
         self.open_care.step(t, strength, draws, family_risk)
-        # adult outcomes at 18, with risks multiplied by childhood risk
-        ch.come_of_age(t, n_risk, self.adult_base_probability, pop.adult_outcome_risk_multiplier_max,
-                       ch.adult_outcome_draws)
+        # at 18 the adult outcomes are dated (a hazard over 18–30, its risk multiplied by the
+        # childhood history); those dated to this month start
+        ch.come_of_age(t, self.adult_base_probability, pop.adult_outcome_risk_multiplier_max,
+                       self.history_ages_months[1] - self.history_ages_months[0], self.onset_first_month,
+                       self.onset_months, ch.adult_outcome_draws)
+        ch.start_adult_outcomes(t)
         ch.adult_remission(self.adult_remission_per_month, draws.adult_remission)
+
+    def leave_home(self, t: int) -> None:
+        """Children whose leaving-home month is now leave their family (the same in both arms).
+
+        The family's composition and EB norm follow (``eb_amount_sek_per_month`` of its new size).
+        """
+        ch, hh = self.children, self.households
+        leaving = (ch.leave_home_month == t) & (ch.household < ch.n_households[:, None])
+        if not leaving.any():
+            return
+        r, c = np.nonzero(leaving)
+        r, h = hh.children_leave_home(r, ch.household[r, c])
+        if self.economy is not None:
+            hh.eb_sek_per_month[r, h] = eb_amount_sek_per_month(hh.composition[r, h],
+                                                                hh.children_at_home[r, h], self.economy)

@@ -37,6 +37,8 @@ class Stream(IntEnum):
     ADULT_OUTCOME = 11   # drawn once per child at set-up
     ADULT_REMISSION = 12
     TREATMENT = 13       # which families get the intensive variant when effect_scale < 1
+    LIFE_COURSE = 14     # at set-up: adults' ages, children's ages at leaving home (appended last,
+                         # so the other streams' spawn keys do not move)
 
 
 @dataclass(frozen=True)

@@ -110,7 +110,7 @@ class SifsimModel(mesa.Model):
         self.participants = ParticipantCounts(self.replications, self.calendar.n_years)
         self.intervention.participant_counts = self.benefits.participant_counts = self.participants
         self.childhood = ChildhoodProcess(pop, self.households, self.children, self.intervention,
-                                          self.open_care, self.baseline)
+                                          self.open_care, self.baseline, economy=eco)
 
         # --- books -------------------------------------------------------------------------------
         self.ledger = MonthlyLedger(self.n_months, eco.cash_share_by_category, n_reps)

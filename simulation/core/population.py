@@ -60,6 +60,34 @@ def eb_amount_sek_per_month(composition: np.ndarray, n_children: np.ndarray,
     return norm * economy.eb_share_of_norm_paid
 
 
+def uniform_months_between(first_year: int, last_year: int, n: int, gen: np.random.Generator) -> np.ndarray:
+    """Ages in months, uniform over every month from the ``first_year`` birthday to the end of ``last_year``."""
+    return months_between_from_uniforms(first_year, last_year, gen.random(n))
+
+
+def months_between_from_uniforms(first_year: int, last_year: int, u: np.ndarray) -> np.ndarray:
+    """:func:`uniform_months_between` from given uniforms (one per agent)."""
+    span = (last_year - first_year + 1) * 12
+    return (12 * first_year + np.minimum(np.floor(u * span), span - 1)).astype(np.int32)
+
+
+def uniform_age_months(years_by_composition: dict, composition: np.ndarray,
+                       gen: np.random.Generator) -> np.ndarray:
+    """Each household's adult age in months, uniform over its composition's [first, last] years.
+
+    One uniform per household (the same count whatever the compositions), mapped into the range
+    of its own composition.
+    """
+    return age_months_from_uniforms(years_by_composition, composition, gen.random(composition.shape[0]))
+
+
+def age_months_from_uniforms(years_by_composition: dict, composition: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """:func:`uniform_age_months` from given uniforms (one per household)."""
+    ranges = np.array([years_by_composition[c] for c in COMPOSITIONS], dtype=np.int64)   # (compositions, 2)
+    first, span = 12 * ranges[composition, 0], 12 * (ranges[composition, 1] - ranges[composition, 0] + 1)
+    return (first + np.minimum(np.floor(u * span), span - 1)).astype(np.int32)
+
+
 def _draw_households(pop: PopulationConfig, gen: np.random.Generator, n: int):
     shares = np.array([pop.composition_shares.get(c, 0.0) for c in COMPOSITIONS])
     composition = gen.choice(len(COMPOSITIONS), size=n, p=shares / shares.sum())
@@ -158,7 +186,47 @@ def steady_inflow_per_month(pop: PopulationConfig) -> float:
     months_per_entrant = mean_spell * expected_spells_per_entrant(pop)
     if pop.reentry_enabled and pop.reentry_duration_memory > 0:
         months_per_entrant *= duration_memory_factor(pop)
+    months_per_entrant *= pension_truncation_factor(pop)
     return pop.households / months_per_entrant
+
+
+def pension_truncation_factor(pop: PopulationConfig) -> float:
+    """How much pension age shortens an entrant's first spell on EB, on average (issue 11 item 5).
+
+    A household aged a months at entry leaves EB at pension age P after at most P − a months, so
+    its expected months on EB are Σ_k P(T > k) · P(a < P − k) with T its spell length and a
+    uniform over its composition's entry ages; the factor is that over the untruncated mean,
+    both averaged over the exit propensity (:func:`propensity_quadrature`). Later spells, which
+    start older, are taken to be shortened alike (an approximation; the stock-level test checks it).
+    """
+    months = max(pop.max_initial_months_on_eb * 2, STEADY_STATE_SPELL_MONTHS)
+    ages = tuple(tuple(int(v) for v in pop.adult_age_years_at_entry_by_composition[c]) for c in COMPOSITIONS)
+    return _pension_factor(*_hazard_parameters(pop), months, ages, 12 * int(pop.pension_age_years))
+
+
+@lru_cache(maxsize=256)
+def _pension_factor(h0: float, decay: float, floor: float, sd: float, multipliers: tuple, shares: tuple,
+                    months: int, ages: tuple, pension_months: int) -> float:
+    p = np.asarray(shares, dtype=float) / max(sum(shares), 1e-12)
+    if sd > 0:
+        x, w = np.polynomial.hermite_e.hermegauss(PROPENSITY_NODES)
+        frailty, w = np.exp(-0.5 * sd * sd + sd * x), w / w.sum()
+    else:
+        frailty, w = np.ones(1), np.ones(1)
+    k = np.arange(months)
+    truncated = untruncated = 0.0
+    for c, (first, last) in enumerate(ages):
+        if p[c] <= 0:
+            continue
+        z = multipliers[c] * frailty
+        hazard = np.clip(exit_hazard_per_month(h0 * z[:, None], k[None, :], decay, floor), 0, 1)
+        # P(T > k): 1 at k = 0, then the survival after the draws of months 0 … k−1
+        beyond = np.concatenate([np.ones((z.size, 1)), np.cumprod(1 - hazard, axis=1)[:, :-1]], axis=1)
+        lo, hi = 12 * first, 12 * (last + 1)
+        before_pension = np.clip((pension_months - k - lo) / (hi - lo), 0.0, 1.0)   # P(a < P − k)
+        truncated += p[c] * float(w @ (beyond @ before_pension))
+        untruncated += p[c] * float(w @ beyond.sum(axis=1))
+    return truncated / untruncated if untruncated > 0 else 1.0
 
 
 #: durations (months) in the mean-spell table of :func:`steady_inflow_per_month` (spells longer than
@@ -296,10 +364,11 @@ def build_population(pop: PopulationConfig, economy: EconomyConfig, n_months: in
 #: PCG64 outputs reserved for one month's arrivals (never overlapping: a month draws a few thousand
 #: at most, and the period is 2**128)
 ARRIVAL_BLOCK_OUTPUTS = 2 ** 64
-#: uniforms per arriving household (composition, extra children, exit propensity, enrolment priority)
-#: and per child (age, risk factors, protective factors, enrolment priority, adult outcomes)
-HOUSEHOLD_UNIFORMS = 4
-CHILD_UNIFORMS = 1 + len(RISK_FACTORS) + len(PROTECTIVE_FACTORS) + 1 + len(ADULT_OUTCOMES)
+#: uniforms per arriving household (composition, extra children, exit propensity, enrolment priority,
+#: adult age) and per child (age, risk factors, protective factors, enrolment priority, adult outcomes,
+#: age at leaving home)
+HOUSEHOLD_UNIFORMS = 5
+CHILD_UNIFORMS = 1 + len(RISK_FACTORS) + len(PROTECTIVE_FACTORS) + 1 + len(ADULT_OUTCOMES) + 1
 
 
 class ArrivalDraws:
@@ -362,7 +431,8 @@ def _children_from_uniforms(pop: PopulationConfig, u: np.ndarray) -> dict:
     q = p0 + len(PROTECTIVE_FACTORS)
     return dict(age_at_entry=(u[:, 0] * ((pop.child_age_max_years_at_entry + 1) * 12)).astype(np.int64),
                 risk=u[:, r0:p0] < risk_prev, protective=u[:, p0:q] < prot_prev, priority=u[:, q].copy(),
-                adult_outcome_draws=u[:, q + 1:].astype(np.float32))
+                adult_outcome_draws=u[:, q + 1:q + 1 + len(ADULT_OUTCOMES)].astype(np.float32),
+                leave_home_age_months=months_between_from_uniforms(*pop.child_leave_home_age_years, u[:, -1]))
 
 
 def _draw_arrivals(pop: PopulationConfig, gen: ArrivalDraws, rate_by_month: np.ndarray):
@@ -382,7 +452,9 @@ def _draw_arrivals(pop: PopulationConfig, gen: ArrivalDraws, rate_by_month: np.n
     child_uniforms = [gen.children(int(t), int(kids_by_month[t])) for t in np.flatnonzero(kids_by_month)]
     v = np.concatenate(child_uniforms) if child_uniforms else np.zeros((0, CHILD_UNIFORMS))
     households = dict(composition=composition, n_children=n_children, exit_propensity=propensity,
-                      enrolment_priority=u[:, 3].copy())
+                      enrolment_priority=u[:, 3].copy(),
+                      adult_age_months=age_months_from_uniforms(pop.adult_age_years_at_entry_by_composition,
+                                                                composition, u[:, 4]))
     return counts, households, _children_from_uniforms(pop, v)
 
 
@@ -426,19 +498,29 @@ def _draw_replication(pop: PopulationConfig, economy: EconomyConfig, n_months: i
     n_children = np.concatenate([start_kids, new["n_children"]])
     entry_month = np.concatenate([np.full(n_start, -1), np.repeat(np.arange(n_months), counts)])
     initial_months = np.concatenate([months0, np.zeros(n_pool + int(counts.sum()), dtype=np.int32)])
+    # the life course's draws (issue 11 item 5): the start's from their own stream (adults' ages
+    # first, then the children's ages at leaving home), each month's arrivals' from that month's
+    # block (ArrivalDraws), so neither moves another draw, and an inflow shock moves only its months
+    life = streams[Stream.LIFE_COURSE]
+    adult_age = np.concatenate([uniform_age_months(pop.adult_age_years_at_entry_by_composition,
+                                                   composition[:n_start], life), new["adult_age_months"]])
     households = dict(
         composition=composition, n_children=n_children,
         exit_propensity=np.concatenate([prop0, prop_p, new["exit_propensity"]]),
         eb_sek_per_month=eb_amount_sek_per_month(composition, n_children, economy),
         entry_month=entry_month, initial_months_on_eb=initial_months,
         enrolment_priority=np.concatenate([streams[Stream.ENROLMENT].random(n_start),
-                                           new["enrolment_priority"]]))
+                                           new["enrolment_priority"]]),
+        adult_birth_month=np.maximum(entry_month, 0) - adult_age)
     off_eb = (np.arange(n0, n_start), pool_route, pool_months)
 
     household_of_child = np.repeat(np.arange(composition.shape[0]), n_children)
     entry = np.maximum(entry_month[household_of_child], 0)
     age_at_entry = np.concatenate([start_children["age_at_entry"], new_children["age_at_entry"]])
+    leave_home_age = np.concatenate([uniform_months_between(*pop.child_leave_home_age_years, m0, life),
+                                     new_children["leave_home_age_months"]])
     children = dict(household=household_of_child, birth_month=entry - age_at_entry,
+                    leave_home_month=entry - age_at_entry + leave_home_age,
                     **{k: np.concatenate([start_children[k], new_children[k]])
                        for k in ("risk", "protective", "priority", "adult_outcome_draws")})
     # the children in care at the start are among the start's children (the first m0)

@@ -46,7 +46,9 @@ Z_LIMIT = 4.0
 
 COMMON = ["population=malmo_oster", "intervention=none", "repayment=budget_model",
           f"replications={SEEDS}", f"horizon_years={HORIZON_MONTHS // 12}", "charts=false",
-          "progress=false", "seed=20140101"]
+          "progress=false", "seed=20140101",
+          # the per-agent yardstick has no ages: pension age beyond every horizon (issue 11 item 5)
+          "population.pension_age_years=100"]
 EXACT = COMMON + ["population.households=1500", "population.eb_exit_hazard_per_month=0.03",
                   "population.eb_duration_decay=0", "population.exit_propensity_sd=0",
                   "population.caseload_elasticity=0", "population.reentry_enabled=false",
