@@ -9,10 +9,11 @@ from agents.hazards import exit_hazard_per_month
 from simulation.core.model import SifsimModel
 from tests.support import make_config
 
-# no heterogeneity, no inflow (fixed agent indices), no retirement; duration dependence on, every
-# household leaving returns often (re-entry as configured, half of them within a year)
+# no heterogeneity, no inflow (fixed agent indices), no retirement, no pension exits (the closed
+# form has none); duration dependence on, every household leaving returns often (re-entry as
+# configured, half of them within a year)
 MEMORY_SETUP = (
-    "intervention=none", "population.households=3000", "horizon_years=6",
+    "intervention=none", "population.households=3000", "horizon_years=6", "population.pension_age_years=100",
     "population.exit_propensity_sd=0", "population.eb_exit_hazard_floor_per_month=0",
     "population.eb_exit_hazard_per_month=0.25",   # the fitted fading part, without the floor
     "population.inflow_enabled=false", "population.caseload_elasticity=0",

@@ -32,7 +32,8 @@ class BenefitProcess:
         self.participant_counts = None   # the participants table's counters, set by the model
         # exp(−λ d) for every duration d a household can reach (its start plus the months run), as a
         # table: the same values exit_hazard_per_month computes, one lookup instead of an exp a month
-        longest = int(households.full("months_on_eb").max(initial=0)) + config.horizon_years * 12 + 2
+        # (a project starting mid-year adds a simulated year: simulation/core/calendar.py)
+        longest = int(households.full("months_on_eb").max(initial=0)) + (config.horizon_years + 1) * 12 + 2
         self.duration_decay_by_month = np.exp(-self.pop.eb_duration_decay * np.arange(longest, dtype=float))
         self.pension_age_months = 12 * self.pop.pension_age_years
 
