@@ -313,21 +313,22 @@ class ChildPopulation(ArrayPopulation):
         turning = self.age_months(month) == ADULT_AGE_MONTHS
         if not turning.any():
             return turning
-        here = self.present[:, turning]                                     # (arms, k)
-        rr = adult_risk_multiplier(self.conduct_problem_months[:, turning].astype(float), max_multiplier,
+        rep, child = np.nonzero(turning)         # once: every array below is read at these children
+        here = self.present[:, rep, child]                                  # (arms, k)
+        rr = adult_risk_multiplier(self.conduct_problem_months[:, rep, child].astype(float), max_multiplier,
                                    history_months)
         probability = np.clip(base_probability[None, None, :] * rr[:, :, None], 0.0, 1.0)
         hazard = monthly_from_cumulative(probability, onset_months)
-        u = u_outcome[turning][None].astype(float)                          # (1, k, outcomes)
+        u = u_outcome[rep, child][None].astype(float)                       # (1, k, outcomes)
         with np.errstate(divide="ignore", invalid="ignore"):
             m = np.floor(np.log1p(-u) / np.log1p(-np.minimum(hazard, 1.0 - 1e-15)))
         m = np.clip(np.nan_to_num(m, nan=0.0), 0, onset_months - 1)
-        start = self.birth_month[turning][None, :, None] + onset_first_month + m
+        start = self.birth_month[rep, child][None, :, None] + onset_first_month + m
         onset = np.where(here[..., None] & (u < probability), start, NEVER_MONTH).astype(np.int32)
-        self.adult_onset_month[:, turning] = onset
-        self.adult[:, turning] |= here
-        self.placement[:, turning] = np.where(here, HOME, self.placement[:, turning])
-        self.placement_months_left[:, turning] = np.where(here, 0, self.placement_months_left[:, turning])
+        self.adult_onset_month[:, rep, child] = onset
+        self.adult[:, rep, child] |= here
+        self.placement[:, rep, child] = np.where(here, HOME, self.placement[:, rep, child])
+        self.placement_months_left[:, rep, child] = np.where(here, 0, self.placement_months_left[:, rep, child])
         return turning
 
     def start_adult_outcomes(self, month: int) -> None:

@@ -208,11 +208,7 @@ def pension_truncation_factor(pop: PopulationConfig) -> float:
 def _pension_factor(h0: float, decay: float, floor: float, sd: float, multipliers: tuple, shares: tuple,
                     months: int, ages: tuple, pension_months: int) -> float:
     p = np.asarray(shares, dtype=float) / max(sum(shares), 1e-12)
-    if sd > 0:
-        x, w = np.polynomial.hermite_e.hermegauss(PROPENSITY_NODES)
-        frailty, w = np.exp(-0.5 * sd * sd + sd * x), w / w.sum()
-    else:
-        frailty, w = np.ones(1), np.ones(1)
+    frailty, w = frailty_nodes(sd, PROPENSITY_NODES)
     k = np.arange(months)
     truncated = untruncated = 0.0
     for c, (first, last) in enumerate(ages):
@@ -247,6 +243,14 @@ def _hazard_parameters(pop: PopulationConfig) -> tuple:
             tuple(float(pop.composition_shares.get(c, 0.0)) for c in COMPOSITIONS))
 
 
+def frailty_nodes(sd: float, nodes: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gauss–Hermite nodes and weights of the mean-one lognormal frailty exp(−sd²/2 + sd·X), X ~ N(0, 1)."""
+    if sd <= 0:
+        return np.ones(1), np.ones(1)
+    x, w = np.polynomial.hermite_e.hermegauss(nodes)
+    return np.exp(-0.5 * sd * sd + sd * x), w / w.sum()
+
+
 def propensity_quadrature(sd: float, multipliers: tuple, shares: tuple,
                           nodes: int = PROPENSITY_NODES) -> tuple[np.ndarray, np.ndarray]:
     """Nodes and weights for E_z[g(z)] over the exit propensity of an entrant.
@@ -256,11 +260,7 @@ def propensity_quadrature(sd: float, multipliers: tuple, shares: tuple,
     (exact for polynomials in X up to degree 2·nodes − 1), weighted by the composition shares.
     """
     p = np.asarray(shares, dtype=float) / max(sum(shares), 1e-12)
-    if sd > 0:
-        x, w = np.polynomial.hermite_e.hermegauss(nodes)
-        frailty, w = np.exp(-0.5 * sd * sd + sd * x), w / w.sum()
-    else:
-        frailty, w = np.ones(1), np.ones(1)
+    frailty, w = frailty_nodes(sd, nodes)
     z = (np.asarray(multipliers)[:, None] * frailty[None, :]).ravel()
     weights = (p[:, None] * w[None, :]).ravel()
     keep = weights > 0
