@@ -39,15 +39,15 @@ class OrdinaryPractice:
     (its hooks ask :meth:`reaches` and :meth:`eligible`).
     """
 
-    def __init__(self, config: InterventionConfig, calendar, households, eligible_compositions: list[int]):
+    def __init__(self, config: InterventionConfig, calendar, households, eligible_by_composition: np.ndarray):
         op = config.ordinary_practice
         self.enabled = bool(op.enabled) and len(op.mechanisms) > 0 and config.name != "none"
         self.mechanisms = frozenset(op.mechanisms)
         self.t_start = calendar.month_index(op.start_year, op.start_month)
         self.min_months_on_eb = op.eligible_min_months_on_eb
         self.strength = config.effect_scale
-        self.households, self.eligible_compositions = households, eligible_compositions
-        self.eligible_by_composition = composition_table(eligible_compositions)
+        self.households = households
+        self.eligible_by_composition = eligible_by_composition   # bool per composition index
 
     def reaches(self, t: int, mechanism: str) -> bool:
         """Is ``mechanism`` ordinary practice in month ``t``?"""
@@ -79,8 +79,9 @@ class Intervention:
         self.active = config.name != "none" and config.participants_households > 0
         self.shocks = [(calendar.month_index(s.year, s.month), s.duration_months, s.effect_multiplier)
                        for s in config.implementation_shocks]
-        self.eligible_compositions = [COMPOSITION_INDEX[c] for c in config.eligible_compositions]
-        self.ordinary_practice = OrdinaryPractice(config, calendar, households, self.eligible_compositions)
+        self.eligible_by_composition = composition_table(
+            [COMPOSITION_INDEX[c] for c in config.eligible_compositions])
+        self.ordinary_practice = OrdinaryPractice(config, calendar, households, self.eligible_by_composition)
         self.mechanisms = build_mechanisms(self, config, caseloads)
         self.open_care = None        # the open-care service, set by the model (episodes start there)
         self.participant_counts = None   # the participants table's counters, set by the model
@@ -109,7 +110,7 @@ class Intervention:
             return
         itv, hh = self.config, self.households
         if t == self.t_start or itv.enrol_during_project:
-            eligible_comp = np.take(composition_table(self.eligible_compositions), hh.composition)
+            eligible_comp = np.take(self.eligible_by_composition, hh.composition)
             for arm in (INTERVENTION, CONTROL):
                 current = hh.participant[arm] & hh.on_eb[arm]
                 room = itv.participants_households - np.count_nonzero(current, axis=-1)

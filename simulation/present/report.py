@@ -19,6 +19,7 @@ report is built — so a later rebuild shows the sources as they were when the r
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 from pathlib import Path
@@ -148,11 +149,12 @@ def build_report(folder: Path, language: str | None = None, workers: int = 1) ->
     folder = Path(folder)
     config = read_config(folder)
     lang = language or config.get("language", "sv")
-    pending = None
     if workers > 1:
         from simulation.present.charts.parallel import PendingCharts
-        pending = PendingCharts(folder, lang, workers)
-    try:
+        drawing = PendingCharts(folder, lang, workers)
+    else:
+        drawing = contextlib.nullcontext()
+    with drawing as pending:
         tables = {stem: read_table(folder, stem) for stem in run_report_tables()}
         tables.update({stem: read_table(folder, stem) for stem in OPTIONAL_TABLES
                        if (folder / f"{stem}.parquet").exists() or (folder / f"{stem}.csv").exists()})
@@ -163,9 +165,6 @@ def build_report(folder: Path, language: str | None = None, workers: int = 1) ->
                                   version=(manifest or {}).get("sifsim_version", __version__),
                                   price_year=int(config.get("economy", {}).get("price_base_year", 2017)))
         chart_files = pending.result() if pending is not None else None
-    finally:
-        if pending is not None:
-            pending.pool.shutdown(wait=False, cancel_futures=True)
     paths = write_run_report(tables, config, folder, assumptions, language=language, manifest=manifest,
                              chart_files=chart_files)
     return paths[:-1] + [folder / ASSUMPTIONS_FILE, workbook, paths[-1]]

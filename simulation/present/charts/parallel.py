@@ -29,7 +29,11 @@ def draw_from_folder(folder: str, name: str, language: str) -> list[Path]:
 
 
 class PendingCharts:
-    """Every run chart of a folder, being drawn by ``workers`` processes; :meth:`result` waits."""
+    """Every run chart of a folder, being drawn by ``workers`` processes; :meth:`result` waits.
+
+    A context manager: leaving it (after the result, or on an error) lets the workers go without
+    waiting for their interpreters to exit, and cancels what has not started.
+    """
 
     def __init__(self, folder: Path, language: str, workers: int):
         names = [c.name for c in charts_of("run")]
@@ -38,9 +42,12 @@ class PendingCharts:
         self.futures: dict[str, Future] = {
             name: self.pool.submit(draw_from_folder, str(folder), name, language) for name in names}
 
+    def __enter__(self) -> "PendingCharts":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
+
     def result(self) -> dict[str, list[Path]]:
         """{chart name: [png, svg, csv]}, in the registry's order (the report's)."""
-        try:
-            return {name: future.result() for name, future in self.futures.items()}
-        finally:
-            self.pool.shutdown(wait=False, cancel_futures=True)
+        return {name: future.result() for name, future in self.futures.items()}
