@@ -259,8 +259,14 @@ class ChildPopulation(ArrayPopulation):
         to [0, 1) within its kind, the length: geometric with the kind's mean (months).
         """
         new = eligible & (self.placement == HOME) & (u_place[None] < hazard)
+        self.place(new, u_kind_length, hvb_share, hvb_mean_months, family_home_mean_months)
+        return new
+
+    def place(self, new: np.ndarray, u_kind_length: np.ndarray, hvb_share: float, hvb_mean_months: float,
+              family_home_mean_months: float) -> None:
+        """The children in ``new`` (arms, R, N) are placed: kind and length from their draw (see :meth:`placements`)."""
         if not new.any():
-            return new
+            return
         # kind and length from the placed children's own draws (the same in both arms): computed
         # for them only, not for every child
         arm, rep, child = np.nonzero(new)
@@ -278,7 +284,6 @@ class ChildPopulation(ArrayPopulation):
         self.placement[arm, rep, child] = kind
         self.placement_months_left[arm, rep, child] = length
         self.ever_placed |= new
-        return new
 
     def end_placements(self) -> np.ndarray:
         """Count down placements; those reaching zero go home. Returns the mask returned."""

@@ -145,6 +145,11 @@ def family_max(values: np.ndarray, household: np.ndarray, families: list[np.ndar
 _COMPILED: dict[str, object] = {}
 
 
+def whole(view: np.ndarray) -> np.ndarray:
+    """The C-contiguous array ``view`` is a prefix of (see :func:`_whole`)."""
+    return _whole(view)
+
+
 def _whole(view: np.ndarray) -> np.ndarray:
     """The C-contiguous array ``view`` is a prefix of (same start, same strides), else ``view``.
 
@@ -157,6 +162,11 @@ def _whole(view: np.ndarray) -> np.ndarray:
             and base.__array_interface__["data"][0] == view.__array_interface__["data"][0]):
         return base
     return view
+
+
+def compiled(name: str, loop):
+    """``loop`` compiled by numba (cached on disk and in this process under ``name``)."""
+    return _compiled(name, loop)
 
 
 def _compiled(name: str, loop):
@@ -179,3 +189,129 @@ def evolve_factors(risk, protective, assigned_protective, onset_per_month, remis
         whole = (_whole(a) if isinstance(a, np.ndarray) else a for a in args)
         _compiled("evolve_factors", _evolve_factors_loop)(n_arms, n_reps, n_agents, n_risk,
                                                           protective.shape[-1], *whole)
+
+
+# --- a month of the children, fused (simulation/core/childhood.py's numpy path is the reference) ----
+
+def _child_rates_loop(month, adult_age_months, flags, household, n_households, birth_month, present, adult,
+                      protective, n_protective_factors, onset_by_protection, remission, minors, n_protective,
+                      onset, remission_out, intensive, participant):  # pragma: no cover - compiled by numba
+    # Per child of the (arms, R, W) window, in one pass: the household's bits spread to the child
+    # (presence, parent in work, intensive treatment, participant), presence while a minor, who is a
+    # minor present, the protective count (its own factors + a parent in work) and the onset and
+    # remission rates before the mechanisms change them.
+    n_arms, n_reps, n_children = minors.shape
+    for a in range(n_arms):
+        for r in range(n_reps):
+            limit = n_households[r]
+            for i in range(n_children):
+                h = household[r, i]
+                f = flags[a, r, h] if h < limit else np.uint8(0)
+                age = month - birth_month[r, i]
+                if age < adult_age_months:
+                    present[a, r, i] = (f & 1) != 0
+                minors[a, r, i] = present[a, r, i] and not adult[a, r, i] and age >= 0 and age < adult_age_months
+                count = (f >> 1) & 1
+                for k in range(n_protective_factors):
+                    count += protective[a, r, i, k]
+                n_protective[a, r, i] = count
+                onset[a, r, i] = onset_by_protection[count]
+                remission_out[a, r, i] = remission
+                intensive[a, r, i] = ((f >> 2) & 1) != 0
+                participant[a, r, i] = ((f >> 3) & 1) != 0
+
+
+def _child_factors_loop(month, n_risk_factors, n_protective_factors, conduct, history_first, history_end,
+                        replacement_window, replacement_hazard, risk, protective, assigned_protective, onset,
+                        remission, protective_loss, u_risk, u_protective, minors, birth_month, conduct_months,
+                        placement, placement_months_left, months_since_return, ever_placed, n_protective,
+                        hazard_table, n_risk, hazard):  # pragma: no cover - compiled by numba
+    # Per child, in one pass: risk factors start and stop and protective ones fade (as
+    # _evolve_factors_loop), a month of conduct history, placements count down and end, the risk
+    # count, and the placement hazard from the table (re-placement hazard for those recently home).
+    n_arms, n_reps, n_children = minors.shape
+    for a in range(n_arms):
+        for r in range(n_reps):
+            for i in range(n_children):
+                on = minors[a, r, i]
+                rate_on = onset[a, r, i]
+                rate_off = remission[a, r, i]
+                count = 0
+                for k in range(n_risk_factors):
+                    was = risk[a, r, i, k]
+                    rate = rate_off if was else rate_on
+                    now = was != (on & (u_risk[r, i, k] < rate))
+                    risk[a, r, i, k] = now
+                    count += now
+                held = assigned_protective[a, r, i]
+                for k in range(n_protective_factors):
+                    lost = on & (k != held) & (u_protective[r, i, k] < protective_loss)
+                    protective[a, r, i, k] = protective[a, r, i, k] & (not lost)
+                age = month - birth_month[r, i]
+                if on and age >= history_first and age < history_end and risk[a, r, i, conduct]:
+                    conduct_months[a, r, i] += 1
+                since = months_since_return[a, r, i] + 1
+                if placement[a, r, i] != 0:
+                    left = placement_months_left[a, r, i] - 1
+                    placement_months_left[a, r, i] = left
+                    if left <= 0:
+                        placement[a, r, i] = 0
+                        since = 0
+                months_since_return[a, r, i] = since
+                n_risk[a, r, i] = count
+                h = hazard_table[r, count, n_protective[a, r, i]]
+                if ever_placed[a, r, i] and since < replacement_window and replacement_hazard > h:
+                    h = replacement_hazard
+                hazard[a, r, i] = h
+
+
+def _child_new_placements_loop(minors, placement, u_place, hazard, new, placements_control,
+                               minor_months_control):  # pragma: no cover - compiled by numba
+    # who is placed this month (minors at home whose draw falls under the hazard), and the control
+    # arm's counts for the calibration counters
+    n_arms, n_reps, n_children = minors.shape
+    for a in range(n_arms):
+        for r in range(n_reps):
+            placed = 0
+            minor_count = 0
+            for i in range(n_children):
+                m = minors[a, r, i]
+                x = m and placement[a, r, i] == 0 and u_place[r, i] < hazard[a, r, i]
+                new[a, r, i] = x
+                placed += x
+                minor_count += m
+            if a == 1:
+                placements_control[r] += placed
+                minor_months_control[r] += minor_count
+
+
+def _adult_outcomes_loop(month, n_children, onset_month, u_remission, remission, outcome):  # pragma: no cover
+    # outcomes dated to this month start; then adults leave an outcome with the remission rate
+    # (the first n_children of each row: the arrays may be the whole arrays of the window)
+    n_arms, n_reps, _, n_outcomes = outcome.shape
+    for a in range(n_arms):
+        for r in range(n_reps):
+            for i in range(n_children):
+                for k in range(n_outcomes):
+                    x = outcome[a, r, i, k] | (onset_month[a, r, i, k] == month)
+                    outcome[a, r, i, k] = x & (not (u_remission[r, i, k] < remission))
+
+
+def child_rates(*args):
+    """The compiled :func:`_child_rates_loop` (arguments as it names them)."""
+    _compiled("child_rates", _child_rates_loop)(*args)
+
+
+def child_factors(*args):
+    """The compiled :func:`_child_factors_loop`."""
+    _compiled("child_factors", _child_factors_loop)(*args)
+
+
+def child_new_placements(*args):
+    """The compiled :func:`_child_new_placements_loop`."""
+    _compiled("child_new_placements", _child_new_placements_loop)(*args)
+
+
+def adult_outcomes(*args):
+    """The compiled :func:`_adult_outcomes_loop`."""
+    _compiled("adult_outcomes", _adult_outcomes_loop)(*args)

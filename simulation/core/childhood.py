@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.children import ADULT_AGE_MONTHS, ADULT_OUTCOMES, PROTECTIVE_FACTORS, count_factors
+from agents import kernels
+from agents.children import ADULT_AGE_MONTHS, ADULT_OUTCOMES, CONDUCT_PROBLEMS, PROTECTIVE_FACTORS, count_factors
 from agents.hazards import (DAYS_PER_MONTH, monthly_from_cumulative, monthly_from_yearly,
                             placement_hazard_per_month)
 from agents.households import ROUTE_INDEX
@@ -50,16 +51,24 @@ class ChildhoodProcess:
         self.onset_first_month, self.onset_months = 12 * first, 12 * (last - first + 1)
 
     def step(self, t: int, strength: float, draws) -> None:
-        ch, hh, pop = self.children, self.households, self.pop
+        ch, hh = self.children, self.households
         if len(ch) == 0:
             self.open_care.step(t, strength, draws, np.zeros((2, hh.n_reps, len(hh))))
             return
-        # household state the children need, packed into bits and spread to them in one pass
-        flags = ch.of_households(
-            hh.present.view(np.uint8)
-            | ((~hh.on_eb & (hh.last_exit_route == ROUTE_INDEX["work"])).view(np.uint8) << 1)
-            | ((hh.open_care_intensive & (hh.open_care_months_left > 0)).view(np.uint8) << 2)
-            | (hh.participant.view(np.uint8) << 3))
+        # household state the children need, packed into bits and spread to them (below)
+        flags = (hh.present.view(np.uint8)
+                 | ((~hh.on_eb & (hh.last_exit_route == ROUTE_INDEX["work"])).view(np.uint8) << 1)
+                 | ((hh.open_care_intensive & (hh.open_care_months_left > 0)).view(np.uint8) << 2)
+                 | (hh.participant.view(np.uint8) << 3))
+        if ch.kernels == "numba":
+            self.step_compiled(t, strength, draws, flags)
+        else:
+            self.step_numpy(t, strength, draws, flags)
+
+    def step_numpy(self, t: int, strength: float, draws, household_flags: np.ndarray) -> None:
+        """The month with numpy passes: the reference of :meth:`step_compiled` (the same bits)."""
+        ch, hh, pop = self.children, self.households, self.pop
+        flags = ch.of_households(household_flags)
         ch.sync_presence((flags & 1).view(bool), t)
         self.leave_home(t)
         age = ch.age_months(t)
@@ -90,16 +99,73 @@ class ChildhoodProcess:
                             pop.hvb_share_of_placements, self.hvb_mean_months,
                             self.family_home_mean_months, minors)
         self.baseline.count_children(new, minors)
+        self.finish_month(t, strength, draws, minors, n_risk)
+        ch.start_adult_outcomes(t)
+        ch.adult_remission(self.adult_remission_per_month, draws.adult_remission)
+
+    def step_compiled(self, t: int, strength: float, draws, household_flags: np.ndarray) -> None:
+        """The month with the fused loops of agents/kernels.py: a pass over the children per phase.
+
+        The same arithmetic in the same order and float types as :meth:`step_numpy`
+        (``tests/test_kernels.py`` asserts equal tables); the mechanisms' hooks run between
+        the loops, on the same arrays.
+        """
+        ch, pop = self.children, self.pop
+        whole = kernels.whole
+        shape = ch.present.shape
+        minors = np.empty(shape, dtype=bool)
+        n_protective = np.empty(shape, dtype=np.int8)
+        onset = np.empty(shape, dtype=np.float32)
+        remission = np.empty(shape, dtype=np.float32)
+        intensive = np.empty(shape, dtype=bool)
+        participant_child = np.empty(shape, dtype=bool)
+        # leaving home changes households only (their composition and norm), not the flags read here
+        self.leave_home(t)
+        kernels.child_rates(np.int64(t), np.int64(ADULT_AGE_MONTHS), np.ascontiguousarray(household_flags),
+                            whole(ch.household), ch.n_households, whole(ch.birth_month), whole(ch.present),
+                            whole(ch.adult), whole(ch.protective), np.int64(ch.protective.shape[-1]),
+                            self.onset_by_protection, np.float32(pop.risk_remission_per_month), minors,
+                            n_protective, onset, remission, intensive, participant_child)
+        for mechanism in self.intervention.mechanisms:
+            mechanism.modify_child_rates(strength, onset, remission, intensive)
+        lo, hi = self.history_ages_months
+        n_risk = np.empty(shape, dtype=np.int8)
+        hazard = np.empty(shape, dtype=np.float64)
+        kernels.child_factors(np.int64(t), np.int64(ch.risk.shape[-1]), np.int64(ch.protective.shape[-1]),
+                              np.int64(CONDUCT_PROBLEMS), np.int64(lo), np.int64(hi),
+                              np.int64(REPLACEMENT_WINDOW_MONTHS), np.float64(self.replacement_hazard),
+                              whole(ch.risk), whole(ch.protective), whole(ch.assigned_protective), onset, remission,
+                              np.float32(pop.protective_loss_per_month), whole(draws.child_risk),
+                              whole(draws.protective_loss), minors, whole(ch.birth_month),
+                              whole(ch.conduct_problem_months), whole(ch.placement), whole(ch.placement_months_left),
+                              whole(ch.months_since_return), whole(ch.ever_placed), n_protective,
+                              self.placement_hazard_table, n_risk, hazard)
+        for mechanism in self.intervention.mechanisms:
+            mechanism.modify_placement_hazard(hazard, intensive, participant_child)
+        new = np.empty(shape, dtype=bool)
+        kernels.child_new_placements(minors, whole(ch.placement), whole(draws.placement), hazard, new,
+                                     self.baseline.placements_this_year, self.baseline.minor_months_this_year)
+        ch.place(new, draws.placement_kind, pop.hvb_share_of_placements, self.hvb_mean_months,
+                 self.family_home_mean_months)
+        self.finish_month(t, strength, draws, minors, n_risk)
+        remission_per_month = self.adult_remission_per_month
+        # compared with the float32 draws as numpy compares them: a Python float in float32
+        remission_per_month = np.float64(remission_per_month) if isinstance(remission_per_month, np.generic) \
+            else np.float32(remission_per_month)
+        kernels.adult_outcomes(np.int32(t), np.int64(len(ch)), whole(ch.adult_onset_month), whole(draws.adult_remission),
+                               remission_per_month, whole(ch.adult_outcome))
+
+    def finish_month(self, t: int, strength: float, draws, minors: np.ndarray, n_risk: np.ndarray) -> None:
+        """Open care (its need rises with the family's risk) and the children turning 18."""
+        ch, pop = self.children, self.pop
         # open-care need of a family rises with its children's risk
-        family_risk = ch.family_max(np.where(minors, n_risk, 0), len(hh))
+        family_risk = ch.family_max(np.where(minors, n_risk, 0), len(self.households))
         self.open_care.step(t, strength, draws, family_risk)
         # at 18 the adult outcomes are dated (a hazard over 18–30, its risk multiplied by the
         # childhood history); those dated to this month start
         ch.come_of_age(t, self.adult_base_probability, pop.adult_outcome_risk_multiplier_max,
                        self.history_ages_months[1] - self.history_ages_months[0], self.onset_first_month,
                        self.onset_months, ch.adult_outcome_draws)
-        ch.start_adult_outcomes(t)
-        ch.adult_remission(self.adult_remission_per_month, draws.adult_remission)
 
     def leave_home(self, t: int) -> None:
         """Children whose leaving-home month is now leave their family (the same in both arms).

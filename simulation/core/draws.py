@@ -96,16 +96,24 @@ class MonthDraws:
     adult_remission: np.ndarray
 
     def __init__(self, streams: list[dict[Stream, np.random.Generator]], household_capacity: int,
-                 child_capacity: int):
+                 child_capacity: int, implementation: str = "numpy"):
         self.streams = streams
-        self._buffers, self._flat = {}, {}
+        self.implementation = implementation
+        self._buffers, self._flat, self._rows, self._compiled = {}, {}, {}, {}
         for spec in MONTHLY:
             n = household_capacity if spec.per == "household" else child_capacity
             # one spare slot per row: an even count of float32 uses whole 64-bit outputs (below)
             shape = (len(streams), n + 1) + ((len(spec.columns),) if spec.columns else ())
             full = np.zeros(shape, dtype=np.float32)
             self._flat[spec.field] = [full[r].reshape(-1) for r in range(len(streams))]   # views
+            self._rows[spec.field] = full.reshape(len(streams), -1)                        # a view
             self._buffers[spec.field] = full[:, :n]
+        if implementation == "numba" and streams:
+            # the same bits from compiled PCG64 steps (simulation/core/pcg64.py); the generators
+            # are read once, here, at their first month's block, and not used afterwards
+            from simulation.core.pcg64 import CompiledStream
+            self._compiled = {spec.field: CompiledStream([gens[spec.stream] for gens in streams],
+                                                         MONTH_BLOCK_OUTPUTS) for spec in MONTHLY}
 
     def draw(self, households_active: np.ndarray, children_active: np.ndarray,
              household_window: int, child_window: int) -> "MonthDraws":
@@ -115,6 +123,11 @@ class MonthDraws:
                 else (children_active, child_window)
             buffer, flat = self._buffers[spec.field], self._flat[spec.field]
             width = len(spec.columns) or 1
+            if self._compiled:
+                n = counts.astype(np.int64) * width
+                self._compiled[spec.field].draw(n + (n & 1), self._rows[spec.field])
+                setattr(self, spec.field, buffer[:, :window])
+                continue
             for r, gens in enumerate(self.streams):
                 gen, n = gens[spec.stream], int(counts[r]) * width
                 n += n & 1                      # two float32 per output: leave no half-used output

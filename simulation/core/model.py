@@ -101,7 +101,8 @@ class SifsimModel(mesa.Model):
 
         # --- processes -------------------------------------------------------------------------
         self.draws = MonthDraws(streams, int(self.households.capacity.max()),
-                                int(self.children.capacity.max()) if n_reps else 0)
+                                int(self.children.capacity.max()) if n_reps else 0,
+                                implementation=self.children.kernels)
         self.baseline = BaselineCounters(self.replications, int(self.households.capacity.max()))
         self.open_care = OpenCare(pop, eco, self.households, self.intervention)
         self.intervention.open_care = self.open_care
