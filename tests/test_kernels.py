@@ -131,3 +131,27 @@ def test_the_model_chooses_by_the_batch_size(monkeypatch):
     monkeypatch.setenv(kernels.KERNELS_ENV, "numba")
     forced = SifsimModel(make_config("replications=1", "horizon_years=6"), replications=[0])
     assert forced.children.kernels == "numba"
+
+
+def test_a_month_of_children_is_the_same_compiled_and_with_numpy(monkeypatch):
+    """Two models of the default intervention (caseload, family treatment, protective places), one per
+    implementation, stepped side by side: every child and household array is equal after every month."""
+    from simulation.core.model import SifsimModel
+    config = make_config("replications=3", "horizon_years=8", "population.households=120")
+    models = {}
+    for choice in ("numba", "numpy"):
+        monkeypatch.setenv(kernels.KERNELS_ENV, choice)
+        models[choice] = SifsimModel(config, replications=[0, 1, 2])
+        assert models[choice].children.kernels == choice
+    compiled, reference = models["numba"], models["numpy"]
+    placed = 0
+    for month in range(compiled.n_months):
+        compiled.step()
+        reference.step()
+        for name in compiled.children.STATE + compiled.households.STATE:
+            owner = "children" if name in compiled.children.STATE else "households"
+            a, b = getattr(getattr(compiled, owner), name), getattr(getattr(reference, owner), name)
+            assert np.array_equal(a, b), (month, owner, name)
+        placed += int(np.count_nonzero(reference.children.placement))
+    assert placed > 0            # the months compared include placements, not only children at home
+    assert compiled.children.adult_outcome.any() or compiled.children.conduct_problem_months.any()
