@@ -68,6 +68,7 @@ class ArrayPopulation:
         self.window = 0
         self._archive: dict[int, list[dict[str, np.ndarray]]] = {}
         self.retired_present = 0
+        self._pending: list | None = None      # rows queued for one batched compaction
 
     def full(self, name: str) -> np.ndarray:
         """The whole array of one attribute, every agent ever in the area (for inspection, tests)."""
@@ -100,11 +101,57 @@ class ArrayPopulation:
 
     def _compact_row(self, r: int, keep: np.ndarray, gone: np.ndarray, future_start: int,
                      future_end: int) -> None:
+        """Compact row ``r`` (see :func:`compact`), archive its retired block and make it inert.
+
+        Between :meth:`begin_compaction` and :meth:`end_compaction` the rows are only queued
+        and then compacted together: one gather per array for all of them (the same result).
+        """
+        order = np.concatenate([keep, np.arange(future_start, future_end), gone])
+        start = keep.size + (future_end - future_start)
+        if self._pending is not None:
+            self._pending.append((r, order, start, gone.size))
+            return
         rows = ((arr[r] if name in self.FIXED else arr[:, r], 0 if name in self.FIXED else 1)
                 for name, arr in self._arrays.items())
         compact(rows, keep, gone, future_start, future_end)
-        start = keep.size + (future_end - future_start)
-        block = slice(start, start + gone.size)
+        self._retire_block(r, start, gone.size)
+
+    def begin_compaction(self) -> None:
+        """Queue the rows :meth:`_compact_row` is asked to compact, until :meth:`end_compaction`."""
+        self._pending = []
+
+    def end_compaction(self) -> list[int]:
+        """Compact the queued rows with one gather per array; returns the rows compacted."""
+        pending, self._pending = self._pending or [], None
+        if not pending:
+            return []
+        rows = np.array([r for r, *_ in pending], dtype=np.intp)
+        width = max(order.size for _, order, _, _ in pending)
+        index = np.broadcast_to(np.arange(width), (len(pending), width)).copy()
+        for i, (_, order, _, _) in enumerate(pending):
+            index[i, :order.size] = order          # beyond a row's own order: its agents stay put
+        contiguous = rows.size == int(rows[-1] - rows[0]) + 1 and bool(np.all(np.diff(rows) == 1))
+        select = slice(int(rows[0]), int(rows[-1]) + 1) if contiguous else rows
+        for name, arr in self._arrays.items():
+            # one np.take over the flattened (replication, agent) axes: the rows' gathers at once
+            fixed = name in self.FIXED
+            lead = 0 if fixed else 1
+            n_agents = arr.shape[lead + 1]
+            flat_index = (rows[:, None] * n_agents + index).reshape(-1)
+            flat = arr.reshape(arr.shape[:lead] + (-1,) + arr.shape[lead + 2:])
+            taken = np.take(flat, flat_index, axis=lead).reshape(
+                arr.shape[:lead] + (len(pending), width) + arr.shape[lead + 2:])
+            if fixed:
+                arr[select, :width] = taken
+            else:
+                arr[:, select, :width] = taken
+        for r, _, start, n_gone in pending:
+            self._retire_block(r, start, n_gone)
+        return [r for r, *_ in pending]
+
+    def _retire_block(self, r: int, start: int, n_gone: int) -> None:
+        """Archive row ``r``'s newly retired block (``n_gone`` agents from ``start``) and make it inert."""
+        block = slice(start, start + n_gone)
         self._archive.setdefault(r, []).append(
             {name: self._arrays[name][:, r, block].copy() for name in self.STATE})
         if "present" in self._arrays:

@@ -172,13 +172,21 @@ class ChildPopulation(ArrayPopulation):
         household[:m_end] = new_position[household[:m_end]]
         staying = household[:m_active] < n_kept
         self._compact_row(r, np.flatnonzero(staying), np.flatnonzero(~staying), m_active, m_end)
-        self._index_families(r)
+        if self._pending is None:          # else end_compaction indexes the families
+            self._index_families(r)
         n_households = self.n_households.copy()
         n_households[r] = n_kept
         if rebind:
             self.activate_households(n_households)
         else:              # the caller re-binds once, after following the households of several rows
             self.n_households = n_households
+
+    def end_compaction(self) -> list[int]:
+        """Compact the queued rows (:meth:`ArrayPopulation.end_compaction`), then index their families."""
+        rows = super().end_compaction()
+        for r in rows:
+            self._index_families(r)
+        return rows
 
     def _index_families(self, r: int) -> None:
         """Children are stored household by household: each family's household and first child."""

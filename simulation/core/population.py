@@ -580,6 +580,9 @@ def retire_settled_households(households: HouseholdPopulation, children: ChildPo
         for r in np.flatnonzero(placed.any(axis=-1)):
             settled[r, ch.household[r, placed[r]]] = False
     total = 0
+    # the rows are queued and compacted together: one gather per array (agents/base.py)
+    hh.begin_compaction()
+    ch.begin_compaction()
     for r in range(hh.n_reps):
         retiring = settled[r, :int(hh.n_active[r])]
         count = int(np.count_nonzero(retiring))
@@ -591,6 +594,8 @@ def retire_settled_households(households: HouseholdPopulation, children: ChildPo
         new_position, future_end = hh.retire(r, retiring, rebind=False)
         ch.follow_households(r, new_position, int(hh.n_active[r]), future_end, rebind=False)
         total += count
+    hh.end_compaction()
+    ch.end_compaction()
     if total:
         hh.rebind()
         ch.activate_households(ch.n_households)
