@@ -155,3 +155,23 @@ def test_a_month_of_children_is_the_same_compiled_and_with_numpy(monkeypatch):
         placed += int(np.count_nonzero(reference.children.placement))
     assert placed > 0            # the months compared include placements, not only children at home
     assert compiled.children.adult_outcome.any() or compiled.children.conduct_problem_months.any()
+
+
+def test_batched_compaction_equals_row_by_row(monkeypatch):
+    """The yearly retirement's one gather per array for all rows gives the arrays and archives that
+    compacting each row on its own gives (agents/base.py: begin/end_compaction)."""
+    from agents.base import ArrayPopulation
+    from simulation.core.model import SifsimModel
+    config = make_config("replications=4", "horizon_years=4", "population.households=150")
+    batched = SifsimModel(config, replications=[0, 1, 2, 3]).run()
+    monkeypatch.setattr(ArrayPopulation, "begin_compaction", lambda self: None)   # nothing queued
+    row_by_row = SifsimModel(config, replications=[0, 1, 2, 3]).run()
+    assert batched.retired_households == row_by_row.retired_households > 0
+    for owner in ("households", "children"):
+        a, b = getattr(batched, owner), getattr(row_by_row, owner)
+        assert np.array_equal(a.n_active, b.n_active)
+        for name in a._arrays:
+            assert np.array_equal(a.full(name), b.full(name)), (owner, name)
+        for r in range(4):
+            for name, value in a.retired_state(r).items():
+                assert np.array_equal(value, b.retired_state(r)[name]), (owner, r, name)
