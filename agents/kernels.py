@@ -285,16 +285,46 @@ def _child_new_placements_loop(minors, placement, u_place, hazard, new, placemen
                 minor_months_control[r] += minor_count
 
 
-def _adult_outcomes_loop(month, n_children, onset_month, u_remission, remission, outcome):  # pragma: no cover
-    # outcomes dated to this month start; then adults leave an outcome with the remission rate
-    # (the first n_children of each row: the arrays may be the whole arrays of the window)
-    n_arms, n_reps, _, n_outcomes = outcome.shape
+def _household_cost_counts_loop(n_active, present, on_eb, last_exit_route, months_since_exit, routes, months,
+                                counts):  # pragma: no cover - compiled by numba
+    # per (arm, replication): households present and off EB whose last exit was routes[k] less than
+    # months[k] months ago (months[k] < 0: however long ago), counted over each replication's prefix
+    n_arms = counts.shape[0]
+    n_kinds = routes.shape[0]
     for a in range(n_arms):
-        for r in range(n_reps):
-            for i in range(n_children):
+        for r in range(n_active.shape[0]):
+            for k in range(n_kinds):
+                counts[a, r, k] = 0
+            for i in range(n_active[r]):
+                if present[a, r, i] and not on_eb[a, r, i]:
+                    route = last_exit_route[a, r, i]
+                    since = months_since_exit[a, r, i]
+                    for k in range(n_kinds):
+                        if route == routes[k] and (months[k] < 0 or since < months[k]):
+                            counts[a, r, k] += 1
+
+
+def _child_cost_counts_loop(n_active, placement, present, adult, risk, conduct, adult_outcome,
+                            counts):  # pragma: no cover - compiled by numba
+    # per (arm, replication): children in HVB, in a family home, minors with conduct problems, and
+    # adults with each outcome (counts[..., 3 + k])
+    n_arms = counts.shape[0]
+    n_outcomes = adult_outcome.shape[3]
+    for a in range(n_arms):
+        for r in range(n_active.shape[0]):
+            for k in range(counts.shape[2]):
+                counts[a, r, k] = 0
+            for i in range(n_active[r]):
+                kind = placement[a, r, i]
+                if kind == 1:
+                    counts[a, r, 0] += 1
+                elif kind == 2:
+                    counts[a, r, 1] += 1
+                if present[a, r, i] and not adult[a, r, i] and risk[a, r, i, conduct]:
+                    counts[a, r, 2] += 1
                 for k in range(n_outcomes):
-                    x = outcome[a, r, i, k] | (onset_month[a, r, i, k] == month)
-                    outcome[a, r, i, k] = x & (not (u_remission[r, i, k] < remission))
+                    if adult_outcome[a, r, i, k]:
+                        counts[a, r, 3 + k] += 1
 
 
 def child_rates(*args):
@@ -312,6 +342,11 @@ def child_new_placements(*args):
     _compiled("child_new_placements", _child_new_placements_loop)(*args)
 
 
-def adult_outcomes(*args):
-    """The compiled :func:`_adult_outcomes_loop`."""
-    _compiled("adult_outcomes", _adult_outcomes_loop)(*args)
+def household_cost_counts(*args):
+    """The compiled :func:`_household_cost_counts_loop`."""
+    _compiled("household_cost_counts", _household_cost_counts_loop)(*args)
+
+
+def child_cost_counts(*args):
+    """The compiled :func:`_child_cost_counts_loop`."""
+    _compiled("child_cost_counts", _child_cost_counts_loop)(*args)

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
+from agents import kernels
 from agents.base import prefix_sums
 from agents.children import ADULT_OUTCOMES, FAMILY_HOME, HVB, RISK_FACTORS
 from agents.hazards import DAYS_PER_MONTH, MONTHS_PER_YEAR
@@ -45,13 +48,11 @@ class CostBooking:
         hh, ch, eco, led = self.households, self.children, self.eco, self.ledger
         eb_paid = prefix_sums(hh.on_eb * hh.eb_sek_per_month, hh.n_active)   # (arms, R)
         led.add(t, "eb", "eb_unit", eb_paid)
-        off = hh.present & ~hh.on_eb
+        compiled = ch.kernels == "numba"
         # an exit to another benefit shifts the payer for as long as that benefit lasts, not forever
-        fk = off & (hh.last_exit_route == ROUTE_INDEX["other_benefit"]) \
-            & (hh.months_since_exit < eco.other_benefit_months)
-        studies = off & (hh.last_exit_route == ROUTE_INDEX["studies"]) & (hh.months_since_exit < STUDENT_AID_MONTHS)
-        other = np.count_nonzero(fk, axis=-1) * eco.state_benefit_sek_per_household_month \
-            + np.count_nonzero(studies, axis=-1) * eco.student_aid_sek_per_household_month
+        n_other_benefit, n_studies = self.benefit_counts(compiled)
+        other = n_other_benefit * eco.state_benefit_sek_per_household_month \
+            + n_studies * eco.student_aid_sek_per_household_month
         # a household that reached pension age on EB gets the state's old-age support (issue 11
         # item 5): what EB paid, now paid by the state — a shift of payer, not a saving
         other = other + prefix_sums(hh.old_age_support * hh.eb_sek_per_month, hh.n_active)
@@ -66,20 +67,14 @@ class CostBooking:
         led.add(t, "open_care_hours", "open_care",
                 prefix_sums(hours, hh.n_active) * eco.therapists_per_family * eco.therapist_sek_per_hour)
         if len(ch):
-            led.add(t, "placement_hvb", "child_authority",
-                    np.count_nonzero(ch.placement == HVB, axis=-1) * DAYS_PER_MONTH * eco.hvb_sek_per_day)
+            n_hvb, n_family_home, n_conduct, adults = self.child_counts(compiled)
+            led.add(t, "placement_hvb", "child_authority", n_hvb * DAYS_PER_MONTH * eco.hvb_sek_per_day)
             led.add(t, "placement_family_home", "child_authority",
-                    np.count_nonzero(ch.placement == FAMILY_HOME, axis=-1) * DAYS_PER_MONTH * eco.family_home_sek_per_day)
-            minors = ch.present & ~ch.adult
-            conduct = np.count_nonzero(minors & ch.risk[..., CONDUCT_PROBLEMS], axis=-1) \
-                * eco.conduct_problems_sek_per_child_year / MONTHS_PER_YEAR
+                    n_family_home * DAYS_PER_MONTH * eco.family_home_sek_per_day)
+            conduct = n_conduct * eco.conduct_problems_sek_per_child_year / MONTHS_PER_YEAR
             led.add(t, "conduct_problems", "school", conduct * eco.conduct_problems_municipality_share)
             if eco.conduct_problems_municipality_share < 1:
                 led.add(t, "conduct_problems", "region", conduct * (1 - eco.conduct_problems_municipality_share))
-            # (arms, R, outcomes); one outcome at a time (a count over the agent axis of a strided
-            # view is several times faster than over axis −2 of the whole array)
-            adults = np.stack([np.count_nonzero(ch.adult_outcome[..., k], axis=-1)
-                               for k in range(len(ADULT_OUTCOMES))], axis=-1)
             for k, name in enumerate(ADULT_OUTCOMES):
                 cost = eco.adult_outcomes[name]
                 monthly = adults[..., k] * cost.sek_per_person_year / MONTHS_PER_YEAR
@@ -93,6 +88,41 @@ class CostBooking:
         led.add(t, "household_income", "households", -household_income)
         if self.intervention_active:
             self.book_financing(t)
+
+    def benefit_counts(self, compiled: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Per (arm, replication): households off EB on another benefit (within its length) and on student aid."""
+        hh, eco = self.households, self.eco
+        routes = np.array([ROUTE_INDEX["other_benefit"], ROUTE_INDEX["studies"]], dtype=np.int64)
+        if compiled:
+            # months since exit are whole months: "< m" is "< ceil(m)"
+            months = np.array([math.ceil(eco.other_benefit_months), STUDENT_AID_MONTHS], dtype=np.int64)
+            counts = np.empty((hh.n_arms, hh.n_reps, 2), dtype=np.int64)
+            kernels.household_cost_counts(hh.n_active, kernels.whole(hh.present), kernels.whole(hh.on_eb),
+                                          kernels.whole(hh.last_exit_route), kernels.whole(hh.months_since_exit),
+                                          routes, months, counts)
+            return counts[..., 0], counts[..., 1]
+        off = hh.present & ~hh.on_eb
+        fk = off & (hh.last_exit_route == routes[0]) & (hh.months_since_exit < eco.other_benefit_months)
+        studies = off & (hh.last_exit_route == routes[1]) & (hh.months_since_exit < STUDENT_AID_MONTHS)
+        return np.count_nonzero(fk, axis=-1), np.count_nonzero(studies, axis=-1)
+
+    def child_counts(self, compiled: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per (arm, replication): children in HVB, in a family home, minors with conduct problems,
+        and (arms, R, outcomes) adults with each outcome."""
+        ch = self.children
+        if compiled:
+            counts = np.empty((ch.n_arms, ch.n_reps, 3 + len(ADULT_OUTCOMES)), dtype=np.int64)
+            kernels.child_cost_counts(ch.n_active, kernels.whole(ch.placement), kernels.whole(ch.present),
+                                      kernels.whole(ch.adult), kernels.whole(ch.risk), np.int64(CONDUCT_PROBLEMS),
+                                      kernels.whole(ch.adult_outcome), counts)
+            return counts[..., 0], counts[..., 1], counts[..., 2], counts[..., 3:]
+        minors = ch.present & ~ch.adult
+        # one outcome at a time (a count over the agent axis of a strided view is several times
+        # faster than over axis −2 of the whole array)
+        adults = np.stack([np.count_nonzero(ch.adult_outcome[..., k], axis=-1)
+                           for k in range(len(ADULT_OUTCOMES))], axis=-1)
+        return (np.count_nonzero(ch.placement == HVB, axis=-1), np.count_nonzero(ch.placement == FAMILY_HOME, axis=-1),
+                np.count_nonzero(minors & ch.risk[..., CONDUCT_PROBLEMS], axis=-1), adults)
 
     def book_financing(self, t: int) -> None:
         """The project's posts (spent by its units) and the fund's grant that pays them (KS)."""
