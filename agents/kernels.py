@@ -210,7 +210,7 @@ def _child_rates_loop(month, adult_age_months, flags, household, n_households, b
                 age = month - birth_month[r, i]
                 if age < adult_age_months:
                     present[a, r, i] = (f & 1) != 0
-                minors[a, r, i] = present[a, r, i] and not adult[a, r, i] and age >= 0 and age < adult_age_months
+                minors[a, r, i] = present[a, r, i] & (not adult[a, r, i]) & (age >= 0) & (age < adult_age_months)
                 count = (f >> 1) & 1
                 for k in range(n_protective_factors):
                     count += protective[a, r, i, k]
@@ -248,8 +248,7 @@ def _child_factors_loop(month, n_risk_factors, n_protective_factors, conduct, hi
                     lost = on & (k != held) & (u_protective[r, i, k] < protective_loss)
                     protective[a, r, i, k] = protective[a, r, i, k] & (not lost)
                 age = month - birth_month[r, i]
-                if on and age >= history_first and age < history_end and risk[a, r, i, conduct]:
-                    conduct_months[a, r, i] += 1
+                conduct_months[a, r, i] += on & (age >= history_first) & (age < history_end) & risk[a, r, i, conduct]
                 since = months_since_return[a, r, i] + 1
                 if placement[a, r, i] != 0:
                     left = placement_months_left[a, r, i] - 1
@@ -288,43 +287,47 @@ def _child_new_placements_loop(minors, placement, u_place, hazard, new, placemen
 def _household_cost_counts_loop(n_active, present, on_eb, last_exit_route, months_since_exit, routes, months,
                                 counts):  # pragma: no cover - compiled by numba
     # per (arm, replication): households present and off EB whose last exit was routes[k] less than
-    # months[k] months ago (months[k] < 0: however long ago), counted over each replication's prefix
-    n_arms = counts.shape[0]
-    n_kinds = routes.shape[0]
-    for a in range(n_arms):
+    # months[k] months ago, for k = 0, 1, counted over each replication's prefix; branch-free (the
+    # states are mixed at random, a branch would be mispredicted)
+    route_0, route_1 = routes[0], routes[1]
+    months_0, months_1 = months[0], months[1]
+    for a in range(counts.shape[0]):
         for r in range(n_active.shape[0]):
-            for k in range(n_kinds):
-                counts[a, r, k] = 0
+            count_0 = 0
+            count_1 = 0
             for i in range(n_active[r]):
-                if present[a, r, i] and not on_eb[a, r, i]:
-                    route = last_exit_route[a, r, i]
-                    since = months_since_exit[a, r, i]
-                    for k in range(n_kinds):
-                        if route == routes[k] and (months[k] < 0 or since < months[k]):
-                            counts[a, r, k] += 1
+                off = present[a, r, i] & (not on_eb[a, r, i])
+                route = last_exit_route[a, r, i]
+                since = months_since_exit[a, r, i]
+                count_0 += off & (route == route_0) & (since < months_0)
+                count_1 += off & (route == route_1) & (since < months_1)
+            counts[a, r, 0] = count_0
+            counts[a, r, 1] = count_1
 
 
 def _child_cost_counts_loop(n_active, placement, present, adult, risk, conduct, adult_outcome,
                             counts):  # pragma: no cover - compiled by numba
     # per (arm, replication): children in HVB, in a family home, minors with conduct problems, and
-    # adults with each outcome (counts[..., 3 + k])
-    n_arms = counts.shape[0]
+    # adults with each outcome (counts[..., 3 + k]); branch-free
     n_outcomes = adult_outcome.shape[3]
-    for a in range(n_arms):
+    for a in range(counts.shape[0]):
         for r in range(n_active.shape[0]):
-            for k in range(counts.shape[2]):
-                counts[a, r, k] = 0
+            hvb = 0
+            family_home = 0
+            problems = 0
             for i in range(n_active[r]):
                 kind = placement[a, r, i]
-                if kind == 1:
-                    counts[a, r, 0] += 1
-                elif kind == 2:
-                    counts[a, r, 1] += 1
-                if present[a, r, i] and not adult[a, r, i] and risk[a, r, i, conduct]:
-                    counts[a, r, 2] += 1
-                for k in range(n_outcomes):
-                    if adult_outcome[a, r, i, k]:
-                        counts[a, r, 3 + k] += 1
+                hvb += kind == 1
+                family_home += kind == 2
+                problems += present[a, r, i] & (not adult[a, r, i]) & risk[a, r, i, conduct]
+            counts[a, r, 0] = hvb
+            counts[a, r, 1] = family_home
+            counts[a, r, 2] = problems
+            for k in range(n_outcomes):
+                with_outcome = 0
+                for i in range(n_active[r]):
+                    with_outcome += adult_outcome[a, r, i, k]
+                counts[a, r, 3 + k] = with_outcome
 
 
 def child_rates(*args):
