@@ -14,13 +14,17 @@ which at Öster's size is a fifth of the simulation. This module produces the sa
   ``s ← A·s + C`` computed once per stream (:func:`affine_jump`), so the count drawn this
   month does not matter (as with ``advance``).
 
-The 128-bit arithmetic is written with 64-bit unsigned integers in halves. The numpy path
+The 128-bit arithmetic is written with 64-bit unsigned integers in halves; the full product of
+two halves is one machine multiply (:func:`_multiply_full`, an LLVM ``i128`` multiply). The numpy path
 stays the reference; ``tests/test_draws_compiled.py`` asserts bit equality.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.extending import intrinsic
 
 #: numpy's PCG64 multiplier (pcg64.h: PCG_DEFAULT_MULTIPLIER_HIGH, _LOW)
 MULTIPLIER = (2549297995355413924 << 64) + 4865540595714422341
@@ -30,7 +34,6 @@ _MASK64 = (1 << 64) - 1
 _M32 = np.uint64(0xFFFFFFFF)
 _MULT_HI = np.uint64(MULTIPLIER >> 64)
 _MULT_LO = np.uint64(MULTIPLIER & _MASK64)
-_S32 = np.uint64(32)
 _S8 = np.uint64(8)
 _S40 = np.uint64(40)
 _S58 = np.uint64(58)
@@ -68,6 +71,21 @@ def stream_state(generator: np.random.Generator) -> tuple[int, int]:
     return int(state["state"]["state"]), int(state["state"]["inc"])
 
 
+@intrinsic
+def _multiply_full(typingctx, a, b):  # pragma: no cover - compiled by numba
+    """(high, low) 64-bit halves of the 128-bit product of two uint64: one machine multiply."""
+    signature = types.UniTuple(types.uint64, 2)(types.uint64, types.uint64)
+
+    def codegen(context, builder, sig, args):
+        wide = ir.IntType(128)
+        product = builder.mul(builder.zext(args[0], wide), builder.zext(args[1], wide))
+        low = builder.trunc(product, ir.IntType(64))
+        high = builder.trunc(builder.lshr(product, ir.Constant(wide, 64)), ir.IntType(64))
+        return context.make_tuple(builder, sig.return_type, (high, low))
+
+    return signature, codegen
+
+
 def _month_loop(state, increment, jump, counts, out):  # pragma: no cover - compiled by numba
     # state (R, 2): each replication's block start [hi, lo], moved to the next block's start;
     # increment (R, 2); jump (R, 4): [A hi, A lo, C hi, C lo]; counts (R,): float32 to draw (even);
@@ -79,16 +97,7 @@ def _month_loop(state, increment, jump, counts, out):  # pragma: no cover - comp
         inc_lo = increment[r, 1]
         for j in range(counts[r] // 2):
             # s = s * M + inc (mod 2^128): the low halves' full product, then the cross terms
-            a0 = lo & _M32
-            a1 = lo >> _S32
-            b0 = _MULT_LO & _M32
-            b1 = _MULT_LO >> _S32
-            p00 = a0 * b0
-            p01 = a0 * b1
-            p10 = a1 * b0
-            mid = (p00 >> _S32) + (p01 & _M32) + (p10 & _M32)
-            product_lo = (mid << _S32) | (p00 & _M32)
-            product_hi = a1 * b1 + (p01 >> _S32) + (p10 >> _S32) + (mid >> _S32)
+            product_hi, product_lo = _multiply_full(lo, _MULT_LO)
             product_hi = product_hi + hi * _MULT_LO + lo * _MULT_HI
             lo = product_lo + inc_lo
             carry = _ONE if lo < product_lo else _ZERO
@@ -104,16 +113,7 @@ def _month_loop(state, increment, jump, counts, out):  # pragma: no cover - comp
         s_lo = state[r, 1]
         a_hi = jump[r, 0]
         a_lo = jump[r, 1]
-        x0 = s_lo & _M32
-        x1 = s_lo >> _S32
-        y0 = a_lo & _M32
-        y1 = a_lo >> _S32
-        p00 = x0 * y0
-        p01 = x0 * y1
-        p10 = x1 * y0
-        mid = (p00 >> _S32) + (p01 & _M32) + (p10 & _M32)
-        product_lo = (mid << _S32) | (p00 & _M32)
-        product_hi = x1 * y1 + (p01 >> _S32) + (p10 >> _S32) + (mid >> _S32)
+        product_hi, product_lo = _multiply_full(s_lo, a_lo)
         product_hi = product_hi + s_hi * a_lo + s_lo * a_hi
         new_lo = product_lo + jump[r, 3]
         carry = _ONE if new_lo < product_lo else _ZERO
