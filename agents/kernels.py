@@ -21,10 +21,11 @@ import numpy as np
 
 KERNELS_ENV = "SIFSIM_KERNELS"
 CHOICES = ("auto", "numba", "numpy")
-#: agent-months (arms × agents × months of a batch) from which ``auto`` compiles: a compiled pass
-#: saves about 20 ns per child and month (measured on the default scenario), numba costs about
-#: 0.6 s per process to start, so below ≈ 3·10⁷ the numpy references are faster
-AUTO_MIN_WORK = 30_000_000
+#: agent-months (arms × child slots × months of a batch) from which ``auto`` compiles. numba costs
+#: about 0.8 s per process to start (loading the cached loops); measured on the default scenario in a
+#: fresh process (2026-12-01, 0.5.0, a loaded machine): 10 replications 2.6 s compiled vs 3.5 s numpy
+#: (1.3·10⁷ agent-months), 3 replications 2.5 s vs 2.0 s (4·10⁶): the break-even is near 10⁷
+AUTO_MIN_WORK = 10_000_000
 
 
 def requested() -> str:
