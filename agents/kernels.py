@@ -265,24 +265,49 @@ def _child_factors_loop(month, n_risk_factors, n_protective_factors, conduct, hi
                 hazard[a, r, i] = h
 
 
-def _child_new_placements_loop(minors, placement, u_place, hazard, new, placements_control,
-                               minor_months_control):  # pragma: no cover - compiled by numba
-    # who is placed this month (minors at home whose draw falls under the hazard), and the control
-    # arm's counts for the calibration counters
+def _child_new_placements_loop(minors, placement, u_place, hazard, household, n_households, n_risk, new,
+                               placements_control, minor_months_control,
+                               family_risk):  # pragma: no cover - compiled by numba
+    # who is placed this month (minors at home whose draw falls under the hazard), the control arm's
+    # counts for the calibration counters, and each family's largest risk count over its minors
+    # (as family_max of where(minors, n_risk, 0); family_risk starts at 0)
     n_arms, n_reps, n_children = minors.shape
     for a in range(n_arms):
         for r in range(n_reps):
             placed = 0
             minor_count = 0
+            limit = n_households[r]
             for i in range(n_children):
                 m = minors[a, r, i]
-                x = m and placement[a, r, i] == 0 and u_place[r, i] < hazard[a, r, i]
+                x = m & (placement[a, r, i] == 0) & (u_place[r, i] < hazard[a, r, i])
                 new[a, r, i] = x
                 placed += x
                 minor_count += m
+                h = household[r, i]
+                if h < limit:
+                    v = n_risk[a, r, i] if m else 0
+                    if v > family_risk[a, r, h]:
+                        family_risk[a, r, h] = v
             if a == 1:
                 placements_control[r] += placed
                 minor_months_control[r] += minor_count
+
+
+def _open_care_month_loop(n_children, present, months_left, month_index, family_risk, need_by_family_risk,
+                          u_open_care, start):  # pragma: no cover - compiled by numba
+    # a month of the running episodes passes (households.tick_open_care), then families with children
+    # and no episode start one with the need of their largest child risk count (open_care.step)
+    n_arms, n_reps, n_households = start.shape
+    for a in range(n_arms):
+        for r in range(n_reps):
+            for i in range(n_households):
+                left = months_left[a, r, i]
+                left = left - (left > 0)
+                months_left[a, r, i] = left
+                month_index[a, r, i] += left > 0
+                hazard = need_by_family_risk[family_risk[a, r, i]]
+                start[a, r, i] = (n_children[r, i] > 0) & present[a, r, i] & (left == 0) \
+                    & (u_open_care[r, i] < hazard)
 
 
 def _household_cost_counts_loop(n_active, present, on_eb, last_exit_route, months_since_exit, routes, months,
@@ -344,6 +369,11 @@ def child_factors(*args):
 def child_new_placements(*args):
     """The compiled :func:`_child_new_placements_loop`."""
     _compiled("child_new_placements", _child_new_placements_loop)(*args)
+
+
+def open_care_month(*args):
+    """The compiled :func:`_open_care_month_loop`."""
+    _compiled("open_care_month", _open_care_month_loop)(*args)
 
 
 def household_cost_counts(*args):

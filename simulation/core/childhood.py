@@ -143,20 +143,25 @@ class ChildhoodProcess:
         for mechanism in self.intervention.mechanisms:
             mechanism.modify_placement_hazard(hazard, intensive, participant_child)
         new = np.empty(shape, dtype=bool)
-        kernels.child_new_placements(minors, whole(ch.placement), whole(draws.placement), hazard, new,
-                                     self.baseline.placements_this_year, self.baseline.minor_months_this_year)
+        family_risk = np.zeros(shape[:2] + (len(self.households),), dtype=np.int8)
+        kernels.child_new_placements(minors, whole(ch.placement), whole(draws.placement), hazard,
+                                     whole(ch.household), np.minimum(len(self.households), ch.n_households),
+                                     n_risk, new, self.baseline.placements_this_year,
+                                     self.baseline.minor_months_this_year, family_risk)
         ch.place(new, draws.placement_kind, pop.hvb_share_of_placements, self.hvb_mean_months,
                  self.family_home_mean_months)
-        self.finish_month(t, strength, draws, minors, n_risk)
+        self.finish_month(t, strength, draws, minors, n_risk, family_risk)
         ch.start_adult_outcomes(t)          # numpy's passes: faster than a loop for these two
         ch.adult_remission(self.adult_remission_per_month, draws.adult_remission)
 
-    def finish_month(self, t: int, strength: float, draws, minors: np.ndarray, n_risk: np.ndarray) -> None:
+    def finish_month(self, t: int, strength: float, draws, minors: np.ndarray, n_risk: np.ndarray,
+                     family_risk: np.ndarray | None = None) -> None:
         """Open care (its need rises with the family's risk) and the children turning 18."""
         ch, pop = self.children, self.pop
-        # open-care need of a family rises with its children's risk
-        family_risk = ch.family_max(np.where(minors, n_risk, 0), len(self.households))
-        self.open_care.step(t, strength, draws, family_risk)
+        # open-care need of a family rises with its children's risk (its largest count over its minors)
+        if family_risk is None:
+            family_risk = ch.family_max(np.where(minors, n_risk, 0), len(self.households))
+        self.open_care.step(t, strength, draws, family_risk, implementation=ch.kernels)
         # at 18 the adult outcomes are dated (a hazard over 18–30, its risk multiplied by the
         # childhood history); those dated to this month start
         ch.come_of_age(t, self.adult_base_probability, pop.adult_outcome_risk_multiplier_max,

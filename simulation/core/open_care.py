@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents import kernels
 from agents.hazards import monthly_from_yearly
 from scenarios.vocabulary import RISK_FACTORS
 
@@ -20,9 +21,21 @@ class OpenCare:
         self.need_by_family_risk = self.need_per_month * np.exp(
             population.open_care_risk_log_multiplier * np.arange(len(RISK_FACTORS) + 1, dtype=float))
 
-    def step(self, t: int, strength: float, draws, family_risk: np.ndarray) -> None:
-        """Episodes run a month; families with children start one with a hazard rising with their risk."""
+    def step(self, t: int, strength: float, draws, family_risk: np.ndarray, implementation: str = "numpy") -> None:
+        """Episodes run a month; families with children start one with a hazard rising with their risk.
+
+        ``implementation`` "numba": the tick and the start mask in one compiled loop
+        (agents/kernels.py), the same bits; the mechanisms decide the variant as before.
+        """
         hh = self.households
+        if implementation == "numba" and len(hh):
+            whole = kernels.whole
+            start = np.empty(hh.present.shape, dtype=bool)
+            kernels.open_care_month(whole(hh.n_children), whole(hh.present), whole(hh.open_care_months_left),
+                                    whole(hh.open_care_month_index), np.ascontiguousarray(family_risk, dtype=np.intp),
+                                    self.need_by_family_risk, whole(draws.open_care), start)
+            self.start(t, strength, start, draws)
+            return
         hh.tick_open_care()
         with_children = (hh.n_children > 0)[None] & hh.present
         # need × exp(β · family risk): the family's risk is a count of its children's risk factors, so
