@@ -194,32 +194,42 @@ def evolve_factors(risk, protective, assigned_protective, onset_per_month, remis
 
 # --- a month of the children, fused (simulation/core/childhood.py's numpy path is the reference) ----
 
-def _child_rates_loop(month, adult_age_months, flags, household, n_households, birth_month, present, adult,
-                      protective, n_protective_factors, onset_by_protection, remission, minors, n_protective,
-                      onset, remission_out, intensive, participant):  # pragma: no cover - compiled by numba
-    # Per child of the (arms, R, W) window, in one pass: the household's bits spread to the child
-    # (presence, parent in work, intensive treatment, participant), presence while a minor, who is a
-    # minor present, the protective count (its own factors + a parent in work) and the onset and
-    # remission rates before the mechanisms change them.
+def _child_rates_loop(month, adult_age_months, work_route, hh_present, hh_on_eb, hh_last_exit_route,
+                      hh_open_care_intensive, hh_open_care_months_left, hh_participant, household, n_households,
+                      birth_month, present, adult, protective, n_protective_factors, onset_by_protection, remission,
+                      minors, n_protective, onset, remission_out, intensive,
+                      participant):  # pragma: no cover - compiled by numba
+    # Per child of the (arms, R, W) window, in one pass: its household's state (present, a parent in
+    # work after an exit to work, in intensive treatment, participating; nothing for a household not
+    # yet arrived), presence while a minor, who is a minor present, the protective count (its own
+    # factors + a parent in work) and the onset and remission rates before the mechanisms change them.
     n_arms, n_reps, n_children = minors.shape
     for a in range(n_arms):
         for r in range(n_reps):
             limit = n_households[r]
             for i in range(n_children):
                 h = household[r, i]
-                f = flags[a, r, h] if h < limit else np.uint8(0)
+                here = False
+                in_work = False
+                treated = False
+                taking_part = False
+                if h < limit:
+                    here = hh_present[a, r, h]
+                    in_work = (not hh_on_eb[a, r, h]) & (hh_last_exit_route[a, r, h] == work_route)
+                    treated = hh_open_care_intensive[a, r, h] & (hh_open_care_months_left[a, r, h] > 0)
+                    taking_part = hh_participant[a, r, h]
                 age = month - birth_month[r, i]
                 if age < adult_age_months:
-                    present[a, r, i] = (f & 1) != 0
+                    present[a, r, i] = here
                 minors[a, r, i] = present[a, r, i] & (not adult[a, r, i]) & (age >= 0) & (age < adult_age_months)
-                count = (f >> 1) & 1
+                count = np.int64(in_work)
                 for k in range(n_protective_factors):
                     count += protective[a, r, i, k]
                 n_protective[a, r, i] = count
                 onset[a, r, i] = onset_by_protection[count]
                 remission_out[a, r, i] = remission
-                intensive[a, r, i] = ((f >> 2) & 1) != 0
-                participant[a, r, i] = ((f >> 3) & 1) != 0
+                intensive[a, r, i] = treated
+                participant[a, r, i] = taking_part
 
 
 def _child_factors_loop(month, n_risk_factors, n_protective_factors, conduct, history_first, history_end,

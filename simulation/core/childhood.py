@@ -55,20 +55,20 @@ class ChildhoodProcess:
         if len(ch) == 0:
             self.open_care.step(t, strength, draws, np.zeros((2, hh.n_reps, len(hh))))
             return
-        # household state the children need, packed into bits and spread to them (below)
-        flags = (hh.present.view(np.uint8)
-                 | ((~hh.on_eb & (hh.last_exit_route == ROUTE_INDEX["work"])).view(np.uint8) << 1)
-                 | ((hh.open_care_intensive & (hh.open_care_months_left > 0)).view(np.uint8) << 2)
-                 | (hh.participant.view(np.uint8) << 3))
         if ch.kernels == "numba":
-            self.step_compiled(t, strength, draws, flags)
+            self.step_compiled(t, strength, draws)
         else:
-            self.step_numpy(t, strength, draws, flags)
+            self.step_numpy(t, strength, draws)
 
-    def step_numpy(self, t: int, strength: float, draws, household_flags: np.ndarray) -> None:
+    def step_numpy(self, t: int, strength: float, draws) -> None:
         """The month with numpy passes: the reference of :meth:`step_compiled` (the same bits)."""
         ch, hh, pop = self.children, self.households, self.pop
-        flags = ch.of_households(household_flags)
+        # household state the children need, packed into bits and spread to them in one pass
+        flags = ch.of_households(
+            hh.present.view(np.uint8)
+            | ((~hh.on_eb & (hh.last_exit_route == ROUTE_INDEX["work"])).view(np.uint8) << 1)
+            | ((hh.open_care_intensive & (hh.open_care_months_left > 0)).view(np.uint8) << 2)
+            | (hh.participant.view(np.uint8) << 3))
         ch.sync_presence((flags & 1).view(bool), t)
         self.leave_home(t)
         age = ch.age_months(t)
@@ -103,14 +103,14 @@ class ChildhoodProcess:
         ch.start_adult_outcomes(t)
         ch.adult_remission(self.adult_remission_per_month, draws.adult_remission)
 
-    def step_compiled(self, t: int, strength: float, draws, household_flags: np.ndarray) -> None:
+    def step_compiled(self, t: int, strength: float, draws) -> None:
         """The month with the fused loops of agents/kernels.py: a pass over the children per phase.
 
         The same arithmetic in the same order and float types as :meth:`step_numpy`
         (``tests/test_kernels.py`` asserts equal tables); the mechanisms' hooks run between
         the loops, on the same arrays.
         """
-        ch, pop = self.children, self.pop
+        ch, hh, pop = self.children, self.households, self.pop
         whole = kernels.whole
         shape = ch.present.shape
         minors = np.empty(shape, dtype=bool)
@@ -119,10 +119,14 @@ class ChildhoodProcess:
         remission = np.empty(shape, dtype=np.float32)
         intensive = np.empty(shape, dtype=bool)
         participant_child = np.empty(shape, dtype=bool)
-        # leaving home changes households only (their composition and norm), not the flags read here
+        # leaving home changes households' composition, children at home and norm only: none of
+        # the household state read below
         self.leave_home(t)
-        kernels.child_rates(np.int64(t), np.int64(ADULT_AGE_MONTHS), np.ascontiguousarray(household_flags),
-                            whole(ch.household), ch.n_households, whole(ch.birth_month), whole(ch.present),
+        kernels.child_rates(np.int64(t), np.int64(ADULT_AGE_MONTHS), np.int64(ROUTE_INDEX["work"]),
+                            whole(hh.present), whole(hh.on_eb), whole(hh.last_exit_route),
+                            whole(hh.open_care_intensive), whole(hh.open_care_months_left), whole(hh.participant),
+                            whole(ch.household), np.minimum(len(hh), ch.n_households), whole(ch.birth_month),
+                            whole(ch.present),
                             whole(ch.adult), whole(ch.protective), np.int64(ch.protective.shape[-1]),
                             self.onset_by_protection, np.float32(pop.risk_remission_per_month), minors,
                             n_protective, onset, remission, intensive, participant_child)
