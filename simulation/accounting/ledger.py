@@ -176,10 +176,11 @@ class MonthlyLedger:
                     key = (arm, body, category)
                     totals[key] = totals[key] + sums[arm] if key in totals else sums[arm]
         out = []
+        as_floats = {key: amounts.tolist() for key, amounts in totals.items()}    # Python floats once
         for r, replication in enumerate(replications):
             rows = []
-            for (arm, payer, category), amounts in totals.items():
-                amount = float(amounts[r])
+            for (arm, payer, category), amounts in as_floats.items():
+                amount = amounts[r]
                 if amount == 0.0:
                     continue
                 cash = amount * self.cash_share[category]
