@@ -24,6 +24,11 @@ from collections.abc import Iterable
 import numpy as np
 
 
+#: batches of at most this many rows are compacted row by row with memory moves
+#: (:meth:`ArrayPopulation._compact_by_slices`); more rows with one batched gather per array
+FEW_ROWS = 4
+
+
 def compact(arrays: Iterable[tuple[np.ndarray, int]], keep: np.ndarray, gone: np.ndarray,
             future_start: int, future_end: int) -> None:
     """Rearrange ``[active | not yet arrived | …]`` into ``[kept | not yet arrived | gone | …]``.
@@ -109,7 +114,7 @@ class ArrayPopulation:
         order = np.concatenate([keep, np.arange(future_start, future_end), gone])
         start = keep.size + (future_end - future_start)
         if self._pending is not None:
-            self._pending.append((r, order, start, gone.size))
+            self._pending.append((r, order, start, gone.size, keep, gone, future_start, future_end))
             return
         rows = ((arr[r] if name in self.FIXED else arr[:, r], 0 if name in self.FIXED else 1)
                 for name, arr in self._arrays.items())
@@ -125,10 +130,15 @@ class ArrayPopulation:
         pending, self._pending = self._pending or [], None
         if not pending:
             return []
+        if len(pending) <= FEW_ROWS:        # long rows: a memory move per row beats a batched gather
+            for r, _, start, n_gone, keep, gone, future_start, future_end in pending:
+                self._compact_by_slices(r, keep, gone, future_start, future_end)
+                self._retire_block(r, start, n_gone)
+            return [r for r, *_ in pending]
         rows = np.array([r for r, *_ in pending], dtype=np.intp)
-        width = max(order.size for _, order, _, _ in pending)
+        width = max(p[1].size for p in pending)
         index = np.broadcast_to(np.arange(width), (len(pending), width)).copy()
-        for i, (_, order, _, _) in enumerate(pending):
+        for i, (_, order, *_) in enumerate(pending):
             index[i, :order.size] = order          # beyond a row's own order: its agents stay put
         contiguous = rows.size == int(rows[-1] - rows[0]) + 1 and bool(np.all(np.diff(rows) == 1))
         select = slice(int(rows[0]), int(rows[-1]) + 1) if contiguous else rows
@@ -145,9 +155,25 @@ class ArrayPopulation:
                 arr[select, :width] = taken
             else:
                 arr[:, select, :width] = taken
-        for r, _, start, n_gone in pending:
+        for r, _, start, n_gone, *_ in pending:
             self._retire_block(r, start, n_gone)
         return [r for r, *_ in pending]
+
+    def _compact_by_slices(self, r: int, keep: np.ndarray, gone: np.ndarray, future_start: int,
+                           future_end: int) -> None:
+        """Row ``r``'s compaction with the block not yet arrived moved as one slice (a memory move).
+
+        The same result as :func:`compact`'s one gather: the kept and the gone agents are gathered,
+        the block between them only shifts, which is much faster when it is long (a national run's
+        future arrivals).
+        """
+        n_keep, n_future = keep.size, future_end - future_start
+        for name, arr in self._arrays.items():
+            row = arr[r] if name in self.FIXED else np.moveaxis(arr[:, r], 1, 0)   # agents first
+            kept, went = row[keep], row[gone]
+            row[n_keep:n_keep + n_future] = row[future_start:future_end]        # overlap-safe
+            row[:n_keep] = kept
+            row[n_keep + n_future:n_keep + n_future + gone.size] = went
 
     def _retire_block(self, r: int, start: int, n_gone: int) -> None:
         """Archive row ``r``'s newly retired block (``n_gone`` agents from ``start``) and make it inert."""
@@ -176,14 +202,20 @@ def first_by_priority(eligible: np.ndarray, priority: np.ndarray, room: np.ndarr
     """(R, N) mask: in each row, the ``room[r]`` eligible agents with the lowest priority.
 
     Ties are broken by position (a stable sort), as ``idx[argsort(priority[idx])][:room]`` would.
+    Only the eligible agents are sorted (few: a sort of every agent each month was the largest item
+    of a national run's enrolment).
     """
-    if eligible.shape[-1] == 0:
-        return eligible.copy()
-    keys = np.where(eligible, priority, np.inf)
-    order = np.argsort(keys, axis=-1, kind="stable")
-    rank = np.empty_like(order)
-    np.put_along_axis(rank, order, np.arange(order.shape[-1])[None, :], axis=-1)
-    return eligible & (rank < np.maximum(room, 0)[:, None])
+    out = np.zeros(eligible.shape, dtype=bool)
+    rows, cols = np.nonzero(eligible)
+    if rows.size == 0:
+        return out
+    # by row, then priority, then position
+    order = np.lexsort((cols, priority[rows, cols], rows))
+    rows, cols = rows[order], cols[order]
+    rank = np.arange(rows.size) - np.searchsorted(rows, rows, side="left")    # place within its row
+    chosen = rank < np.maximum(np.asarray(room), 0)[rows]
+    out[rows[chosen], cols[chosen]] = True
+    return out
 
 
 def prefix_sums(values: np.ndarray, n_active: np.ndarray) -> np.ndarray:

@@ -202,6 +202,10 @@ class ChildPopulation(ArrayPopulation):
         hh = self.household
         if household_values.shape[-1] == 0:      # no household has arrived anywhere in the batch
             return np.zeros(household_values.shape[:-1] + hh.shape[-1:], dtype=household_values.dtype)
+        if self.kernels == "numba":
+            return kernels.spread_to_children(household_values, kernels.whole(self._arrays["household"]),
+                                              np.minimum(self.n_households, household_values.shape[-1]),
+                                              hh.shape[-1])
         valid = hh < self.n_households[:, None]
         index = np.where(valid, hh, 0)
         spread = np.take_along_axis(household_values, np.broadcast_to(

@@ -381,6 +381,26 @@ def child_new_placements(*args):
     _compiled("child_new_placements", _child_new_placements_loop)(*args)
 
 
+def _spread_to_children_loop(values, household, limits, out):  # pragma: no cover - compiled by numba
+    # out[a, r, i] = values[a, r, household[r, i]] for the children of households below limits[r]
+    # (out starts at zero)
+    n_arms, n_reps, n_children = out.shape
+    for a in range(n_arms):
+        for r in range(n_reps):
+            limit = limits[r]
+            for i in range(n_children):
+                h = household[r, i]
+                if h < limit:
+                    out[a, r, i] = values[a, r, h]
+
+
+def spread_to_children(values: np.ndarray, household: np.ndarray, limits: np.ndarray, n_children: int) -> np.ndarray:
+    """A per-household (arms, R, H) array spread to the first ``n_children`` children (arms, R, N), compiled."""
+    out = np.zeros(values.shape[:-1] + (n_children,), dtype=values.dtype)
+    _compiled("spread_to_children", _spread_to_children_loop)(values, household, limits, out)
+    return out
+
+
 def open_care_month(*args):
     """The compiled :func:`_open_care_month_loop`."""
     _compiled("open_care_month", _open_care_month_loop)(*args)

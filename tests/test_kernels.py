@@ -157,12 +157,16 @@ def test_a_month_of_children_is_the_same_compiled_and_with_numpy(monkeypatch):
     assert compiled.children.adult_outcome.any() or compiled.children.conduct_problem_months.any()
 
 
-def test_batched_compaction_equals_row_by_row(monkeypatch):
-    """The yearly retirement's one gather per array for all rows gives the arrays and archives that
-    compacting each row on its own gives (agents/base.py: begin/end_compaction)."""
+@pytest.mark.parametrize("few_rows", [0, 10], ids=["one-gather-for-all-rows", "memory-moves-per-row"])
+def test_batched_compaction_equals_row_by_row(monkeypatch, few_rows):
+    """The yearly retirement's queued compaction (one gather per array for all rows, or memory moves
+    row by row) gives the arrays and archives that compacting each row at once gives
+    (agents/base.py: begin/end_compaction)."""
+    from agents import base
     from agents.base import ArrayPopulation
     from simulation.core.model import SifsimModel
     config = make_config("replications=4", "horizon_years=4", "population.households=150")
+    monkeypatch.setattr(base, "FEW_ROWS", few_rows)
     batched = SifsimModel(config, replications=[0, 1, 2, 3]).run()
     monkeypatch.setattr(ArrayPopulation, "begin_compaction", lambda self: None)   # nothing queued
     row_by_row = SifsimModel(config, replications=[0, 1, 2, 3]).run()
@@ -175,3 +179,22 @@ def test_batched_compaction_equals_row_by_row(monkeypatch):
         for r in range(4):
             for name, value in a.retired_state(r).items():
                 assert np.array_equal(value, b.retired_state(r)[name]), (owner, r, name)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_first_by_priority_is_a_stable_sort_of_the_eligible(seed):
+    """The room[r] eligible agents of lowest priority per row, ties by position: against a sort of
+    every agent with the ineligible last (the former implementation)."""
+    from agents.base import first_by_priority
+    rng = np.random.default_rng(seed)
+    eligible = rng.random((5, 40)) < 0.4
+    priority = rng.integers(0, 6, size=(5, 40)).astype(float)        # many ties
+    room = np.array([0, 3, 100, -2, 7])
+    keys = np.where(eligible, priority, np.inf)
+    order = np.argsort(keys, axis=-1, kind="stable")
+    rank = np.empty_like(order)
+    np.put_along_axis(rank, order, np.arange(40)[None, :], axis=-1)
+    expected = eligible & (rank < np.maximum(room, 0)[:, None])
+    chosen = first_by_priority(eligible, priority, room)
+    assert np.array_equal(chosen, expected)
+    assert chosen.sum(axis=1).tolist() == np.minimum(eligible.sum(axis=1), np.maximum(room, 0)).tolist()
