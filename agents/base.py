@@ -169,11 +169,17 @@ class ArrayPopulation:
         """
         n_keep, n_future = keep.size, future_end - future_start
         for name, arr in self._arrays.items():
-            row = arr[r] if name in self.FIXED else np.moveaxis(arr[:, r], 1, 0)   # agents first
-            kept, went = row[keep], row[gone]
-            row[n_keep:n_keep + n_future] = row[future_start:future_end]        # overlap-safe
-            row[:n_keep] = kept
-            row[n_keep + n_future:n_keep + n_future + gone.size] = went
+            fixed = name in self.FIXED
+            row = arr[r] if fixed else arr[:, r]
+            axis = 0 if fixed else 1
+
+            def part(start: int, stop: int):
+                return (slice(None),) * axis + (slice(start, stop),)
+
+            kept, went = np.take(row, keep, axis=axis), np.take(row, gone, axis=axis)
+            row[part(n_keep, n_keep + n_future)] = row[part(future_start, future_end)]     # overlap-safe
+            row[part(0, n_keep)] = kept
+            row[part(n_keep + n_future, n_keep + n_future + gone.size)] = went
 
     def _retire_block(self, r: int, start: int, n_gone: int) -> None:
         """Archive row ``r``'s newly retired block (``n_gone`` agents from ``start``) and make it inert."""
