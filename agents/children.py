@@ -191,7 +191,14 @@ class ChildPopulation(ArrayPopulation):
     def _index_families(self, r: int) -> None:
         """Children are stored household by household: each family's household and first child."""
         row = self._arrays["household"][r]
-        families, first = np.unique(row[row != self.NO_HOUSEHOLD], return_index=True)
+        valid = row[row != self.NO_HOUSEHOLD]
+        if valid.size and bool(np.all(valid[1:] >= valid[:-1])):
+            # stored household by household (ascending): a family starts where the household changes
+            # (what np.unique's first indices are for a sorted row, without its sort)
+            first = np.flatnonzero(np.concatenate(([True], valid[1:] != valid[:-1])))
+            families = valid[first]
+        else:
+            families, first = np.unique(valid, return_index=True)
         self._families[r], self._family_first_child[r] = families, first
 
     def of_households(self, household_values: np.ndarray) -> np.ndarray:
