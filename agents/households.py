@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from agents import kernels
 from agents.base import ArrayPopulation
 from scenarios.schema import COMPOSITIONS, EXIT_ROUTES
 
@@ -73,6 +74,9 @@ class HouseholdPopulation(ArrayPopulation):
              "participant", "open_care_months_left", "open_care_month_index",
              "open_care_intensive", "pensioned", "old_age_support")
     NEVER = np.iinfo(np.int32).max      # entry month of padding: never arrives
+    #: "numba" or "numpy": which implementation the EB month uses (set by the model with the
+    #: children's choice, agents/kernels.py; the results are the same)
+    kernels = "numpy"
     INERT = {"present": False, "on_eb": False, "participant": False, "last_exit_route": NO_ROUTE,
              "open_care_months_left": 0, "open_care_intensive": False, "pensioned": False,
              "old_age_support": False}
@@ -202,11 +206,11 @@ class HouseholdPopulation(ArrayPopulation):
         if arrived.any():
             old = self.n_active
             self._bind(old + arrived)
-            idx = np.arange(self.window)[None, :]
-            new = (idx >= old[:, None]) & (idx < self.n_active[:, None])
-            self.present[:, new] = True
-            self.on_eb[:, new] = True
-            self.months_on_eb[:, new] = 0
+            for r in np.flatnonzero(arrived):        # each row's arrivals are one slice
+                new = slice(int(old[r]), int(self.n_active[r]))
+                self.present[:, r, new] = True
+                self.on_eb[:, r, new] = True
+                self.months_on_eb[:, r, new] = 0
         return arrived
 
     def eb_exits(self, hazard: np.ndarray, u_exit: np.ndarray, u_route: np.ndarray,
@@ -218,6 +222,15 @@ class HouseholdPopulation(ArrayPopulation):
         in both arms; NO_ROUTE elsewhere). Moving away removes the household
         (and its children) from the area.
         """
+        if self.kernels == "numba" and len(self):
+            exits = np.empty(self.on_eb.shape, dtype=bool)
+            route = np.empty(exits.shape[1:], dtype=np.int8)
+            whole = kernels.whole
+            kernels.eb_exits(whole(self.on_eb), whole(u_exit), np.ascontiguousarray(hazard, dtype=np.float64),
+                             whole(u_route), np.asarray(route_cdf, dtype=np.float64), np.int64(ROUTE_INDEX["moved"]),
+                             whole(self.last_exit_route), whole(self.months_since_exit), whole(self.present),
+                             exits, route)
+            return exits, route
         exits = self.on_eb & (u_exit[None] < hazard)
         leaving = exits.any(axis=0)
         route = np.full(exits.shape[1:], NO_ROUTE, dtype=np.int8)
@@ -241,10 +254,20 @@ class HouseholdPopulation(ArrayPopulation):
         its exit)`` months (``population.reentry_duration_memory``: 1 = where it left
         off, 0 = a new spell at duration 0).
         """
+        n_routes = hazard_by_route.shape[0]
+        if self.kernels == "numba" and len(self):
+            table = np.ascontiguousarray(np.concatenate([hazard_by_route, hazard_by_route * after_24_multiplier]),
+                                         dtype=np.float64)
+            back = np.empty(self.on_eb.shape, dtype=bool)
+            whole = kernels.whole
+            kernels.eb_reentries(whole(self.present), whole(self.on_eb), whole(self.last_exit_route),
+                                 whole(self.months_since_exit), whole(self.months_on_eb), whole(u_reentry), table,
+                                 np.int64(n_routes), np.int64(REENTRY_LATE_AFTER_MONTHS), np.int64(window_months),
+                                 np.float64(duration_memory), back)
+            return back
         since = self.months_since_exit
         off = self.present & ~self.on_eb & (self.last_exit_route >= 0) & (since >= 1) \
             & (since < window_months)
-        n_routes = hazard_by_route.shape[0]
         table = np.concatenate([hazard_by_route, hazard_by_route * after_24_multiplier])
         row = np.maximum(self.last_exit_route, 0).astype(np.intp)
         row += n_routes * (since >= REENTRY_LATE_AFTER_MONTHS)
@@ -261,8 +284,14 @@ class HouseholdPopulation(ArrayPopulation):
 
     def advance_month(self) -> None:
         """Durations tick for everyone present."""
-        self.months_on_eb += self.on_eb
-        self.months_since_exit += self.present & ~self.on_eb
+        if self.kernels == "numba" and len(self):
+            whole = kernels.whole
+            n_arms, n_reps, n_households = self.on_eb.shape
+            kernels.advance_month(np.int64(n_arms), np.int64(n_reps), np.int64(n_households), whole(self.on_eb),
+                                  whole(self.present), whole(self.months_on_eb), whole(self.months_since_exit))
+        else:
+            self.months_on_eb += self.on_eb
+            self.months_since_exit += self.present & ~self.on_eb
         self.month_now += 1
 
     # --- life course (issue 11 item 5) ---------------------------------------------------

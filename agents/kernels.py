@@ -401,6 +401,91 @@ def spread_to_children(values: np.ndarray, household: np.ndarray, limits: np.nda
     return out
 
 
+# --- the households' EB month (agents/households.py's numpy methods are the references) ---------
+
+def _eb_exits_loop(on_eb, u_exit, hazard, u_route, route_cdf, moved, last_exit_route, months_since_exit,
+                   present, exits, route):  # pragma: no cover - compiled by numba
+    # HouseholdPopulation.eb_exits in one pass: who leaves (the same draw in both arms), the route
+    # of anyone leaving in either arm (searchsorted(route_cdf, u, "right"), capped at the last
+    # route), and the leavers' state; moving away leaves the area
+    n_arms, n_reps, n_households = exits.shape
+    n_routes = route_cdf.shape[0]
+    for r in range(n_reps):
+        for i in range(n_households):
+            u = u_exit[r, i]
+            leaving = False
+            for a in range(n_arms):
+                e = on_eb[a, r, i] & (u < hazard[a, r, i])
+                exits[a, r, i] = e
+                leaving = leaving | e
+            chosen = -1
+            if leaving:
+                v = np.float64(u_route[r, i])
+                k = 0
+                for c in range(n_routes):
+                    k += route_cdf[c] <= v
+                chosen = min(k, n_routes - 1)
+            route[r, i] = chosen
+            if leaving:
+                for a in range(n_arms):
+                    if exits[a, r, i]:
+                        on_eb[a, r, i] = False
+                        last_exit_route[a, r, i] = chosen
+                        months_since_exit[a, r, i] = 0
+                        if chosen == moved:
+                            present[a, r, i] = False
+
+
+def _eb_reentries_loop(present, on_eb, last_exit_route, months_since_exit, months_on_eb, u_reentry,
+                       hazard_table, n_routes, late_after_months, window_months, memory,
+                       back):  # pragma: no cover - compiled by numba
+    # HouseholdPopulation.eb_reentries in one pass: households off EB in the area return with the
+    # hazard of their exit route (lower after late_after_months off EB, none from window_months), and
+    # resume floor(memory × their months on EB) (memory >= 1: where they left off; <= 0: from zero)
+    n_arms, n_reps, n_households = back.shape
+    for a in range(n_arms):
+        for r in range(n_reps):
+            for i in range(n_households):
+                since = months_since_exit[a, r, i]
+                route = last_exit_route[a, r, i]
+                row = max(route, 0) + n_routes * (since >= late_after_months)
+                b = present[a, r, i] & (not on_eb[a, r, i]) & (route >= 0) & (since >= 1) \
+                    & (since < window_months) & (u_reentry[r, i] < hazard_table[row])
+                back[a, r, i] = b
+                if b:
+                    on_eb[a, r, i] = True
+                    if memory <= 0.0:
+                        months_on_eb[a, r, i] = 0
+                    elif memory < 1.0:
+                        months_on_eb[a, r, i] = np.int32(np.floor(memory * months_on_eb[a, r, i]))
+
+
+def _advance_month_loop(n_arms, n_reps, n_households, on_eb, present, months_on_eb,
+                        months_since_exit):  # pragma: no cover - compiled by numba
+    # HouseholdPopulation.advance_month: durations tick for everyone present
+    for a in range(n_arms):
+        for r in range(n_reps):
+            for i in range(n_households):
+                on = on_eb[a, r, i]
+                months_on_eb[a, r, i] += on
+                months_since_exit[a, r, i] += present[a, r, i] & (not on)
+
+
+def eb_exits(*args):
+    """The compiled :func:`_eb_exits_loop`."""
+    _compiled("eb_exits", _eb_exits_loop)(*args)
+
+
+def eb_reentries(*args):
+    """The compiled :func:`_eb_reentries_loop`."""
+    _compiled("eb_reentries", _eb_reentries_loop)(*args)
+
+
+def advance_month(*args):
+    """The compiled :func:`_advance_month_loop`."""
+    _compiled("advance_month", _advance_month_loop)(*args)
+
+
 def open_care_month(*args):
     """The compiled :func:`_open_care_month_loop`."""
     _compiled("open_care_month", _open_care_month_loop)(*args)

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from agents import kernels
+from agents.households import ROUTE_INDEX
 from tests.support import make_config
 from simulation.core.runner import run
 
@@ -133,18 +134,21 @@ def test_the_model_chooses_by_the_batch_size(monkeypatch):
     assert forced.children.kernels == "numba"
 
 
-def test_a_month_of_children_is_the_same_compiled_and_with_numpy(monkeypatch):
+@pytest.mark.parametrize("memory", ["0.25", "0.0", "1.0"])
+def test_a_month_of_children_is_the_same_compiled_and_with_numpy(monkeypatch, memory):
     """Two models of the default intervention (caseload, family treatment, protective places), one per
-    implementation, stepped side by side: every child and household array is equal after every month."""
+    implementation, stepped side by side: every child and household array is equal after every month
+    (EB exits, moves, re-entries with each kind of duration memory, open care, placements...)."""
     from simulation.core.model import SifsimModel
-    config = make_config("replications=3", "horizon_years=8", "population.households=120")
+    config = make_config("replications=3", "horizon_years=8", "population.households=120",
+                         f"population.reentry_duration_memory={memory}")
     models = {}
     for choice in ("numba", "numpy"):
         monkeypatch.setenv(kernels.KERNELS_ENV, choice)
         models[choice] = SifsimModel(config, replications=[0, 1, 2])
         assert models[choice].children.kernels == choice
     compiled, reference = models["numba"], models["numpy"]
-    placed = 0
+    placed = moved = 0
     for month in range(compiled.n_months):
         compiled.step()
         reference.step()
@@ -153,7 +157,9 @@ def test_a_month_of_children_is_the_same_compiled_and_with_numpy(monkeypatch):
             a, b = getattr(getattr(compiled, owner), name), getattr(getattr(reference, owner), name)
             assert np.array_equal(a, b), (month, owner, name)
         placed += int(np.count_nonzero(reference.children.placement))
+        moved += int(np.count_nonzero(reference.households.last_exit_route == ROUTE_INDEX["moved"]))
     assert placed > 0            # the months compared include placements, not only children at home
+    assert moved > 0             # and exits that leave the area
     assert compiled.children.adult_outcome.any() or compiled.children.conduct_problem_months.any()
 
 

@@ -88,6 +88,7 @@ class SifsimModel(mesa.Model):
         self.households, self.children = synthetic.households, synthetic.children
         # compiled monthly loops when the batch is large enough to repay numba's start-up (agents/kernels.py)
         self.children.kernels = kernels.choose(2 * int(self.children.capacity.sum()) * self.n_months)
+        self.households.kernels = self.children.kernels
         self.units: dict[str, MunicipalUnit] = {
             u.name: MunicipalUnit(self, u, config.municipality.reorganisations, self.calendar.start_year)
             for u in config.municipality.units}
