@@ -486,6 +486,36 @@ def advance_month(*args):
     _compiled("advance_month", _advance_month_loop)(*args)
 
 
+def _exact_masked_sums_loop(mask, values, n_active, out):  # pragma: no cover - compiled by numba
+    # out[a, r] = Σ over replication r's prefix of mask × values; returns whether every term is a
+    # whole number and Σ|terms| < 2⁵³: then every partial sum is exact, in any order, so the result
+    # is the bits numpy's pairwise sum gives
+    exact = True
+    limit = 9007199254740992.0
+    for a in range(out.shape[0]):
+        for r in range(out.shape[1]):
+            total = 0.0
+            for i in range(n_active[r]):
+                v = values[r, i] * mask[a, r, i]
+                total += v
+                exact = exact & (v == np.floor(v))
+            out[a, r] = total
+            exact = exact & (abs(total) < limit)
+    return exact
+
+
+def masked_prefix_sums(mask: np.ndarray, values: np.ndarray, n_active: np.ndarray) -> np.ndarray | None:
+    """(arms, R): Σ of ``mask`` (arms, R, W) × ``values`` (R, W) over each replication's prefix, or
+    None when the terms are not whole numbers (then only numpy's own summation gives its bits).
+
+    Values are nonnegative amounts here (SEK a month), so Σ|terms| is the total's magnitude.
+    """
+    out = np.empty(mask.shape[:2], dtype=np.float64)
+    if not _compiled("exact_masked_sums", _exact_masked_sums_loop)(mask, values, n_active, out):
+        return None
+    return out
+
+
 def open_care_month(*args):
     """The compiled :func:`_open_care_month_loop`."""
     _compiled("open_care_month", _open_care_month_loop)(*args)

@@ -204,3 +204,15 @@ def test_first_by_priority_is_a_stable_sort_of_the_eligible(seed):
     chosen = first_by_priority(eligible, priority, room)
     assert np.array_equal(chosen, expected)
     assert chosen.sum(axis=1).tolist() == np.minimum(eligible.sum(axis=1), np.maximum(room, 0)).tolist()
+
+
+def test_masked_prefix_sums_are_numpys_sums_of_whole_amounts_and_refuse_fractions():
+    from agents.base import prefix_sums
+    rng = np.random.default_rng(5)
+    mask = rng.random((2, 3, 500)) < 0.5
+    n_active = np.array([500, 123, 0])
+    whole = rng.integers(0, 20_000, size=(3, 500)).astype(float)
+    compiled = kernels.masked_prefix_sums(mask, whole, n_active)
+    assert np.array_equal(compiled, prefix_sums(mask * whole, n_active))
+    assert compiled[:, 2].tolist() == [0.0, 0.0]                       # an empty prefix sums to 0
+    assert kernels.masked_prefix_sums(mask, whole + 0.1, n_active) is None   # numpy's rounding: not ours

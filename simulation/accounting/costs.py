@@ -46,7 +46,7 @@ class CostBooking:
 
     def book(self, t: int) -> None:
         hh, ch, eco, led = self.households, self.children, self.eco, self.ledger
-        eb_paid = prefix_sums(hh.on_eb * hh.eb_sek_per_month, hh.n_active)   # (arms, R)
+        eb_paid = self.amount_sums(hh.on_eb)                                 # (arms, R)
         led.add(t, "eb", "eb_unit", eb_paid)
         compiled = ch.kernels == "numba"
         # an exit to another benefit shifts the payer for as long as that benefit lasts, not forever
@@ -55,7 +55,7 @@ class CostBooking:
             + n_studies * eco.student_aid_sek_per_household_month
         # a household that reached pension age on EB gets the state's old-age support (issue 11
         # item 5): what EB paid, now paid by the state — a shift of payer, not a saving
-        other = other + prefix_sums(hh.old_age_support * hh.eb_sek_per_month, hh.n_active)
+        other = other + self.amount_sums(hh.old_age_support)
         led.add(t, "other_benefit", "state", other)
         working = self.fiscal.book(t, hh)          # taxes and transfers of exits to work (fiscal.py)
         household_income = eb_paid + other + working * self.work_income_sek_per_month
@@ -88,6 +88,19 @@ class CostBooking:
         led.add(t, "household_income", "households", -household_income)
         if self.intervention_active:
             self.book_financing(t)
+
+    def amount_sums(self, mask: np.ndarray) -> np.ndarray:
+        """Per (arm, replication): the EB amounts of the households in ``mask``, summed over each prefix.
+
+        Compiled when the amounts are whole SEK (exact in any order, so the same bits as numpy's
+        sum); otherwise numpy's.
+        """
+        hh = self.households
+        if self.children.kernels == "numba" and len(hh):
+            sums = kernels.masked_prefix_sums(kernels.whole(mask), kernels.whole(hh.eb_sek_per_month), hh.n_active)
+            if sums is not None:
+                return sums
+        return prefix_sums(mask * hh.eb_sek_per_month, hh.n_active)
 
     def benefit_counts(self, compiled: bool) -> tuple[np.ndarray, np.ndarray]:
         """Per (arm, replication): households off EB on another benefit (within its length) and on student aid."""
