@@ -168,9 +168,9 @@ def build_report(folder: Path, language: str | None = None, workers: int = 1,
         workbook = write_workbook(folder, {**tables, "assumptions": assumptions}, lang,
                                   version=(manifest or {}).get("sifsim_version", __version__),
                                   price_year=int(config.get("economy", {}).get("price_base_year", 2017)))
-        chart_files = pending.result() if pending is not None else None
-    paths = write_run_report(tables, config, folder, assumptions, language=language, manifest=manifest,
-                             chart_files=chart_files)
+        # the page is written while the last charts are drawn; it waits for them at its charts section
+        paths = write_run_report(tables, config, folder, assumptions, language=language, manifest=manifest,
+                                 chart_files=pending.result if pending is not None else None)
     return paths[:-1] + [folder / ASSUMPTIONS_FILE, workbook, paths[-1]]
 
 
