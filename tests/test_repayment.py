@@ -240,6 +240,24 @@ def test_p_full_repayment_interval_has_the_closed_form_at_the_edges(n):
     assert low < 0.5 < high and high - low < 0.35
 
 
+def test_p_full_repayment_interval_is_scipy_stats_beta_ppf_bit_for_bit():
+    """The interval comes from scipy.special.betaincinv (cheap to import), and is the same number
+    as the textbook form with scipy.stats.beta.ppf, to the last bit, for every count up to 200
+    replications and a few levels."""
+    from scipy import stats
+    from simulation.core.runner import monte_carlo_interval
+    for trials in [1, 2, 3, 7, 20, 30, 99, 100, 200]:
+        for successes in range(trials + 1):
+            for level in (0.8, 0.9, 0.95):
+                tail = (1 - level) / 2
+                low, high = monte_carlo_interval(successes, trials, level=level)
+                expect_low = 0.0 if successes == 0 else float(
+                    stats.beta.ppf(tail, successes, trials - successes + 1))
+                expect_high = 1.0 if successes == trials else float(
+                    stats.beta.ppf(1 - tail, successes + 1, trials - successes))
+                assert (low, high) == (expect_low, expect_high), (successes, trials, level)
+
+
 def test_summary_reports_p_full_repayment_with_its_monte_carlo_interval():
     from simulation.core.runner import run
     summary = run(make_config("replications=4", "horizon_years=10")).summary.set_index(["rule", "metric"])

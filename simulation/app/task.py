@@ -149,8 +149,26 @@ def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: i
     record = manifest(results)            # written once every phase has its time (below)
     timings = record["wall_time_s"]
     t0 = time.perf_counter()
-    write_run_tables(results, output_dir)
-    study_text = run_studies(results, output_dir)
+    from simulation.core.runner import worker_count
+    chart_workers = worker_count(config, tasks=2) if config.charts else 1
+    drawing = None
+    if chart_workers > 1:
+        # the chart workers' fork server imports matplotlib and the chart modules on the other
+        # core while this process writes the tables (simulation/present/charts/parallel.py)
+        from simulation.present.charts.parallel import warm_up
+        warm_up()
+    # the Parquet tables and config.yaml first: the charts are drawn from them while the CSVs are written
+    write_run_tables(results, output_dir, csv=False)
+    if chart_workers > 1:
+        from simulation.present.report import start_charts
+        drawing = start_charts(output_dir, config.language, chart_workers)
+    try:
+        write_run_tables(results, output_dir, parquet=False)
+        study_text = run_studies(results, output_dir)
+    except BaseException:
+        if drawing is not None:
+            drawing.__exit__(None, None, None)
+        raise
     timings["write_tables"] = time.perf_counter() - t0
     if config.charts:
         from simulation.present.report import build_report
@@ -159,8 +177,7 @@ def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: i
         write_manifest(record, output_dir)
         t1 = time.perf_counter()
         # the charts are drawn on the run's cores (``workers``) while the workbook is written
-        from simulation.core.runner import worker_count
-        build_report(output_dir, workers=worker_count(config, tasks=2))
+        build_report(output_dir, workers=chart_workers, drawing=drawing)
         timings["charts_and_report"] = time.perf_counter() - t1
     write_manifest(record, output_dir)
     log_end(record, output_dir)

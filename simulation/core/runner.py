@@ -13,7 +13,7 @@ import sys
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 import numpy as np
 import pandas as pd
@@ -23,9 +23,11 @@ from scenarios.validation import validate
 from simulation.accounting.budget import BUDGET_COLUMNS
 from simulation.accounting.ledger import LEDGER_COLUMNS, savings_by
 from simulation.accounting.perspectives import perspective_metrics
-from simulation.core.model import SifsimModel
 from simulation.core.outcomes import EB_EFFECT_CATEGORIES, OUTCOMES, fund_share_of_inputs
 from simulation.core.participants import PARTICIPANT_COLUMNS
+
+if TYPE_CHECKING:   # the model (and Mesa, 0.75 s to import) is loaded where a replication runs
+    from simulation.core.model import SifsimModel
 
 POPULATION_COLUMNS = ("replication", "arm", "year", "month", "households_on_eb", "eb_exits",
                       "eb_entries", "children_placed")
@@ -88,6 +90,7 @@ class Progress:
 
 def run_replication(config: SifsimConfig, replication: int) -> SifsimModel:
     """Simulate one paired replication to the horizon (a batch of one)."""
+    from simulation.core.model import SifsimModel
     return SifsimModel(config, replications=[replication]).run()
 
 
@@ -152,6 +155,7 @@ def simulate_rows(case: SifsimConfig, grant: str, replications: list[int]) -> di
     """Simulate a batch of replications of one grant; return their raw table rows (picklable)."""
     out: dict[str, list] = {"ledger": [], "population": [], "repayment": [], "years": [], "participants": [],
                             "budget": []}
+    from simulation.core.model import SifsimModel   # here: the main process of a run never needs Mesa
     model = SifsimModel(case, replications=replications).run()
     for i, r in enumerate(replications):
         rows = model.replication_rows(i)
@@ -228,15 +232,24 @@ def run(config: SifsimConfig, *, progress: bool | None = None,
             # every result is in (or a task failed): the workers exit on their own while the
             # tables are assembled, instead of the run waiting for their interpreters to shut down
             pool.shutdown(wait=False, cancel_futures=True)
+    timings["simulate"] = time.perf_counter() - t0
+
+    t1 = time.perf_counter()
+    results = assemble(config, parts)
+    timings["summarise"] = time.perf_counter() - t1
+    results.timings_s = timings
+    return results
+
+
+def assemble(config: SifsimConfig, parts: list[dict[str, list]]) -> Results:
+    """The tables of a run from its batches' raw rows (in replication order), and their summary."""
+    cases = grants(config)
     ledger_rows = [row for part in parts for row in part["ledger"]]
     population_rows = [row for part in parts for row in part["population"]]
     repayment_rows = [row for part in parts for row in part["repayment"]]
     year_rows = [row for part in parts for row in part["years"]]
     participant_rows = [row for part in parts for row in part["participants"]]
     budget_rows = [row for part in parts for row in part["budget"]]
-    timings["simulate"] = time.perf_counter() - t0
-
-    t1 = time.perf_counter()
     ledger = pd.DataFrame(ledger_rows, columns=[*LEDGER_COLUMNS, "grant"])
     ledger = ledger.astype({"replication": "int32", "year": "int16", "amount_sek": "float64",
                             "cash": "bool", "arm": "category", "payer": "category",
@@ -253,9 +266,8 @@ def run(config: SifsimConfig, *, progress: bool | None = None,
     budget = pd.DataFrame(budget_rows, columns=[*BUDGET_COLUMNS, "grant"])
     per_rep = per_replication_metrics(config, ledger, repayment, years)
     summary = summarise(per_rep)
-    timings["summarise"] = time.perf_counter() - t1
     return Results(config=config, ledger=ledger, population=population, repayment=repayment,
-                   years=years, per_replication=per_rep, summary=summary, timings_s=timings,
+                   years=years, per_replication=per_rep, summary=summary,
                    participants=participants, budget=budget)
 
 
@@ -415,10 +427,12 @@ def monte_carlo_interval(successes: int, trials: int, level: float = 0.8) -> tup
     """
     if trials == 0:
         return float("nan"), float("nan")
-    from scipy import stats   # here, not at the top: replication workers import this module and never need it
+    # the inverse regularised incomplete beta is beta.ppf (the same bits: both are Boost's
+    # ibeta_inv); scipy.special, not scipy.stats, whose import took 1.5 s of the summary (issue 15)
+    from scipy.special import betaincinv
     tail = (1.0 - level) / 2.0
-    low = 0.0 if successes == 0 else float(stats.beta.ppf(tail, successes, trials - successes + 1))
-    high = 1.0 if successes == trials else float(stats.beta.ppf(1 - tail, successes + 1, trials - successes))
+    low = 0.0 if successes == 0 else float(betaincinv(successes, trials - successes + 1, tail))
+    high = 1.0 if successes == trials else float(betaincinv(successes + 1, trials - successes, 1 - tail))
     return low, high
 
 

@@ -41,9 +41,14 @@ def read_table(folder: Path, stem: str) -> pd.DataFrame:
     raise FileNotFoundError(f"{folder} has no {stem}.parquet or {stem}.csv")
 
 
+#: libyaml's parser when PyYAML has it (the same values, five times faster: every chart worker
+#: reads the run's config), else the pure-Python one
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def read_config(folder: Path) -> dict:
     """The run's resolved config (config.yaml, else Hydra's .hydra/config.yaml)."""
     for path in (folder / "config.yaml", folder / ".hydra" / "config.yaml"):
         if path.exists():
-            return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     raise FileNotFoundError(f"{folder} has no config.yaml")

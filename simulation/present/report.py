@@ -23,7 +23,7 @@ import contextlib
 import json
 import math
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 import pandas as pd
 import yaml
@@ -33,6 +33,9 @@ from simulation.present.charts import completed, same_value, sorted_levels, swep
 from simulation.present.files import atomic_write, read_config, read_table
 from simulation.present.run_report import OPTIONAL_TABLES, run_report_tables, write_run_report
 from simulation.present.sweep_report import rule_labels_of, write_sweep_report
+
+if TYPE_CHECKING:
+    from simulation.present.charts.parallel import PendingCharts
 
 CONF_DIR = Path(__file__).resolve().parents[2] / "conf"
 ECONOMY_OPTION = "sweden_2017"          # the one economy group option (the config does not name it)
@@ -140,20 +143,21 @@ def load_or_capture_assumptions(folder: Path, config: Mapping[str, Any]) -> pd.D
 
 # --- the run report ---------------------------------------------------------------------------------
 
-def build_report(folder: Path, language: str | None = None, workers: int = 1) -> list[Path]:
+def build_report(folder: Path, language: str | None = None, workers: int = 1,
+                 drawing: "PendingCharts | None" = None) -> list[Path]:
     """(Re)build every chart and ``report.html`` of a run folder from its tables.
 
     ``workers`` > 1: the charts are drawn in that many processes (each from the folder's
     tables) while this one writes the workbook; the files are the same bytes either way.
+    ``drawing``: charts of this folder already being drawn (:func:`start_charts`, which
+    ``sifsim`` calls as soon as the Parquet tables are written); this function waits for them
+    and shuts their workers down.
     """
     folder = Path(folder)
     config = read_config(folder)
     lang = language or config.get("language", "sv")
-    if workers > 1:
-        from simulation.present.charts.parallel import PendingCharts
-        drawing = PendingCharts(folder, lang, workers)
-    else:
-        drawing = contextlib.nullcontext()
+    if drawing is None:
+        drawing = start_charts(folder, lang, workers) if workers > 1 else contextlib.nullcontext()
     with drawing as pending:
         tables = {stem: read_table(folder, stem) for stem in run_report_tables()}
         tables.update({stem: read_table(folder, stem) for stem in OPTIONAL_TABLES
@@ -164,10 +168,17 @@ def build_report(folder: Path, language: str | None = None, workers: int = 1) ->
         workbook = write_workbook(folder, {**tables, "assumptions": assumptions}, lang,
                                   version=(manifest or {}).get("sifsim_version", __version__),
                                   price_year=int(config.get("economy", {}).get("price_base_year", 2017)))
-        chart_files = pending.result() if pending is not None else None
-    paths = write_run_report(tables, config, folder, assumptions, language=language, manifest=manifest,
-                             chart_files=chart_files)
+        # the page is written while the last charts are drawn; it waits for them at its charts section
+        paths = write_run_report(tables, config, folder, assumptions, language=language, manifest=manifest,
+                                 chart_files=pending.result if pending is not None else None)
     return paths[:-1] + [folder / ASSUMPTIONS_FILE, workbook, paths[-1]]
+
+
+def start_charts(folder: Path, language: str, workers: int) -> "PendingCharts":
+    """Start drawing every run chart of ``folder`` (its Parquet tables and ``config.yaml`` written)
+    in ``workers`` processes; hand the result to :func:`build_report` (``drawing=``), which waits."""
+    from simulation.present.charts.parallel import PendingCharts
+    return PendingCharts(Path(folder), language, workers)
 
 
 # --- the sweep report -------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import json
 import math
 import re
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import pandas as pd
 
@@ -299,9 +299,14 @@ def charts_html(chart_files: Mapping[str, list[Path]], language: str) -> list[st
 # --- the page -------------------------------------------------------------------------------------------
 
 def render_run_report(config: Mapping[str, Any], tables: Mapping[str, pd.DataFrame], ctx: ChartContext,
-                      chart_files: Mapping[str, list[Path]], assumptions: pd.DataFrame,
+                      chart_files: Mapping[str, list[Path]] | Callable[[], Mapping[str, list[Path]]],
+                      assumptions: pd.DataFrame,
                       manifest: Mapping[str, Any] | None = None, folder: Path | None = None) -> bytes:
-    """The report as UTF-8 HTML bytes (``folder``: the run folder, for the command that reproduces it)."""
+    """The report as UTF-8 HTML bytes (``folder``: the run folder, for the command that reproduces it).
+
+    ``chart_files`` may be a callable that waits for charts being drawn: it is called last, when
+    the rest of the page is written.
+    """
     lang = ctx.language
     manifest = manifest or {}
     summary = tables["summary"]
@@ -340,7 +345,7 @@ def render_run_report(config: Mapping[str, Any], tables: Mapping[str, pd.DataFra
     body += organisation_html(config, tables["ledger"], lang)
 
     body.append(f'<section id="charts"><h2>{esc(w(lang, "charts"))}</h2><div class="charts">')
-    body += charts_html(chart_files, lang)
+    charts_at = len(body)       # filled in last: the charts may still be being drawn (a callable)
     body.append("</div></section>")
 
     # issue 13: the `sifsim explore` studies in RUN/explore/<name>/, "Which assumptions decide?" (none: no section)
@@ -361,13 +366,15 @@ def render_run_report(config: Mapping[str, Any], tables: Mapping[str, pd.DataFra
     body += assumptions_html(assumptions, lang, config)
     body.append("</section>")
 
+    body[charts_at:charts_at] = charts_html(chart_files() if callable(chart_files) else chart_files, lang)
     return page(lang, title, body)
 
 
 def write_run_report(tables: Mapping[str, pd.DataFrame], config: Mapping[str, Any], folder: Path,
                      assumptions: pd.DataFrame, *, language: str | None = None,
                      manifest: Mapping[str, Any] | None = None,
-                     chart_files: Mapping[str, list[Path]] | None = None) -> list[Path]:
+                     chart_files: Mapping[str, list[Path]] | Callable[[], Mapping[str, list[Path]]]
+                     | None = None) -> list[Path]:
     """Draw every run chart into ``folder/charts`` and write ``folder/report.html``.
 
     Args:
@@ -377,7 +384,8 @@ def write_run_report(tables: Mapping[str, pd.DataFrame], config: Mapping[str, An
         assumptions: the assumptions table (one row per commented default, with its source).
         language: "sv" or "en"; default: the config's ``language``.
         manifest: the run's manifest (config hash, version, git revision), if any.
-        chart_files: the charts, if already drawn into ``folder/charts`` ({name: paths}).
+        chart_files: the charts, if already drawn into ``folder/charts`` ({name: paths}), or a
+            callable returning them once they are (called when the rest of the page is written).
 
     Returns:
         The paths written: every chart's PNG and SVG, then the report.
@@ -387,5 +395,8 @@ def write_run_report(tables: Mapping[str, pd.DataFrame], config: Mapping[str, An
     if chart_files is None:
         chart_files = run_charts(tables, ctx, folder / "charts")
     report = folder / REPORT_FILE
-    atomic_write_bytes(report, render_run_report(config, tables, ctx, chart_files, assumptions, manifest, folder))
+    html = render_run_report(config, tables, ctx, chart_files, assumptions, manifest, folder)
+    if callable(chart_files):
+        chart_files = chart_files()     # already waited for, inside render_run_report
+    atomic_write_bytes(report, html)
     return [p for ps in chart_files.values() for p in ps] + [report]
