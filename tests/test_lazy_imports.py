@@ -23,6 +23,9 @@ CASES = {
                          ("mesa", "matplotlib", "openpyxl", "numba", "scipy.stats", "agents.units")),
     "the runner": ("import simulation.core.runner",
                    ("mesa", "matplotlib", "numba", "scipy.stats")),
+    "the config check's kernel choice": ("from simulation.app.task import kernel_problems; "
+                                         "assert kernel_problems() == []",
+                                         ("mesa", "agents.units", "numba", "matplotlib")),
     "the summary's interval": ("from simulation.core.runner import monte_carlo_interval; "
                                "assert monte_carlo_interval(3, 10) != (0.0, 1.0)",
                                ("scipy.stats", "mesa")),
