@@ -392,7 +392,8 @@ def _value_problems(cfg: schema.SifsimConfig) -> list[str]:
         elif 0.0 <= pop.eb_exit_hazard_floor_per_month <= pop.eb_exit_hazard_per_month <= 1.0 and \
                 pop.eb_exit_hazard_floor_per_month * v > pop.eb_exit_hazard_per_month:
             # (a floor above h(0) at multiplier 1 is named once, by the check above)
-            problems.append(f"{floor_key}.{name}={v!r}: gives a floor of "
+            problems.append(f"{floor_key}.{name}={v!r}: × population.eb_exit_hazard_floor_per_month="
+                            f"{pop.eb_exit_hazard_floor_per_month!r} gives a floor of "
                             f"{pop.eb_exit_hazard_floor_per_month * v:.6g} per month, above "
                             f"population.eb_exit_hazard_per_month={pop.eb_exit_hazard_per_month!r}, the hazard "
                             "at the start of a spell, which includes the floor; allowed: floor × multiplier <= it")
