@@ -74,6 +74,7 @@ class PopulationConfig:
     eb_exit_hazard_per_month: float = f(**PROB)
     eb_duration_decay: float = f(**NONNEG)
     eb_exit_hazard_floor_per_month: float = f(**PROB)
+    eb_exit_hazard_floor_multiplier_by_composition: dict[str, float] = f()
     exit_propensity_sd: float = f(**NONNEG)
     exit_hazard_multiplier_by_composition: dict[str, float] = f()
     composition_shares: dict[str, float] = f()

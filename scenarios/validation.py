@@ -381,6 +381,25 @@ def _value_problems(cfg: schema.SifsimConfig) -> list[str]:
         problems.append(f"population.eb_exit_hazard_floor_per_month={pop.eb_exit_hazard_floor_per_month!r}: "
                         f"above population.eb_exit_hazard_per_month={pop.eb_exit_hazard_per_month!r}, the "
                         "hazard at the start of a spell, which includes the floor; allowed: a floor <= it")
+    floor_key = "population.eb_exit_hazard_floor_multiplier_by_composition"
+    for name in COMPOSITIONS:
+        v = pop.eb_exit_hazard_floor_multiplier_by_composition.get(name)
+        if v is None:
+            problems.append(f"{floor_key}.{name}: missing; give a multiplier >= 0 for every composition "
+                            f"({', '.join(COMPOSITIONS)})")
+        elif _is_nonfinite(v) or v < 0:
+            problems.append(f"{floor_key}.{name}={v!r}: expected a number >= 0")
+        elif 0.0 <= pop.eb_exit_hazard_floor_per_month <= pop.eb_exit_hazard_per_month <= 1.0 and \
+                pop.eb_exit_hazard_floor_per_month * v > pop.eb_exit_hazard_per_month:
+            # (a floor above h(0) at multiplier 1 is named once, by the check above)
+            problems.append(f"{floor_key}.{name}={v!r}: × population.eb_exit_hazard_floor_per_month="
+                            f"{pop.eb_exit_hazard_floor_per_month!r} gives a floor of "
+                            f"{pop.eb_exit_hazard_floor_per_month * v:.6g} per month, above "
+                            f"population.eb_exit_hazard_per_month={pop.eb_exit_hazard_per_month!r}, the hazard "
+                            "at the start of a spell, which includes the floor; allowed: floor × multiplier <= it")
+    for name in pop.eb_exit_hazard_floor_multiplier_by_composition:
+        if name not in COMPOSITIONS:
+            problems.append(f"{floor_key}.{name}: unknown composition; allowed are {', '.join(COMPOSITIONS)}")
     for name, v in pop.exit_hazard_multiplier_by_composition.items():
         if name not in COMPOSITIONS:
             problems.append(f"population.exit_hazard_multiplier_by_composition.{name}: unknown "

@@ -22,12 +22,12 @@ LEGACY_SAMPLE_HOUSEHOLDS = 4000
 
 def legacy_inflow_per_month(pop, gen: np.random.Generator) -> float:
     """0.2.0's estimate: Little's law with the mean spell averaged over a sample of entrants."""
-    _, _, z = population._draw_households(pop, gen, LEGACY_SAMPLE_HOUSEHOLDS)
+    composition, _, z = population._draw_households(pop, gen, LEGACY_SAMPLE_HOUSEHOLDS)
     d = np.arange(max(pop.max_initial_months_on_eb * 2, 600))
-    base = z[:, None] * population.fading_exit_hazard_per_month(pop.eb_exit_hazard_per_month,
-                                                                pop.eb_exit_hazard_floor_per_month)
-    hazard = np.clip(population.exit_hazard_per_month(base, d[None, :], pop.eb_duration_decay,
-                                                      pop.eb_exit_hazard_floor_per_month), 0, 1)
+    # each composition's floor (0.5.0's floor multipliers; one floor for all in 0.2.0)
+    floor = population.exit_floor_by_composition(pop)[composition][:, None]
+    base = z[:, None] * population.fading_exit_hazard_per_month(pop.eb_exit_hazard_per_month, floor)
+    hazard = np.clip(population.exit_hazard_per_month(base, d[None, :], pop.eb_duration_decay, floor), 0, 1)
     survival = np.cumprod(1 - hazard, axis=1)
     mean_spell = float((1 + survival[:, :-1].sum(axis=1)).mean())
     months_per_entrant = mean_spell * population.expected_spells_per_entrant(pop)

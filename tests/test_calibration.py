@@ -100,8 +100,9 @@ def test_project_meets_the_seeds_count(project_runs, target):
 
 
 def test_the_controlled_comparison_is_a_difference_between_the_arms(project_runs):
-    """Innerstaden's project arm leaves to work at least 3× as often as its control arm (seed: ≈15×)."""
+    """Innerstaden's project arm leaves to work at least 6× as often as its control arm (seed: ≈15×;
+    the model ≈11× since 0.5.0's families' exit floor, ≈3.5× before it)."""
     table, n_years = project_runs[("hela_familjen_innerstaden", "malmo_innerstaden")]
     project = project_statistic(table, n_years, "intervention", "exits_work_per_year")
     control = project_statistic(table, n_years, "control", "exits_work_per_year")
-    assert project >= 3 * control > 0, (project, control)
+    assert project >= 6 * control > 0, (project, control)

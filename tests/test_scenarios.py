@@ -55,10 +55,13 @@ def test_fund_portfolio_books(experiment, capital, granted):
     if experiment == "malmo_fund":
         # what happened: nothing back. Under Malmö's rule with the board's waiver the model repays
         # at most a sliver (projects ending in 2016 repay out of savings landing on the district in
-        # 2017, before the board's review in start year + 4) and writes off the rest
+        # 2017, before the board's review in start year + 4) and writes off the rest. Since 0.5.0
+        # (Innerstaden fitted to its ≈15 vs ≈1 a year) Innerstaden's measured saving on the district
+        # in 2016 repays more in some replications: 2.16 and 0.04 MSEK of 26 in these two (measured
+        # 2026-12-01; 1.39 MSEK of the first from Innerstaden), so a sliver is now under 10 %
         malmo = fund[fund["rule"] == "malmo_2012"].groupby("replication")
-        assert (malmo["repaid_sek"].sum() < 0.05 * granted).all()
-        assert (malmo["written_off_sek"].sum() > 0.95 * granted).all()
+        assert (malmo["repaid_sek"].sum() < 0.10 * granted).all()
+        assert (malmo["written_off_sek"].sum() > 0.90 * granted).all()
 
 
 def test_after_the_reorganisation_the_borrower_gets_no_saving_from_the_moved_unit():

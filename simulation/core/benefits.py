@@ -6,9 +6,16 @@ from __future__ import annotations
 import numpy as np
 
 from agents.hazards import caseload_factor, fading_exit_hazard_per_month
-from agents.households import ROUTE_INDEX
+from agents.households import COMPOSITION_INDEX, ROUTE_INDEX
 from agents.mechanisms.base import CONTROL, INTERVENTION
-from simulation.core.population import reentry_hazard_by_route, route_shares
+from simulation.core.calibration import ELIGIBLE_FAMILY_MIN_MONTHS_ON_EB
+from simulation.core.population import exit_floor_by_composition, reentry_hazard_by_route, route_shares
+
+#: the composition a household came with, from its (fixed) adults and children:
+#: index (adults − 1) · 2 + (children > 0)
+_ENTRY_COMPOSITION = np.array([COMPOSITION_INDEX["single_adult"], COMPOSITION_INDEX["single_parent"],
+                               COMPOSITION_INDEX["couple_without_children"],
+                               COMPOSITION_INDEX["couple_with_children"]])
 
 
 class BenefitProcess:
@@ -36,6 +43,14 @@ class BenefitProcess:
         longest = int(households.full("months_on_eb").max(initial=0)) + (config.horizon_years + 1) * 12 + 2
         self.duration_decay_by_month = np.exp(-self.pop.eb_duration_decay * np.arange(longest, dtype=float))
         self.pension_age_months = 12 * self.pop.pension_age_years
+        # the floor and the fading part h(0) − floor by the composition a household came with
+        # (population.eb_exit_hazard_floor_multiplier_by_composition), indexed as _ENTRY_COMPOSITION
+        floors = exit_floor_by_composition(self.pop)[_ENTRY_COMPOSITION]
+        self.floor_by_entry = floors
+        self.fading_by_entry = fading_exit_hazard_per_month(self.pop.eb_exit_hazard_per_month, floors)
+        self.with_children = np.zeros(len(COMPOSITION_INDEX), dtype=bool)
+        self.with_children[[COMPOSITION_INDEX["single_parent"], COMPOSITION_INDEX["couple_with_children"]]] = True
+        self.counters = None   # the baseline's calibration counters (simulation/core/calibration.py), set by the model
 
     def step(self, t: int, draws, strength: float) -> tuple[np.ndarray, np.ndarray]:
         """Exits and re-entries this month; returns (exits, entries) counted per arm and replication."""
@@ -44,10 +59,12 @@ class BenefitProcess:
         # (issue 11 item 5): a shift of payer, booked in accounting/costs.py, not an exit the
         # intervention caused or an evaluation claims
         to_pension = hh.reach_pension_age(t, self.pension_age_months)
-        h0 = fading_exit_hazard_per_month(pop.eb_exit_hazard_per_month, pop.eb_exit_hazard_floor_per_month)
-        # exit_hazard_per_month(h0 · propensity, months on EB, λ, floor), with exp(−λ d) from the table
-        base = h0 * hh.exit_propensity * np.take(self.duration_decay_by_month, hh.months_on_eb) \
-            + pop.eb_exit_hazard_floor_per_month
+        entry = 2 * (hh.n_adults.astype(np.intp) - 1) + (hh.n_children > 0)
+        floor = np.take(self.floor_by_entry, entry)
+        # exit_hazard_per_month(h0 · propensity, months on EB, λ, floor), h0 = h(0) − floor, with
+        # exp(−λ d) from the table
+        base = np.take(self.fading_by_entry, entry) * hh.exit_propensity \
+            * np.take(self.duration_decay_by_month, hh.months_on_eb) + floor
         caseload = caseload_factor(self.eb_posts, self.households_per_worker,
                                    np.count_nonzero(hh.on_eb, axis=-1), pop.caseload_elasticity)
         hazard = base * caseload[..., None]
@@ -59,7 +76,12 @@ class BenefitProcess:
         if counting:
             self.evaluation.count_expected_exits(t, base[INTERVENTION] * caseload[INTERVENTION][:, None],
                                                  hh.eb_sek_per_month, treated)
+        if self.counters is not None:
+            at_risk = hh.on_eb[CONTROL] & np.take(self.with_children, hh.composition) \
+                & (hh.months_on_eb[CONTROL] >= ELIGIBLE_FAMILY_MIN_MONTHS_ON_EB)
         exits, route = hh.eb_exits(hazard, draws.eb_exit, draws.exit_route, self.route_cdf)
+        if self.counters is not None:
+            self.counters.count_eligible_family_exits(at_risk, exits[CONTROL])
         if self.participant_counts is not None:
             self.participant_counts.count_exits(t, exits, route, hh.participant)
         back = hh.eb_reentries(self.reentry_hazard, draws.reentry,

@@ -21,6 +21,8 @@ def baseline_statistics(calibration_rows: pd.DataFrame, skip_years: int = 1) -> 
         "months_on_eb_per_household_year": rows["eb_household_months"].sum() / rows["households_with_eb"].sum(),
         "entrants_on_eb_after_5_years": (calibration_rows["cohort_on_eb_at_60"].sum() / cohort) if cohort else float("nan"),
         "placements_per_child_year": rows["placements"].sum() / rows["minor_years"].sum(),
+        "eligible_family_exits_per_year": 12.0 * rows["eligible_family_exits"].sum()
+        / rows["eligible_family_months"].sum(),
     }
 
 
@@ -39,6 +41,11 @@ LONG_TERM_MONTHS_IN_YEAR = 10
 #: entrants of the first simulated year are followed this long (target
 #: entrants_on_eb_after_5_years, Mood 2012)
 COHORT_FOLLOW_UP_MONTHS = 60
+#: "eligible" families (target eligible_family_exits_per_year): with children at home and on EB at
+#: least this many months, the target group of Hela familjen (seed 000: "kontinuerligt under minst
+#: två år"; seed 001: ≥ 24 months) and of the parameter table's row "baseline exit, target families
+#: (≥ 2 y on EB)"
+ELIGIBLE_FAMILY_MIN_MONTHS_ON_EB = 24
 
 
 class BaselineCounters:
@@ -52,6 +59,8 @@ class BaselineCounters:
         self.minor_months_this_year = np.zeros(n, dtype=np.int64)
         self.cohort_on_eb = np.zeros(n, dtype=np.int64)   # entrants of the first year on EB at follow-up
         self.cohort_size = np.zeros(n, dtype=np.int64)
+        self.eligible_family_months = np.zeros(n, dtype=np.int64)
+        self.eligible_family_exits = np.zeros(n, dtype=np.int64)
         self.rows: list[list[dict]] = [[] for _ in self.replications]
 
     def count_month(self, t: int, households) -> None:
@@ -61,6 +70,13 @@ class BaselineCounters:
             cohort = hh.entry_month == t - COHORT_FOLLOW_UP_MONTHS
             self.cohort_on_eb += np.count_nonzero(cohort & hh.on_eb[1], axis=-1)
             self.cohort_size += np.count_nonzero(cohort, axis=-1)
+
+    def count_eligible_family_exits(self, at_risk: np.ndarray, exits: np.ndarray) -> None:
+        """A month's EB exit draw in the control arm: ``at_risk`` the (R, N) eligible families on EB at it
+        (with children, on EB ≥ ELIGIBLE_FAMILY_MIN_MONTHS_ON_EB months), ``exits`` the (R, N) households
+        that left EB in it (any route; pension exits are not part of the draw)."""
+        self.eligible_family_months += np.count_nonzero(at_risk, axis=-1)
+        self.eligible_family_exits += np.count_nonzero(at_risk & exits, axis=-1)
 
     def count_children(self, new_placements: np.ndarray, minors: np.ndarray) -> None:
         self.placements_this_year += np.count_nonzero(new_placements[1], axis=-1)
@@ -83,7 +99,11 @@ class BaselineCounters:
                 "minor_years": int(self.minor_months_this_year[i]) / 12.0,
                 "cohort_on_eb_at_60": int(self.cohort_on_eb[i]) if cohort_year else 0,
                 "cohort_size": int(self.cohort_size[i]) if cohort_year else 0,
+                "eligible_family_months": int(self.eligible_family_months[i]),
+                "eligible_family_exits": int(self.eligible_family_exits[i]),
             })
         months_on_eb[:] = 0
         self.placements_this_year[:] = 0
         self.minor_months_this_year[:] = 0
+        self.eligible_family_months[:] = 0
+        self.eligible_family_exits[:] = 0

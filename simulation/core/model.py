@@ -111,6 +111,7 @@ class SifsimModel(mesa.Model):
                                        self.evaluation)
         self.participants = ParticipantCounts(self.replications, self.calendar.n_years)
         self.intervention.participant_counts = self.benefits.participant_counts = self.participants
+        self.benefits.counters = self.baseline
         self.childhood = ChildhoodProcess(pop, self.households, self.children, self.intervention,
                                           self.open_care, self.baseline, economy=eco)
 

@@ -111,6 +111,7 @@ def _steady_stock(pop: PopulationConfig, gen: np.random.Generator, n: int):
     """
     comp, kids, prop = (np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64), np.empty(0))
     months = np.empty(0, dtype=np.int32)
+    floors = exit_floor_by_composition(pop)
     for _ in range(1000):
         need = n - comp.shape[0]
         if need <= 0:
@@ -118,10 +119,9 @@ def _steady_stock(pop: PopulationConfig, gen: np.random.Generator, n: int):
         batch = max(4 * need, 64)
         c, k, z = _draw_households(pop, gen, batch)
         d = gen.integers(0, pop.max_initial_months_on_eb, size=batch)
-        base = z * fading_exit_hazard_per_month(pop.eb_exit_hazard_per_month,
-                                                pop.eb_exit_hazard_floor_per_month)
-        accept = gen.random(batch) < spell_survival(d, base, pop.eb_duration_decay,
-                                                    pop.eb_exit_hazard_floor_per_month)
+        floor = floors[c]
+        base = z * fading_exit_hazard_per_month(pop.eb_exit_hazard_per_month, floor)
+        accept = gen.random(batch) < spell_survival(d, base, pop.eb_duration_decay, floor)
         comp = np.concatenate([comp, c[accept]])[:n]
         kids = np.concatenate([kids, k[accept]])[:n]
         prop = np.concatenate([prop, z[accept]])[:n]
@@ -133,6 +133,18 @@ def route_shares(pop: PopulationConfig) -> np.ndarray:
     """The exit-route mix, normalised to sum to 1, in EXIT_ROUTES order."""
     routes = np.array([pop.exit_route_shares.get(r, 0.0) for r in EXIT_ROUTES])
     return routes / max(routes.sum(), 1e-12)
+
+
+def exit_floor_by_composition(pop: PopulationConfig) -> np.ndarray:
+    """The EB exit hazard that does not fade with duration, per composition (COMPOSITIONS order).
+
+    ``eb_exit_hazard_floor_per_month`` × ``eb_exit_hazard_floor_multiplier_by_composition``, by the
+    composition a household came with (like ``exit_hazard_multiplier_by_composition``, which is in
+    its exit propensity). The start-of-spell hazard stays ``eb_exit_hazard_per_month`` for every
+    composition: the fading part is h(0) − its floor (:func:`agents.hazards.fading_exit_hazard_per_month`).
+    """
+    multipliers = pop.eb_exit_hazard_floor_multiplier_by_composition
+    return pop.eb_exit_hazard_floor_per_month * np.array([float(multipliers.get(c, 1.0)) for c in COMPOSITIONS])
 
 
 def still_out_by_route(pop: PopulationConfig, months: np.ndarray) -> np.ndarray:
@@ -205,7 +217,7 @@ def pension_truncation_factor(pop: PopulationConfig) -> float:
 
 
 @lru_cache(maxsize=256)
-def _pension_factor(h0: float, decay: float, floor: float, sd: float, multipliers: tuple, shares: tuple,
+def _pension_factor(h_start: float, decay: float, floors: tuple, sd: float, multipliers: tuple, shares: tuple,
                     months: int, ages: tuple, pension_months: int) -> float:
     p = np.asarray(shares, dtype=float) / max(sum(shares), 1e-12)
     frailty, w = frailty_nodes(sd, PROPENSITY_NODES)
@@ -215,7 +227,8 @@ def _pension_factor(h0: float, decay: float, floor: float, sd: float, multiplier
         if p[c] <= 0:
             continue
         z = multipliers[c] * frailty
-        hazard = np.clip(exit_hazard_per_month(h0 * z[:, None], k[None, :], decay, floor), 0, 1)
+        h0 = fading_exit_hazard_per_month(h_start, floors[c])
+        hazard = np.clip(exit_hazard_per_month(h0 * z[:, None], k[None, :], decay, floors[c]), 0, 1)
         # P(T > k): 1 at k = 0, then the survival after the draws of months 0 … k−1
         beyond = np.concatenate([np.ones((z.size, 1)), np.cumprod(1 - hazard, axis=1)[:, :-1]], axis=1)
         lo, hi = 12 * first, 12 * (last + 1)
@@ -234,11 +247,10 @@ PROPENSITY_NODES = 64
 
 
 def _hazard_parameters(pop: PopulationConfig) -> tuple:
-    """The hashable inputs of the spell-length calculations (for their caches)."""
-    h0 = fading_exit_hazard_per_month(float(pop.eb_exit_hazard_per_month),
-                                      float(pop.eb_exit_hazard_floor_per_month))   # the part that fades
-    return (h0, float(pop.eb_duration_decay),
-            float(pop.eb_exit_hazard_floor_per_month), float(pop.exit_propensity_sd),
+    """The hashable inputs of the spell-length calculations (for their caches): the start-of-spell
+    hazard h(0), λ, the floor of each composition, the frailty sd, the composition multipliers and shares."""
+    return (float(pop.eb_exit_hazard_per_month), float(pop.eb_duration_decay),
+            tuple(float(v) for v in exit_floor_by_composition(pop)), float(pop.exit_propensity_sd),
             tuple(float(pop.exit_hazard_multiplier_by_composition.get(c, 1.0)) for c in COMPOSITIONS),
             tuple(float(pop.composition_shares.get(c, 0.0)) for c in COMPOSITIONS))
 
@@ -252,27 +264,31 @@ def frailty_nodes(sd: float, nodes: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def propensity_quadrature(sd: float, multipliers: tuple, shares: tuple,
-                          nodes: int = PROPENSITY_NODES) -> tuple[np.ndarray, np.ndarray]:
-    """Nodes and weights for E_z[g(z)] over the exit propensity of an entrant.
+                          nodes: int = PROPENSITY_NODES) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nodes, weights and compositions for E_z[g(z)] over the exit propensity of an entrant.
 
     z = the composition's multiplier × a mean-one lognormal frailty exp(−sd²/2 + sd·X),
     X ~ N(0, 1), as :func:`_draw_households` draws it: Gauss–Hermite quadrature in X
     (exact for polynomials in X up to degree 2·nodes − 1), weighted by the composition shares.
+    The third array is each node's composition index (its floor: :func:`exit_floor_by_composition`).
     """
     p = np.asarray(shares, dtype=float) / max(sum(shares), 1e-12)
     frailty, w = frailty_nodes(sd, nodes)
     z = (np.asarray(multipliers)[:, None] * frailty[None, :]).ravel()
     weights = (p[:, None] * w[None, :]).ravel()
+    composition = np.repeat(np.arange(len(multipliers)), frailty.size)
     keep = weights > 0
-    return z[keep], weights[keep]
+    return z[keep], weights[keep], composition[keep]
 
 
 @lru_cache(maxsize=256)
-def _mean_spell_months(h0: float, decay: float, floor: float, sd: float, multipliers: tuple,
+def _mean_spell_months(h_start: float, decay: float, floors: tuple, sd: float, multipliers: tuple,
                        shares: tuple, months: int) -> float:
     """E_z[1 + Σ_{d < months−1} P(still on EB after month d | z)], the mean spell of an entrant."""
-    z, w = propensity_quadrature(sd, multipliers, shares)
+    z, w, composition = propensity_quadrature(sd, multipliers, shares)
+    floor = np.asarray(floors)[composition][:, None]
     d = np.arange(months)
+    h0 = fading_exit_hazard_per_month(h_start, floor)
     hazard = np.clip(exit_hazard_per_month(h0 * z[:, None], d[None, :], decay, floor), 0, 1)
     survival = np.cumprod(1 - hazard, axis=1)      # P(still on EB after month d)
     return float(w @ (1 + survival[:, :-1].sum(axis=1)))
@@ -328,15 +344,17 @@ def duration_memory_factor(pop: PopulationConfig) -> float:
 
 
 @lru_cache(maxsize=256)
-def _memory_factor(h0: float, decay: float, floor: float, sd: float, multipliers: tuple, shares: tuple,
+def _memory_factor(h_start: float, decay: float, floors: tuple, sd: float, multipliers: tuple, shares: tuple,
                    p_back: float, memory: float) -> float:
     gen = np.random.default_rng(MEMORY_FACTOR_SEED)
     p = np.asarray(shares) / max(sum(shares), 1e-12)
     composition = gen.choice(len(COMPOSITIONS), size=4000, p=p)
     z = (gen.lognormal(mean=-0.5 * sd * sd, sigma=sd, size=4000) if sd > 0 else np.ones(4000)) \
         * np.asarray(multipliers)[composition]
-    z = np.sort(z)[((np.arange(MEMORY_FACTOR_HOUSEHOLDS) + 0.5) / MEMORY_FACTOR_HOUSEHOLDS * z.size).astype(int)]
+    order = np.argsort(z)[((np.arange(MEMORY_FACTOR_HOUSEHOLDS) + 0.5) / MEMORY_FACTOR_HOUSEHOLDS * z.size).astype(int)]
+    z, floor = z[order], np.asarray(floors)[composition[order]][:, None]
     d = np.arange(MEMORY_FACTOR_MONTHS)
+    h0 = fading_exit_hazard_per_month(h_start, floor)
     hazard = np.clip(exit_hazard_per_month(h0 * z[:, None], d[None, :], decay, floor), 0, 1)
     with_memory = _eb_months_per_entrant(hazard, p_back, memory)
     return with_memory / _eb_months_per_entrant(hazard, p_back, 0.0)

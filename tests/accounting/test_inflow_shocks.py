@@ -105,11 +105,16 @@ def test_after_the_last_enrolment_the_borrowers_surplus_falls_in_the_shock_year(
     pd.testing.assert_series_equal(before(shocked), before(level))
 
 
-def test_a_shock_during_the_project_that_reaches_participants_moves_the_saving_only_by_noise():
+def test_a_shock_during_the_project_that_reaches_participants_changes_who_takes_part():
     """Eligible from the first month (no 36-month rule), a +100 % shock in 2015–16 sends new
     households into the pool the project's freed places are refilled from: who takes part changes,
-    so the saving moves replication by replication; before the shock it is the same to the krona,
-    and the mean change over replications is within 3 of its standard errors (paired differences)."""
+    so the saving moves replication by replication; before the shock it is the same to the krona.
+
+    Since 0.5.0 the change is not only noise: long-term families leave EB at their floor (≈ 0.03 a
+    year) and new households at the fading hazard, so a pool richer in new households gives the
+    caseload method more exits to multiply, and the saving rises (measured 2026-12-01: +5.3 MSEK
+    mean, 3.0 standard errors of the paired differences; before 0.5.0 within 3 of them). The test
+    asserts that direction: the mean change is positive."""
     common = ("replications=12", "horizon_years=8", "intervention.eligible_min_months_on_eb=0")
     shock = "population.inflow_shocks=[{first_year: 2015, last_year: 2016, relative_change: 1.0}]"
     shocked, level = run(make_config(*common, shock)), run(make_config(*common))
@@ -120,7 +125,7 @@ def test_a_shock_during_the_project_that_reaches_participants_moves_the_saving_o
     difference = a.groupby(level="replication").sum() - b.groupby(level="replication").sum()
     assert (difference.abs() > 1.0).any()               # the shock did reach the participants
     se = difference.std(ddof=1) / np.sqrt(len(difference))
-    assert abs(difference.mean()) <= 3 * se, (difference.mean(), se)
+    assert difference.mean() > 0, (difference.mean(), se)
 
 
 def test_a_months_draws_do_not_depend_on_how_many_agents_drew_before():
