@@ -366,21 +366,6 @@ def _child_cost_counts_loop(n_active, placement, present, adult, risk, conduct, 
                 counts[a, r, 3 + k] = with_outcome
 
 
-def child_rates(*args):
-    """The compiled :func:`_child_rates_loop` (arguments as it names them)."""
-    _compiled("child_rates", _child_rates_loop)(*args)
-
-
-def child_factors(*args):
-    """The compiled :func:`_child_factors_loop`."""
-    _compiled("child_factors", _child_factors_loop)(*args)
-
-
-def child_new_placements(*args):
-    """The compiled :func:`_child_new_placements_loop`."""
-    _compiled("child_new_placements", _child_new_placements_loop)(*args)
-
-
 def _spread_to_children_loop(values, household, limits, out):  # pragma: no cover - compiled by numba
     # out[a, r, i] = values[a, r, household[r, i]] for the children of households below limits[r]
     # (out starts at zero)
@@ -471,21 +456,6 @@ def _advance_month_loop(n_arms, n_reps, n_households, on_eb, present, months_on_
                 months_since_exit[a, r, i] += present[a, r, i] & (not on)
 
 
-def eb_exits(*args):
-    """The compiled :func:`_eb_exits_loop`."""
-    _compiled("eb_exits", _eb_exits_loop)(*args)
-
-
-def eb_reentries(*args):
-    """The compiled :func:`_eb_reentries_loop`."""
-    _compiled("eb_reentries", _eb_reentries_loop)(*args)
-
-
-def advance_month(*args):
-    """The compiled :func:`_advance_month_loop`."""
-    _compiled("advance_month", _advance_month_loop)(*args)
-
-
 def _exact_masked_sums_loop(mask, values, n_active, out):  # pragma: no cover - compiled by numba
     # out[a, r] = Σ over replication r's prefix of mask × values; returns whether every term is a
     # whole number and Σ|terms| < 2⁵³: then every partial sum is exact, in any order, so the result
@@ -516,16 +486,23 @@ def masked_prefix_sums(mask: np.ndarray, values: np.ndarray, n_active: np.ndarra
     return out
 
 
-def open_care_month(*args):
-    """The compiled :func:`_open_care_month_loop`."""
-    _compiled("open_care_month", _open_care_month_loop)(*args)
+# --- the entry points: each compiles its loop on first use (cached on disk) ---------------------
+
+def _entry(name: str, loop):
+    """A function that runs ``loop`` compiled (its arguments as the loop names them)."""
+    def run(*args):
+        _compiled(name, loop)(*args)
+    run.__name__, run.__qualname__ = name, name
+    run.__doc__ = f"The compiled :func:`{loop.__name__}` (arguments as it names them)."
+    return run
 
 
-def household_cost_counts(*args):
-    """The compiled :func:`_household_cost_counts_loop`."""
-    _compiled("household_cost_counts", _household_cost_counts_loop)(*args)
-
-
-def child_cost_counts(*args):
-    """The compiled :func:`_child_cost_counts_loop`."""
-    _compiled("child_cost_counts", _child_cost_counts_loop)(*args)
+child_rates = _entry("child_rates", _child_rates_loop)
+child_factors = _entry("child_factors", _child_factors_loop)
+child_new_placements = _entry("child_new_placements", _child_new_placements_loop)
+eb_exits = _entry("eb_exits", _eb_exits_loop)
+eb_reentries = _entry("eb_reentries", _eb_reentries_loop)
+advance_month = _entry("advance_month", _advance_month_loop)
+open_care_month = _entry("open_care_month", _open_care_month_loop)
+household_cost_counts = _entry("household_cost_counts", _household_cost_counts_loop)
+child_cost_counts = _entry("child_cost_counts", _child_cost_counts_loop)
