@@ -486,6 +486,27 @@ def masked_prefix_sums(mask: np.ndarray, values: np.ndarray, n_active: np.ndarra
     return out
 
 
+def _exit_hazard_loop(n_adults, n_children, exit_propensity, months_on_eb, on_eb, composition, fading_by_entry,
+                      floor_by_entry, decay_by_month, caseload, with_children, eligible_min_months, control,
+                      base, hazard, at_risk):  # pragma: no cover - compiled by numba
+    # simulation/core/benefits.py's exit hazard in one pass, in numpy's order of operations:
+    # base = fading[entry] · propensity · decay[months on EB] + floor[entry] by the composition a
+    # household came with (entry = 2·(adults − 1) + has children), hazard = base · caseload[arm, r];
+    # and the control arm's eligible families on EB (with children now, on EB ≥ eligible_min_months)
+    n_arms, n_reps, n_households = base.shape
+    for r in range(n_reps):
+        for i in range(n_households):
+            entry = 2 * (np.int64(n_adults[r, i]) - 1) + (n_children[r, i] > 0)
+            fading = fading_by_entry[entry] * exit_propensity[r, i]
+            floor = floor_by_entry[entry]
+            for a in range(n_arms):
+                b = fading * decay_by_month[months_on_eb[a, r, i]] + floor
+                base[a, r, i] = b
+                hazard[a, r, i] = b * caseload[a, r]
+            at_risk[r, i] = on_eb[control, r, i] & with_children[composition[r, i]] \
+                & (months_on_eb[control, r, i] >= eligible_min_months)
+
+
 # --- the entry points: each compiles its loop on first use (cached on disk) ---------------------
 
 def _entry(name: str, loop):
@@ -506,3 +527,4 @@ advance_month = _entry("advance_month", _advance_month_loop)
 open_care_month = _entry("open_care_month", _open_care_month_loop)
 household_cost_counts = _entry("household_cost_counts", _household_cost_counts_loop)
 child_cost_counts = _entry("child_cost_counts", _child_cost_counts_loop)
+exit_hazard = _entry("exit_hazard", _exit_hazard_loop)

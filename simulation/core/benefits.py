@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents import kernels
 from agents.hazards import caseload_factor, fading_exit_hazard_per_month
 from agents.households import COMPOSITION_INDEX, ROUTE_INDEX
 from agents.mechanisms.base import CONTROL, INTERVENTION
@@ -52,6 +53,36 @@ class BenefitProcess:
         self.with_children[[COMPOSITION_INDEX["single_parent"], COMPOSITION_INDEX["couple_with_children"]]] = True
         self.counters = None   # the baseline's calibration counters (simulation/core/calibration.py), set by the model
 
+    def exit_hazards(self, caseload: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(base, hazard, at_risk) before the mechanisms: the base exit hazard (arms, R, N), times
+        the caseload factor (arms, R), and the control arm's eligible families on EB (R, N).
+
+        Compiled when the households are (agents/kernels.py: the same operations in the same order,
+        so the same bits, tested); otherwise these numpy passes.
+        """
+        hh = self.households
+        if hh.kernels == "numba" and len(hh):
+            whole = kernels.whole
+            shape = hh.on_eb.shape
+            base, hazard = np.empty(shape, dtype=np.float64), np.empty(shape, dtype=np.float64)
+            at_risk = np.empty(shape[1:], dtype=bool)
+            kernels.exit_hazard(whole(hh.n_adults), whole(hh.n_children), whole(hh.exit_propensity),
+                                whole(hh.months_on_eb), whole(hh.on_eb), whole(hh.composition),
+                                self.fading_by_entry, self.floor_by_entry, self.duration_decay_by_month,
+                                np.ascontiguousarray(caseload, dtype=np.float64), self.with_children,
+                                np.int64(ELIGIBLE_FAMILY_MIN_MONTHS_ON_EB), np.int64(CONTROL), base, hazard, at_risk)
+            return base, hazard, at_risk
+        entry = 2 * (hh.n_adults.astype(np.intp) - 1) + (hh.n_children > 0)
+        floor = np.take(self.floor_by_entry, entry)
+        # exit_hazard_per_month(h0 · propensity, months on EB, λ, floor), h0 = h(0) − floor, with
+        # exp(−λ d) from the table
+        base = np.take(self.fading_by_entry, entry) * hh.exit_propensity \
+            * np.take(self.duration_decay_by_month, hh.months_on_eb) + floor
+        hazard = base * caseload[..., None]
+        at_risk = hh.on_eb[CONTROL] & np.take(self.with_children, hh.composition) \
+            & (hh.months_on_eb[CONTROL] >= ELIGIBLE_FAMILY_MIN_MONTHS_ON_EB)
+        return base, hazard, at_risk
+
     def step(self, t: int, draws, strength: float) -> tuple[np.ndarray, np.ndarray]:
         """Exits and re-entries this month; returns (exits, entries) counted per arm and replication."""
         hh, pop, itv = self.households, self.pop, self.intervention
@@ -59,15 +90,9 @@ class BenefitProcess:
         # (issue 11 item 5): a shift of payer, booked in accounting/costs.py, not an exit the
         # intervention caused or an evaluation claims
         to_pension = hh.reach_pension_age(t, self.pension_age_months)
-        entry = 2 * (hh.n_adults.astype(np.intp) - 1) + (hh.n_children > 0)
-        floor = np.take(self.floor_by_entry, entry)
-        # exit_hazard_per_month(h0 · propensity, months on EB, λ, floor), h0 = h(0) − floor, with
-        # exp(−λ d) from the table
-        base = np.take(self.fading_by_entry, entry) * hh.exit_propensity \
-            * np.take(self.duration_decay_by_month, hh.months_on_eb) + floor
         caseload = caseload_factor(self.eb_posts, self.households_per_worker,
                                    np.count_nonzero(hh.on_eb, axis=-1), pop.caseload_elasticity)
-        hazard = base * caseload[..., None]
+        base, hazard, at_risk = self.exit_hazards(caseload)
         treated = hh.participant[INTERVENTION] & hh.on_eb[INTERVENTION]
         for mechanism in itv.mechanisms:
             mechanism.modify_exit_hazard(t, strength, hazard, treated)
@@ -76,9 +101,6 @@ class BenefitProcess:
         if counting:
             self.evaluation.count_expected_exits(t, base[INTERVENTION] * caseload[INTERVENTION][:, None],
                                                  hh.eb_sek_per_month, treated)
-        if self.counters is not None:
-            at_risk = hh.on_eb[CONTROL] & np.take(self.with_children, hh.composition) \
-                & (hh.months_on_eb[CONTROL] >= ELIGIBLE_FAMILY_MIN_MONTHS_ON_EB)
         exits, route = hh.eb_exits(hazard, draws.eb_exit, draws.exit_route, self.route_cdf)
         if self.counters is not None:
             self.counters.count_eligible_family_exits(at_risk, exits[CONTROL])
