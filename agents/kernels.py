@@ -468,7 +468,7 @@ def _exact_masked_sums_loop(mask, values, n_active, out):  # pragma: no cover - 
             for i in range(n_active[r]):
                 v = values[r, i] * mask[a, r, i]
                 total += v
-                exact = exact & (v == np.floor(v))
+                exact = exact & (np.float64(np.int64(v)) == v)      # a whole number (|v| < 2⁶³)
             out[a, r] = total
             exact = exact & (abs(total) < limit)
     return exact
