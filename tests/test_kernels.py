@@ -134,7 +134,7 @@ def test_the_model_chooses_by_the_batch_size(monkeypatch):
     assert forced.children.kernels == "numba"
 
 
-@pytest.mark.parametrize("memory", ["0.25", "0.0", "1.0"])
+@pytest.mark.parametrize("memory", ["0.25", "0.0", "1.0", "0.95"])
 def test_a_month_of_children_is_the_same_compiled_and_with_numpy(monkeypatch, memory):
     """Two models of the default intervention (caseload, family treatment, protective places), one per
     implementation, stepped side by side: every child and household array is equal after every month
