@@ -111,15 +111,13 @@ class ArrayPopulation:
         Between :meth:`begin_compaction` and :meth:`end_compaction` the rows are only queued
         and then compacted together: one gather per array for all of them (the same result).
         """
-        order = np.concatenate([keep, np.arange(future_start, future_end), gone])
-        start = keep.size + (future_end - future_start)
         if self._pending is not None:
-            self._pending.append((r, order, start, gone.size, keep, gone, future_start, future_end))
+            self._pending.append((r, keep, gone, future_start, future_end))
             return
         rows = ((arr[r] if name in self.FIXED else arr[:, r], 0 if name in self.FIXED else 1)
                 for name, arr in self._arrays.items())
         compact(rows, keep, gone, future_start, future_end)
-        self._retire_block(r, start, gone.size)
+        self._retire_block(r, keep.size + (future_end - future_start), gone.size)
 
     def begin_compaction(self) -> None:
         """Queue the rows :meth:`_compact_row` is asked to compact, until :meth:`end_compaction`."""
@@ -131,15 +129,22 @@ class ArrayPopulation:
         if not pending:
             return []
         if len(pending) <= FEW_ROWS:        # long rows: a memory move per row beats a batched gather
-            for r, _, start, n_gone, keep, gone, future_start, future_end in pending:
+            for r, keep, gone, future_start, future_end in pending:
                 self._compact_by_slices(r, keep, gone, future_start, future_end)
-                self._retire_block(r, start, n_gone)
-            return [r for r, *_ in pending]
+        else:
+            self._compact_by_one_gather(pending)
+        for r, keep, gone, future_start, future_end in pending:
+            self._retire_block(r, keep.size + (future_end - future_start), gone.size)
+        return [r for r, *_ in pending]
+
+    def _compact_by_one_gather(self, pending: list[tuple]) -> None:
+        """The queued rows' compactions (see :func:`compact`) as one gather per array for all of them."""
         rows = np.array([r for r, *_ in pending], dtype=np.intp)
-        width = max(p[1].size for p in pending)
+        width = max(future_end for *_, future_end in pending)    # a row's order covers [0, future_end)
         index = np.broadcast_to(np.arange(width), (len(pending), width)).copy()
-        for i, (_, order, *_) in enumerate(pending):
-            index[i, :order.size] = order          # beyond a row's own order: its agents stay put
+        for i, (_, keep, gone, future_start, future_end) in enumerate(pending):
+            # [kept | not yet arrived | gone]; beyond a row's own order its agents stay put
+            index[i, :future_end] = np.concatenate([keep, np.arange(future_start, future_end), gone])
         contiguous = rows.size == int(rows[-1] - rows[0]) + 1 and bool(np.all(np.diff(rows) == 1))
         select = slice(int(rows[0]), int(rows[-1]) + 1) if contiguous else rows
         for name, arr in self._arrays.items():
@@ -155,9 +160,6 @@ class ArrayPopulation:
                 arr[select, :width] = taken
             else:
                 arr[:, select, :width] = taken
-        for r, _, start, n_gone, *_ in pending:
-            self._retire_block(r, start, n_gone)
-        return [r for r, *_ in pending]
 
     def _compact_by_slices(self, r: int, keep: np.ndarray, gone: np.ndarray, future_start: int,
                            future_end: int) -> None:

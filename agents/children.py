@@ -222,8 +222,8 @@ class ChildPopulation(ArrayPopulation):
     def family_max(self, values: np.ndarray, n_households: int) -> np.ndarray:
         """Per household (arms, R, n_households): the largest of its children's ``values`` (0 if none)."""
         limits = np.minimum(n_households, self.n_households)
-        return kernels.family_max(values, self.household, self._families, self._family_first_child, limits,
-                                  n_households, implementation=self.kernels)
+        return kernels.family_max_numpy(values, self.household, self._families, self._family_first_child, limits,
+                                        n_households)
 
     def age_months(self, month: int) -> np.ndarray:
         return month - self.birth_month
@@ -265,9 +265,11 @@ class ChildPopulation(ArrayPopulation):
         One uniform per child and factor decides onset (if absent) or
         remission (if present) — the same draw in both arms.
         """
-        kernels.evolve_factors(self.risk, self.protective, self.assigned_protective, onset_per_month,
-                               remission_per_month, protective_loss_per_month, u_risk, u_protective,
-                               minors_present, implementation=self.kernels)
+        # compared in float32, as numpy compares a float32 array with a Python float
+        kernels.evolve_factors_numpy(self.risk, self.protective, self.assigned_protective,
+                                     onset_per_month.astype(np.float32, copy=False),
+                                     remission_per_month.astype(np.float32, copy=False),
+                                     np.float32(protective_loss_per_month), u_risk, u_protective, minors_present)
 
     def placements(self, hazard: np.ndarray, u_place: np.ndarray, u_kind_length: np.ndarray,
                    hvb_share: float, hvb_mean_months: float,

@@ -74,30 +74,6 @@ def evolve_factors_numpy(risk: np.ndarray, protective: np.ndarray, assigned_prot
     protective &= ~lose
 
 
-def _evolve_factors_loop(n_arms, n_reps, n_agents, n_risk, n_protective, risk, protective,
-                         assigned_protective, onset_per_month, remission_per_month, protective_loss_per_month, u_risk,
-                         u_protective, active):  # pragma: no cover
-    # compiled by numba (coverage does not see it); the same comparisons in float32 as the reference.
-    # The arrays may be the whole (C-contiguous) arrays the model's views are prefixes of: only the
-    # first n_arms × n_reps × n_agents agents and the first n_risk/n_protective columns are used.
-    # Branch-free: the draws decide at random, so a branch per factor would be mispredicted half
-    # the time; every factor is rewritten with (state != flip) and (state and not lost).
-    for a in range(n_arms):
-        for r in range(n_reps):
-            for i in range(n_agents):
-                on = active[a, r, i]
-                onset = onset_per_month[a, r, i]
-                remission = remission_per_month[a, r, i]
-                for k in range(n_risk):
-                    present = risk[a, r, i, k]
-                    rate = remission if present else onset
-                    risk[a, r, i, k] = present != (on & (u_risk[r, i, k] < rate))
-                held = assigned_protective[a, r, i]
-                for k in range(n_protective):
-                    lost = on & (k != held) & (u_protective[r, i, k] < protective_loss_per_month)
-                    protective[a, r, i, k] = protective[a, r, i, k] & (not lost)
-
-
 # --- a family's largest value over its children ------------------------------------------------
 
 def family_max_numpy(values: np.ndarray, household: np.ndarray, families: list[np.ndarray],
@@ -117,41 +93,10 @@ def family_max_numpy(values: np.ndarray, household: np.ndarray, families: list[n
     return out
 
 
-def _family_max_loop(values, household, limits, out):  # pragma: no cover - compiled by numba
-    n_arms, n_reps, n_children = values.shape
-    for r in range(n_reps):
-        limit = limits[r]
-        for i in range(n_children):
-            h = household[r, i]
-            if h < 0 or h >= limit:
-                continue
-            for a in range(n_arms):
-                v = values[a, r, i]
-                if v > out[a, r, h]:
-                    out[a, r, h] = v
-
-
-def family_max(values: np.ndarray, household: np.ndarray, families: list[np.ndarray],
-               first_child: list[np.ndarray], limits: np.ndarray, n_households: int,
-               implementation: str = "numpy") -> np.ndarray:
-    """:func:`family_max_numpy`, or its compiled loop when ``implementation`` is "numba"."""
-    if implementation != "numba" or values.size == 0:
-        return family_max_numpy(values, household, families, first_child, limits, n_households)
-    out = np.zeros(values.shape[:-1] + (n_households,), dtype=float)
-    _compiled("family_max", _family_max_loop)(np.ascontiguousarray(values), household,
-                                              np.asarray(limits, dtype=np.int64), out)
-    return out
-
-
 _COMPILED: dict[str, object] = {}
 
 
 def whole(view: np.ndarray) -> np.ndarray:
-    """The C-contiguous array ``view`` is a prefix of (see :func:`_whole`)."""
-    return _whole(view)
-
-
-def _whole(view: np.ndarray) -> np.ndarray:
     """The C-contiguous array ``view`` is a prefix of (same start, same strides), else ``view``.
 
     The model's attributes are views of the first ``window`` agents of larger arrays; a loop
@@ -167,29 +112,10 @@ def _whole(view: np.ndarray) -> np.ndarray:
 
 def compiled(name: str, loop):
     """``loop`` compiled by numba (cached on disk and in this process under ``name``)."""
-    return _compiled(name, loop)
-
-
-def _compiled(name: str, loop):
     if name not in _COMPILED:
         import numba
         _COMPILED[name] = numba.njit(cache=True, nogil=True)(loop)
     return _COMPILED[name]
-
-
-def evolve_factors(risk, protective, assigned_protective, onset_per_month, remission_per_month,
-                   protective_loss_per_month, u_risk, u_protective, active, implementation: str = "numpy") -> None:
-    """:func:`evolve_factors_numpy`, or its compiled loop when ``implementation`` is "numba"."""
-    loss = np.float32(protective_loss_per_month)     # compared in float32, as numpy does with a scalar
-    args = (risk, protective, assigned_protective, onset_per_month.astype(np.float32, copy=False),
-            remission_per_month.astype(np.float32, copy=False), loss, u_risk, u_protective, active)
-    if implementation != "numba" or risk.size == 0:
-        evolve_factors_numpy(*args)
-    else:
-        n_arms, n_reps, n_agents, n_risk = risk.shape
-        whole = (_whole(a) if isinstance(a, np.ndarray) else a for a in args)
-        _compiled("evolve_factors", _evolve_factors_loop)(n_arms, n_reps, n_agents, n_risk,
-                                                          protective.shape[-1], *whole)
 
 
 # --- a month of the children, fused (simulation/core/childhood.py's numpy path is the reference) ----
@@ -238,8 +164,10 @@ def _child_factors_loop(month, n_risk_factors, n_protective_factors, conduct, hi
                         placement, placement_months_left, months_since_return, ever_placed, n_protective,
                         hazard_table, n_risk, hazard):  # pragma: no cover - compiled by numba
     # Per child, in one pass: risk factors start and stop and protective ones fade (as
-    # _evolve_factors_loop), a month of conduct history, placements count down and end, the risk
-    # count, and the placement hazard from the table (re-placement hazard for those recently home).
+    # evolve_factors_numpy, in float32; branch-free, since the draws decide at random), a month of
+    # conduct history, placements count down and end, the risk count, and the placement hazard from
+    # the table (re-placement hazard for those recently home). The state arrays may be the whole
+    # arrays the model's views are prefixes of: only the first n_children of each row are used.
     n_arms, n_reps, n_children = minors.shape
     for a in range(n_arms):
         for r in range(n_reps):
@@ -382,7 +310,7 @@ def _spread_to_children_loop(values, household, limits, out):  # pragma: no cove
 def spread_to_children(values: np.ndarray, household: np.ndarray, limits: np.ndarray, n_children: int) -> np.ndarray:
     """A per-household (arms, R, H) array spread to the first ``n_children`` children (arms, R, N), compiled."""
     out = np.zeros(values.shape[:-1] + (n_children,), dtype=values.dtype)
-    _compiled("spread_to_children", _spread_to_children_loop)(values, household, limits, out)
+    compiled("spread_to_children", _spread_to_children_loop)(values, household, limits, out)
     return out
 
 
@@ -481,7 +409,7 @@ def masked_prefix_sums(mask: np.ndarray, values: np.ndarray, n_active: np.ndarra
     Values are nonnegative amounts here (SEK a month), so Σ|terms| is the total's magnitude.
     """
     out = np.empty(mask.shape[:2], dtype=np.float64)
-    if not _compiled("exact_masked_sums", _exact_masked_sums_loop)(mask, values, n_active, out):
+    if not compiled("exact_masked_sums", _exact_masked_sums_loop)(mask, values, n_active, out):
         return None
     return out
 
@@ -512,7 +440,7 @@ def _exit_hazard_loop(n_adults, n_children, exit_propensity, months_on_eb, on_eb
 def _entry(name: str, loop):
     """A function that runs ``loop`` compiled (its arguments as the loop names them)."""
     def run(*args):
-        _compiled(name, loop)(*args)
+        compiled(name, loop)(*args)
     run.__name__, run.__qualname__ = name, name
     run.__doc__ = f"The compiled :func:`{loop.__name__}` (arguments as it names them)."
     return run

@@ -34,13 +34,39 @@ def random_children_state(seed: int, n_arms=2, n_reps=3, capacity=40, window=31,
                 active=active)
 
 
+def child_factors_compiled(state: dict, month: int = 0) -> np.ndarray:
+    """The compiled children's month (kernels.child_factors) on a random factor state, as the model
+    calls it (the loss as float32), with no placements; returns its count of risk factors."""
+    risk, active = state["risk"], state["active"]
+    shape = active.shape
+    n_reps, n_children = shape[1:]
+    n_risk = np.empty(shape, dtype=np.int8)
+    kernels.child_factors(np.int64(month), np.int64(risk.shape[-1]), np.int64(state["protective"].shape[-1]),
+                          np.int64(0), np.int64(84), np.int64(216), np.int64(24), np.float64(0.0),
+                          risk, state["protective"], state["assigned_protective"], state["onset_per_month"],
+                          state["remission_per_month"], np.float32(state["protective_loss_per_month"]),
+                          state["u_risk"], state["u_protective"], active,
+                          np.zeros((n_reps, n_children), dtype=np.int32), np.zeros(shape, dtype=np.int16),
+                          np.zeros(shape, dtype=np.int8), np.zeros(shape, dtype=np.int16),
+                          np.full(shape, 10_000, dtype=np.int32), np.zeros(shape, dtype=bool),
+                          np.zeros(shape, dtype=np.int8), np.zeros((n_reps, 5, 6)), n_risk,
+                          np.empty(shape, dtype=np.float64))
+    return n_risk
+
+
 @pytest.mark.parametrize("seed", range(5))
-def test_evolve_factors_compiled_equals_numpy(seed):
+def test_the_compiled_factor_update_equals_numpy(seed):
+    """The factor part of the compiled children's month against evolve_factors_numpy, on random states
+    with draws equal to rates and a float64 loss just above a float32 value (a float slip would show)."""
     results = {}
     for choice in ("numba", "numpy"):
         state = random_children_state(seed)
         before = (state["risk"].copy(), state["protective"].copy())
-        kernels.evolve_factors(**state, implementation=choice)
+        if choice == "numba":
+            n_risk = child_factors_compiled(state)
+            assert np.array_equal(n_risk, state["risk"].sum(axis=-1))     # and it counts what it set
+        else:
+            kernels.evolve_factors_numpy(**state)
         results[choice] = (state["risk"], state["protective"], before)
     (risk_nb, prot_nb, before), (risk_np, prot_np, _) = results["numba"], results["numpy"]
     assert np.array_equal(risk_nb, risk_np) and np.array_equal(prot_nb, prot_np)
@@ -75,7 +101,7 @@ def test_auto_compiles_only_large_batches(monkeypatch):
     monkeypatch.setattr(kernels, "_COMPILED", {})      # as in a fresh process
     assert kernels.choose(kernels.AUTO_MIN_WORK) == "numba"
     assert kernels.choose(kernels.AUTO_MIN_WORK - 1) == "numpy"
-    monkeypatch.setattr(kernels, "_COMPILED", {"evolve_factors": object()})   # loaded: free from now on
+    monkeypatch.setattr(kernels, "_COMPILED", {"child_factors": object()})   # loaded: free from now on
     assert kernels.choose(1) == "numba"
     monkeypatch.setenv(kernels.KERNELS_ENV, "numba")
     assert kernels.choose(1) == "numba"
@@ -103,20 +129,28 @@ def test_a_bad_kernel_choice_is_a_config_problem_before_any_work(monkeypatch):
     assert kernel_problems() == []
 
 
-def test_family_max_compiled_equals_numpy_on_a_model_state():
+def test_the_compiled_family_risk_equals_family_max_on_a_model_state():
+    """The families' largest risk count that the compiled new-placements loop gives, against
+    family_max_numpy (the reference), on a model state."""
     from simulation.core.model import SifsimModel
     model = SifsimModel(make_config("replications=3", "horizon_years=6"), replications=[0, 1, 2])
     for _ in range(30):
         model.step()
     ch, hh = model.children, model.households
     rng = np.random.default_rng(3)
-    # as the model passes them: a count for the children present so far, 0 beyond each prefix
-    values = rng.integers(0, 5, size=(2,) + ch.household.shape) * ch.active_mask()[None]
+    # as the model passes them: risk counts 0–4, for the minors among the children present so far
+    n_risk = rng.integers(0, 5, size=(2,) + ch.household.shape).astype(np.int8)
+    minors = (rng.random(n_risk.shape) < 0.7) & ch.active_mask()[None]
+    values = np.where(minors, n_risk, 0)
     limits = np.minimum(len(hh), ch.n_households)
     reference = kernels.family_max_numpy(values, ch.household, ch._families, ch._family_first_child, limits, len(hh))
-    compiled = kernels.family_max(values, ch.household, ch._families, ch._family_first_child, limits, len(hh),
-                                  implementation="numba")
-    assert np.array_equal(compiled, reference)
+    family_risk = np.zeros(values.shape[:2] + (len(hh),), dtype=np.int8)
+    shape = values.shape
+    kernels.child_new_placements(minors, np.zeros(shape, dtype=np.int8), np.ones(shape[1:], dtype=np.float32),
+                                 np.zeros(shape), kernels.whole(ch.household), limits, n_risk,
+                                 np.empty(shape, dtype=bool), np.zeros(3, dtype=np.int64), np.zeros(3, dtype=np.int64),
+                                 family_risk)
+    assert np.array_equal(family_risk, reference)
     # and it is the families' maxima: a household's value is the largest of its own children's
     for r in range(3):
         for h in np.unique(ch.household[r, :ch.n_active[r]])[:20]:

@@ -26,6 +26,8 @@ from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic
 
+from agents.kernels import compiled
+
 #: numpy's PCG64 multiplier (pcg64.h: PCG_DEFAULT_MULTIPLIER_HIGH, _LOW)
 MULTIPLIER = (2549297995355413924 << 64) + 4865540595714422341
 MODULUS = 1 << 128
@@ -137,5 +139,4 @@ class CompiledStream:
 
     def draw(self, counts: np.ndarray, out: np.ndarray) -> None:
         """``counts[r]`` (even) float32 uniforms into ``out[r, :counts[r]]``; then to the next block."""
-        from agents.kernels import compiled
         compiled("pcg64_month", _month_loop)(self.state, self.increment, self.jump, counts, out)
