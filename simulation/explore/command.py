@@ -312,7 +312,7 @@ def result_view(result: StudyResult, study: Study, rule_labels: dict | None = No
                       "works_share": float(result.table[(result.table["outcome"] == success.outcome)
                                                         & (result.table["rule"] == rule)]["mean"]
                                            .map(success.holds).mean()) if len(result.table) else float("nan")})
-    return {"factors": [{"name": f.name, "key": f.key, "low": f.low, "high": f.high, "dist": f.dist,
+    return {"factors": [{"name": f.name, "key": ", ".join(f.keys), "low": f.low, "high": f.high, "dist": f.dist,
                          "integer": f.integer} for f in study.factors],
             "sources": factor_sources(study), "indices": result.indices, "table": result.table,
             "boxes": boxes, "break_even": result.break_even, "stop": result.stop,

@@ -45,8 +45,9 @@ class Point:
     seed: int
 
     def overrides(self, study: Study) -> list[str]:
-        keys = {f.name: f.key for f in study.factors}
-        return [f"{keys[name]}={value!r}" for name, value in self.values.items()] + [f"seed={self.seed}"]
+        keys = {f.name: f.keys for f in study.factors}
+        return [f"{key}={value!r}" for name, value in self.values.items() for key in keys[name]] \
+            + [f"seed={self.seed}"]
 
 
 def points_of(study: Study, unit: np.ndarray, base_seed: int) -> list[Point]:
@@ -111,16 +112,16 @@ class PointBuilder:
         problems = list(self.checker.check(self.base_overrides()))
         if problems:
             return problems
-        ends = []
+        ends = []                                   # (overrides, where they are)
         for f in self.study.factors:
             for v in (f.value(0.0), f.value(1.0)):
-                ends.append([f"{f.key}={v!r}"])
-        ends.append([f"{f.key}={f.value(0.0)!r}" for f in self.study.factors])
-        ends.append([f"{f.key}={f.value(1.0)!r}" for f in self.study.factors])
-        for lines in ends:
+                lines = [f"{k}={v!r}" for k in f.keys]
+                ends.append((lines, ", ".join(lines)))
+        for end, u in (("low", 0.0), ("high", 1.0)):
+            ends.append(([f"{k}={f.value(u)!r}" for f in self.study.factors for k in f.keys],
+                         f"every factor at its {end} end"))
+        for lines, where in ends:
             for p in self.checker.check([*self.base_overrides(), *lines]):
-                where = ", ".join(lines) if len(lines) == 1 else "every factor at its " + \
-                    ("low" if lines[0].endswith(repr(self.study.factors[0].value(0.0))) else "high") + " end"
                 text = f"{p} (at {where})"
                 if text not in problems:
                     problems.append(text)
@@ -144,7 +145,8 @@ class PointBuilder:
         typed, base_hash = self.base()
         config = copy.deepcopy(typed)
         for f in self.study.factors:
-            set_key(config, f.key, p.values[f.name])
+            for key in f.keys:
+                set_key(config, key, p.values[f.name])
         config.seed = p.seed
         lines = "\n".join([base_hash, *p.overrides(self.study)])
         return PointConfig(p, hashlib.sha256(lines.encode()).hexdigest()[:16], config)

@@ -63,6 +63,12 @@ class Factor:
     dist: str = "uniform"
     mode: float | None = None         # triangular: the most likely value
     integer: bool = False             # the key is an int (a year): values are rounded
+    also: tuple[str, ...] = ()        # further keys set to the same value (one assumption, several keys)
+
+    @property
+    def keys(self) -> tuple[str, ...]:
+        """Every config key the factor sets (``key`` first)."""
+        return (self.key, *self.also)
 
     def value(self, u: float) -> float | int:
         """The factor's value at the unit-interval quantile ``u`` (inverse CDF)."""
@@ -198,20 +204,31 @@ def factor_problems(name: str, spec: Any) -> tuple[Factor | None, list[str]]:
     allowed_fields = {"key", "low", "high", "dist", "mode"}
     problems = [f"{where}.{k}: unknown field; allowed: {', '.join(sorted(allowed_fields))}"
                 for k in spec if k not in allowed_fields]
-    key = spec.get("key")
-    if not isinstance(key, str) or not key:
-        return None, problems + [f"{where}.key={key!r}: missing or not a config key; allowed: a dotted key of "
-                                 "conf/, e.g. intervention.effect_scale"]
-    tp, meta = _schema_info(key)
+    given = spec.get("key")
+    keys = list(given) if isinstance(given, (list, tuple)) and given else [given]
+    if not all(isinstance(k, str) and k for k in keys):
+        return None, problems + [f"{where}.key={given!r}: missing or not a config key; allowed: a dotted key of "
+                                 "conf/, e.g. intervention.effect_scale, or a list of such keys set to the "
+                                 "same value"]
+    key = keys[0]
     integer = False
-    if tp is None:
-        problems.append(f"{where}.key={key}: unknown config key; allowed: a numeric key of conf/ "
-                        "(e.g. intervention.effect_scale, economy.discount_rate)")
-    elif tp not in (int, float) or tp is bool:
-        problems.append(f"{where}.key={key}: not a number (the schema says {getattr(tp, '__name__', tp)}); "
-                        "allowed: a key whose value is a float or an int")
-    else:
-        integer = tp is int
+    metas = []
+    for k in keys:
+        tp, meta = _schema_info(k)
+        if tp is None:
+            problems.append(f"{where}.key={k}: unknown config key; allowed: a numeric key of conf/ "
+                            "(e.g. intervention.effect_scale, economy.discount_rate)")
+        elif tp not in (int, float) or tp is bool:
+            problems.append(f"{where}.key={k}: not a number (the schema says {getattr(tp, '__name__', tp)}); "
+                            "allowed: a key whose value is a float or an int")
+        else:
+            integer = integer or tp is int
+            metas.append((k, meta))
+    if len(set(keys)) < len(keys):
+        problems.append(f"{where}.key={given!r}: a key is listed twice; allowed: each key once")
+    if len(keys) > 1 and integer:
+        problems.append(f"{where}.key={given!r}: an integer key in a list; allowed: a list of float keys "
+                        "(an integer key is a factor of its own)")
     dist = spec.get("dist", "uniform")
     if dist not in DISTRIBUTIONS:
         problems.append(f"{where}.dist={dist!r}: unknown distribution; allowed: {', '.join(DISTRIBUTIONS)}")
@@ -222,13 +239,14 @@ def factor_problems(name: str, spec: Any) -> tuple[Factor | None, list[str]]:
     if _number(low) and _number(high):
         if not low < high:
             problems.append(f"{where}: low={low} >= high={high}; allowed: low < high")
-        lo_ok, hi_ok = meta.get("lo"), meta.get("hi")
-        for label, v in (("low", low), ("high", high)):
-            outside = (lo_ok is not None and v < lo_ok) or (hi_ok is not None and (
-                v >= hi_ok if meta.get("hi_open") else v > hi_ok))
-            if outside:
-                problems.append(f"{where}.{label}={v}: outside the range {key} allows; "
-                                f"allowed: {_describe_range(meta)}")
+        for k, meta in metas:
+            lo_ok, hi_ok = meta.get("lo"), meta.get("hi")
+            for label, v in (("low", low), ("high", high)):
+                outside = (lo_ok is not None and v < lo_ok) or (hi_ok is not None and (
+                    v >= hi_ok if meta.get("hi_open") else v > hi_ok))
+                if outside:
+                    problems.append(f"{where}.{label}={v}: outside the range {k} allows; "
+                                    f"allowed: {_describe_range(meta)}")
         if integer and not (float(low).is_integer() and float(high).is_integer()):
             problems.append(f"{where}: low={low}, high={high}: {key} is an integer; allowed: whole numbers")
     if dist == "triangular":
@@ -237,7 +255,8 @@ def factor_problems(name: str, spec: Any) -> tuple[Factor | None, list[str]]:
                             f"allowed: a number in [low, high]")
     if problems:
         return None, problems
-    return Factor(name, key, float(low), float(high), dist, None if mode is None else float(mode), integer), []
+    return Factor(name, key, float(low), float(high), dist, None if mode is None else float(mode), integer,
+                  tuple(keys[1:])), []
 
 
 def _setting_problems(e: dict) -> list[str]:
@@ -320,7 +339,7 @@ def study_from_config(cfg: DictConfig, model_overrides: Sequence[str] = ()) -> S
         problems += p
         if factor:
             factors.append(factor)
-    keys = [f.key for f in factors]
+    keys = [k for f in factors for k in f.keys]
     problems += [f"uncertainty.factors: key {k} is set by two factors; allowed: one factor per key"
                  for k in sorted({k for k in keys if keys.count(k) > 1})]
     outcomes = list(unc.get("outcomes") or [])

@@ -1,9 +1,9 @@
 """Benchmark (issue 13): a Morris screening and a Sobol study of the default scenario at study size,
 through ``sifsim explore``.
 
-    make bench          # Morris: 12 factors + the dummy, 10 trajectories (140 points) × 20 replications
-                        # Sobol:  12 factors + the dummy, N = 256 (3 840 points) × 20 replications
-                        #         = 76 800 paired replications: hours on a 2-core machine
+    make bench          # Morris: 13 factors + the dummy, 10 trajectories (150 points) × 20 replications
+                        # Sobol:  13 factors + the dummy, N = 256 (4 096 points) × 20 replications
+                        #         = 81 920 paired replications: hours on a 2-core machine
     make bench-smoke    # SIFSIM_BENCH_SMOKE=1: the 3-factor smoke study, 4 years; Morris 1 trajectory,
                         # Sobol N = 8 (48 points), 2 replications a point
     SIFSIM_BENCH_SOBOL_N=8 make bench ARGS="-k sobol"    # a smaller Sobol study, projected to N = 256
@@ -52,7 +52,7 @@ if _bench.SMOKE:
     SOBOL_N_DEFAULT, SOBOL_R_DEFAULT = 8, 2
 else:
     COMMON = ("+uncertainty=default", "explore.break_even.enabled=false")
-    FACTORS, TRAJECTORIES, REPLICATIONS = 12, 10, ISSUE_REPLICATIONS
+    FACTORS, TRAJECTORIES, REPLICATIONS = 13, 10, ISSUE_REPLICATIONS
     SOBOL_N_DEFAULT, SOBOL_R_DEFAULT = ISSUE_SOBOL_N, ISSUE_REPLICATIONS
 POINTS = TRAJECTORIES * (FACTORS + 2)       # Morris: trajectories × (factors + the dummy + 1)
 EXPLORE_LINES: list[str] = []               # this session's lines of explore_<date>.md
@@ -186,4 +186,4 @@ def test_the_projection_is_linear_in_paired_replications():
     """The arithmetic the README's projection rests on: time per paired replication × runs."""
     assert projection(120.0, 240, ISSUE_SOBOL_RUNS) == pytest.approx(0.5 * ISSUE_SOBOL_RUNS)
     if not _bench.SMOKE:
-        assert ISSUE_SOBOL_RUNS == 76_800          # 12 factors + the dummy: 3 840 points × 20
+        assert ISSUE_SOBOL_RUNS == 81_920          # 13 factors + the dummy: 4 096 points × 20
