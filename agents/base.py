@@ -23,6 +23,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from agents.kernels import remember_prefix
+
 
 #: batches of at most this many rows are compacted row by row with memory moves
 #: (:meth:`ArrayPopulation._compact_by_slices`); more rows with one batched gather per array
@@ -88,9 +90,12 @@ class ArrayPopulation:
         w = int(self.n_active.max()) if self.n_reps else 0
         self.window = w
         for name in self.FIXED:
-            setattr(self, name, self._arrays[name][:, :w])
+            whole = self._arrays[name]
+            setattr(self, name, remember_prefix(whole[:, :w], whole) if whole.flags.c_contiguous else whole[:, :w])
         for name in self.STATE:
-            setattr(self, name, self._arrays[name][:, :, :w])
+            whole = self._arrays[name]
+            setattr(self, name, remember_prefix(whole[:, :, :w], whole) if whole.flags.c_contiguous
+                    else whole[:, :, :w])
 
     def rebind(self) -> None:
         """Re-bind the attribute views to the current active prefixes (after :meth:`_compact_row`)."""

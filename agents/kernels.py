@@ -16,6 +16,7 @@ Without numba installed the references run. The compiled code is cached next to 
 from __future__ import annotations
 
 import os
+import weakref
 
 import numpy as np
 
@@ -96,17 +97,37 @@ def family_max_numpy(values: np.ndarray, household: np.ndarray, families: list[n
 _COMPILED: dict[str, object] = {}
 
 
+#: views :func:`whole` found to be prefixes: id(view) → (a weak reference to the view, its base).
+#: An entry goes when its view does; the model's views live from one re-binding to the next, so
+#: the pointer comparison (≈ 15 µs through ``__array_interface__``) is made once per view, not per call.
+_PREFIXES: dict[int, tuple] = {}
+
+
 def whole(view: np.ndarray) -> np.ndarray:
     """The C-contiguous array ``view`` is a prefix of (same start, same strides), else ``view``.
 
     The model's attributes are views of the first ``window`` agents of larger arrays; a loop
     over a contiguous array is faster than over a strided view, and compiles once.
     """
+    key = id(view)
+    known = _PREFIXES.get(key)
+    if known is not None and known[0]() is view:
+        return known[1]
     base = view.base
     if (isinstance(base, np.ndarray) and base.ndim == view.ndim and base.flags.c_contiguous
             and base.strides == view.strides and base.dtype == view.dtype
             and base.__array_interface__["data"][0] == view.__array_interface__["data"][0]):
+        remember_prefix(view, base)
         return base
+    return view
+
+
+def remember_prefix(view: np.ndarray, base: np.ndarray) -> np.ndarray:
+    """Note that ``view`` is a prefix of the C-contiguous ``base`` (``base[..., :w]`` along the agent
+    axis), for :func:`whole`; returns ``view``. The model's populations re-bind their views every
+    month agents arrive and say so here, so ``whole`` never compares pointers for them."""
+    key = id(view)
+    _PREFIXES[key] = (weakref.ref(view, lambda _, key=key: _PREFIXES.pop(key, None)), base)
     return view
 
 
@@ -386,27 +407,32 @@ def _advance_month_loop(n_arms, n_reps, n_households, on_eb, present, months_on_
 
 def _exact_masked_sums_loop(mask, values, n_active, out):  # pragma: no cover - compiled by numba
     # out[a, r] = Σ over replication r's prefix of mask × values; returns whether every term is a
-    # whole number and Σ|terms| < 2⁵³: then every partial sum is exact, in any order, so the result
-    # is the bits numpy's pairwise sum gives
+    # whole number below 2³² in size and Σ|terms| < 2⁵³: then every partial sum is exact, in any
+    # order, so the result is the bits numpy's pairwise sum gives. Summed as int64 (no overflow:
+    # fewer than 2³¹ terms below 2³²), which the compiler vectorises; a float total would be one
+    # serial chain of additions (14× slower, measured on 2 × 3 × 60 000 households)
     exact = True
-    limit = 9007199254740992.0
+    term_limit = 4294967296.0
+    sum_limit = 9007199254740992
     for a in range(out.shape[0]):
         for r in range(out.shape[1]):
-            total = 0.0
+            total = np.int64(0)
+            magnitude = np.int64(0)
             for i in range(n_active[r]):
                 v = values[r, i] * mask[a, r, i]
-                total += v
-                exact = exact & (np.float64(np.int64(v)) == v)      # a whole number (|v| < 2⁶³)
-            out[a, r] = total
-            exact = exact & (abs(total) < limit)
+                w = np.int64(v)
+                exact = exact & (np.float64(w) == v) & (v < term_limit) & (v > -term_limit)
+                total += w
+                magnitude += abs(w)
+            out[a, r] = np.float64(total)
+            exact = exact & (magnitude < sum_limit)
     return exact
 
 
 def masked_prefix_sums(mask: np.ndarray, values: np.ndarray, n_active: np.ndarray) -> np.ndarray | None:
     """(arms, R): Σ of ``mask`` (arms, R, W) × ``values`` (R, W) over each replication's prefix, or
-    None when the terms are not whole numbers (then only numpy's own summation gives its bits).
-
-    Values are nonnegative amounts here (SEK a month), so Σ|terms| is the total's magnitude.
+    None when the terms are not whole numbers below 2³² in size, or their sizes sum to 2⁵³ or more
+    (then only numpy's own summation gives its bits).
     """
     out = np.empty(mask.shape[:2], dtype=np.float64)
     if not compiled("exact_masked_sums", _exact_masked_sums_loop)(mask, values, n_active, out):

@@ -250,6 +250,17 @@ def test_masked_prefix_sums_are_numpys_sums_of_whole_amounts_and_refuse_fraction
     assert np.array_equal(compiled, prefix_sums(mask * whole, n_active))
     assert compiled[:, 2].tolist() == [0.0, 0.0]                       # an empty prefix sums to 0
     assert kernels.masked_prefix_sums(mask, whole + 0.1, n_active) is None   # numpy's rounding: not ours
+    signed = whole - 10_000.0                                          # whole amounts of either sign
+    assert np.array_equal(kernels.masked_prefix_sums(mask, signed, n_active), prefix_sums(mask * signed, n_active))
+    large = whole.copy()
+    large[1, 7] = 2.0 ** 32                  # a whole term too large for the int64 sum's guarantee
+    assert kernels.masked_prefix_sums(np.ones_like(mask), large, n_active) is None
+    nan = whole.copy()
+    nan[0, 3] = np.nan
+    assert kernels.masked_prefix_sums(np.ones_like(mask), nan, n_active) is None
+    outside = whole.copy()
+    outside[2, 0] = np.nan                   # beyond replication 2's (empty) prefix: never read
+    assert np.array_equal(kernels.masked_prefix_sums(mask, outside, n_active), compiled)
 
 
 def test_the_exit_hazard_compiled_is_numpys_to_the_bit():
@@ -269,3 +280,32 @@ def test_the_exit_hazard_compiled_is_numpys_to_the_bit():
         assert compiled.dtype == reference.dtype and np.array_equal(compiled, reference), name
     base, hazard, at_risk = results["numpy"]
     assert np.unique(base).size > 10 and at_risk.any()       # varied hazards, some eligible families
+
+
+def test_whole_finds_the_array_a_prefix_view_starts_and_forgets_views_that_are_gone():
+    base = np.zeros((2, 3, 50), dtype=bool)
+    prefix = base[:, :, :20]
+    assert kernels.whole(prefix) is base and kernels.whole(prefix) is base     # found, then remembered
+    assert id(prefix) in kernels._PREFIXES
+    for _ in range(50):          # views made and dropped, offset ones among them (ids get reused)
+        offset = base[:, :, 1:21]
+        assert kernels.whole(offset) is offset                                    # not a prefix
+        transient = base[:, :, :10]
+        assert kernels.whole(transient) is base
+        key = id(transient)
+        del transient
+        assert key not in kernels._PREFIXES                                       # forgotten with its view
+        assert kernels.whole(base[:, 1:, :20]).base is base                       # other strides: the view
+
+
+def test_a_populations_bound_views_are_known_prefixes_of_its_whole_arrays():
+    from simulation.core.model import SifsimModel
+    model = SifsimModel(make_config("replications=2", "horizon_years=2"), replications=[0, 1])
+    for _ in range(3):
+        model.step()                          # arrivals re-bind the views
+    for population in (model.households, model.children):
+        for name in population.FIXED + population.STATE:
+            view = getattr(population, name)
+            assert id(view) in kernels._PREFIXES, name
+            assert kernels.whole(view) is population.full(name), name
+            assert view.shape[population.agent_axis(name)] == population.window, name
