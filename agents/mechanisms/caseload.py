@@ -36,6 +36,6 @@ class Caseload(Mechanism):
             hazard *= 1.0 + reached * (self.multiplier - 1.0)
             return
         if strength > 0 and self.multiplier != 1.0:
-            hazard[INTERVENTION] = np.where(
-                treated, hazard[INTERVENTION] * (1.0 + strength * (self.multiplier - 1.0)),
-                hazard[INTERVENTION])
+            # in place where treated: one pass (the same products as np.where(treated, h · m, h))
+            arm = hazard[INTERVENTION]
+            np.multiply(arm, 1.0 + strength * (self.multiplier - 1.0), out=arm, where=treated)
