@@ -309,3 +309,20 @@ def test_a_populations_bound_views_are_known_prefixes_of_its_whole_arrays():
             assert id(view) in kernels._PREFIXES, name
             assert kernels.whole(view) is population.full(name), name
             assert view.shape[population.agent_axis(name)] == population.window, name
+
+
+def test_compiled_counts_are_numpys_counts_on_views_temporaries_and_empty_rows():
+    rng = np.random.default_rng(8)
+    whole_array = rng.random((2, 5, 300)) < 0.4
+    for mask in (whole_array, whole_array[:, :, :123], whole_array[1], whole_array[:, 2:, :7], whole_array[..., :0],
+                 whole_array[:, :, ::2], whole_array[0, 0]):
+        counted = kernels.count_true(mask, "numba")
+        expected = np.count_nonzero(mask, axis=-1)
+        assert counted.shape == expected.shape and counted.dtype == expected.dtype
+        assert np.array_equal(counted, expected)
+    assert kernels.count_true(whole_array[:, :, :123], "numba").sum() > 0
+    route = rng.integers(-1, 5, size=(5, 300)).astype(np.int8)            # -1: no exit route
+    by_route = kernels.count_by_route(whole_array, route, 5)
+    for k in range(5):
+        assert np.array_equal(by_route[..., k], np.count_nonzero(whole_array & (route == k)[None], axis=-1)), k
+    assert by_route.sum() == np.count_nonzero(whole_array & (route >= 0)[None])

@@ -181,8 +181,8 @@ class SifsimModel(mesa.Model):
     def record_month(self, t: int) -> None:
         hh, ch = self.households, self.children
         self.baseline.count_month(t, hh)
-        placed = np.count_nonzero(ch.placement != HOME, axis=-1) if len(ch) else np.zeros_like(self._exits)
-        on_eb = np.count_nonzero(hh.on_eb, axis=-1)
+        placed = kernels.count_true(ch.placement != HOME, ch.kernels) if len(ch) else np.zeros_like(self._exits)
+        on_eb = kernels.count_true(hh.on_eb, hh.kernels)
         counts = np.stack([on_eb, self._exits, self._entries, placed], axis=-1)   # (arms, R, 4)
         self._monthly_counts.append(counts)
         series = {}
