@@ -462,6 +462,64 @@ def _exit_hazard_loop(n_adults, n_children, exit_propensity, months_on_eb, on_eb
                 & (months_on_eb[control, r, i] >= eligible_min_months)
 
 
+# --- the month's open-care hours (simulation/accounting/costs.py's numpy lines are the reference) --
+
+def _open_care_hours_loop(months_left, intensive, month_index, table, out):  # pragma: no cover - compiled
+    # out[a, r, i] = table[intensive, min(month index, last column)] for the households in an
+    # episode (months left > 0), else 0; episodes are few, so the branch is predictable
+    n_arms, n_reps, n_households = out.shape
+    last = table.shape[1] - 1
+    for a in range(n_arms):
+        for r in range(n_reps):
+            for i in range(n_households):
+                hours = 0.0
+                if months_left[a, r, i] > 0:
+                    hours = table[np.int64(intensive[a, r, i]), min(month_index[a, r, i], last)]
+                out[a, r, i] = hours
+
+
+def open_care_hours(months_left: np.ndarray, intensive: np.ndarray, month_index: np.ndarray,
+                    table: np.ndarray, shape: tuple) -> np.ndarray:
+    """(arms, R, window) therapist hours this month of the households in an open-care episode, compiled."""
+    out = np.empty(shape, dtype=np.float64)
+    compiled("open_care_hours", _open_care_hours_loop)(months_left, intensive, month_index, table, out)
+    return out
+
+
+# --- agents whose dated event is this month ------------------------------------------------------
+
+def _find_equal_loop(values, target, limited, limit_values, limits, window, rows, columns):  # pragma: no cover
+    # the (row, column) pairs of the (R, window) prefix with values == target (and, when limited,
+    # limit_values[r, i] < limits[r]), in np.nonzero's order; returns how many. Hits are few: the
+    # branch is predictable
+    found = 0
+    for r in range(values.shape[0]):
+        limit = limits[r]
+        for i in range(window):
+            if values[r, i] == target and (not limited or limit_values[r, i] < limit):
+                rows[found] = r
+                columns[found] = i
+                found += 1
+    return found
+
+
+def find_equal(values: np.ndarray, target: int, window: int, limit_values: np.ndarray | None = None,
+               limits: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``np.nonzero((values[:, :window] == target) & (limit_values[:, :window] < limits[:, None]))``
+    (the second condition only with ``limit_values``), compiled: one pass, no (R, window) temporaries.
+    ``values``/``limit_values`` (R, ≥ window) integer arrays."""
+    n = values.shape[0] * window
+    rows = np.empty(n, dtype=np.intp)
+    columns = np.empty(n, dtype=np.intp)
+    limited = limit_values is not None
+    if not limited:
+        limit_values, limits = values, np.zeros(values.shape[0], dtype=np.int64)
+    found = compiled("find_equal", _find_equal_loop)(values, np.int64(target), limited, limit_values,
+                                                     np.asarray(limits, dtype=np.int64), np.int64(window),
+                                                     rows, columns)
+    return rows[:found], columns[:found]
+
+
 # --- counts over the agent axis -----------------------------------------------------------------
 
 def _count_true_loop(rows, out):  # pragma: no cover - compiled by numba

@@ -190,11 +190,16 @@ def test_a_month_of_children_is_the_same_compiled_and_with_numpy(monkeypatch, me
             owner = "children" if name in compiled.children.STATE else "households"
             a, b = getattr(getattr(compiled, owner), name), getattr(getattr(reference, owner), name)
             assert np.array_equal(a, b), (month, owner, name)
+        for name in ("children_at_home", "composition", "eb_sek_per_month"):     # leaving home changes these
+            assert np.array_equal(getattr(compiled.households, name), getattr(reference.households, name)), \
+                (month, name)
         placed += int(np.count_nonzero(reference.children.placement))
         moved += int(np.count_nonzero(reference.households.last_exit_route == ROUTE_INDEX["moved"]))
     assert placed > 0            # the months compared include placements, not only children at home
     assert moved > 0             # and exits that leave the area
     assert compiled.children.adult_outcome.any() or compiled.children.conduct_problem_months.any()
+    assert reference.children.adult.any()                  # children came of age
+    assert (reference.households.children_at_home < reference.households.n_children).any()   # and left home
 
 
 @pytest.mark.parametrize("few_rows", [0, 10], ids=["one-gather-for-all-rows", "memory-moves-per-row"])
@@ -326,3 +331,37 @@ def test_compiled_counts_are_numpys_counts_on_views_temporaries_and_empty_rows()
     for k in range(5):
         assert np.array_equal(by_route[..., k], np.count_nonzero(whole_array & (route == k)[None], axis=-1)), k
     assert by_route.sum() == np.count_nonzero(whole_array & (route >= 0)[None])
+
+
+def test_open_care_hours_compiled_are_the_numpy_lookup():
+    from simulation.accounting.costs import hours_table
+    rng = np.random.default_rng(9)
+    table = hours_table(np.array([2.0, 1.5, 1.0]), np.array([6.0, 5.0, 4.0, 3.5, 2.0]))
+    full = (2, 3, 400)
+    months_left = rng.integers(-1, 4, size=full).astype(np.int16)
+    intensive = rng.random(full) < 0.4
+    month_index = rng.integers(0, 12, size=full).astype(np.int16)           # past the table's end too
+    shape = (2, 3, 250)                                                      # the window of the whole arrays
+    compiled = kernels.open_care_hours(months_left, intensive, month_index, table, shape)
+    left, kind, index = months_left[..., :250], intensive[..., :250], month_index[..., :250]
+    in_care = np.nonzero(left > 0)
+    expected = np.zeros(shape)
+    expected[in_care] = table[kind[in_care].astype(np.intp), np.minimum(index[in_care], table.shape[1] - 1)]
+    assert np.array_equal(compiled, expected)
+    assert ((compiled > 0) <= (left > 0)).all() and np.unique(compiled).size > 4      # hours only in an episode
+
+
+def test_find_equal_gives_numpys_nonzero_pairs_in_order():
+    rng = np.random.default_rng(10)
+    values = rng.integers(0, 6, size=(4, 300)).astype(np.int32)
+    limit_values = rng.integers(0, 50, size=(4, 300))
+    limits = np.array([50, 10, 0, 25])
+    window = 217
+    rows, columns = kernels.find_equal(values, 3, window)
+    expected = np.nonzero(values[:, :window] == 3)
+    assert np.array_equal(rows, expected[0]) and np.array_equal(columns, expected[1]) and rows.size > 100
+    rows, columns = kernels.find_equal(values, 3, window, limit_values, limits)
+    expected = np.nonzero((values[:, :window] == 3) & (limit_values[:, :window] < limits[:, None]))
+    assert np.array_equal(rows, expected[0]) and np.array_equal(columns, expected[1])
+    assert 2 not in rows.tolist() and rows.size > 0                          # limit 0: none of row 2
+    assert kernels.find_equal(values, 99, window)[0].size == 0

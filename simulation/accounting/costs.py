@@ -60,10 +60,16 @@ class CostBooking:
         working = self.fiscal.book(t, hh)          # taxes and transfers of exits to work (fiscal.py)
         household_income = eb_paid + other + working * self.work_income_sek_per_month
         # therapist hours of the families in an episode (few): looked up for them only
-        in_care = np.nonzero(hh.open_care_months_left > 0)
-        hours = np.zeros(hh.open_care_months_left.shape)
-        hours[in_care] = self.hours[hh.open_care_intensive[in_care].astype(np.intp),
-                                    np.minimum(hh.open_care_month_index[in_care], self.hours.shape[1] - 1)]
+        if compiled:
+            whole = kernels.whole
+            hours = kernels.open_care_hours(whole(hh.open_care_months_left), whole(hh.open_care_intensive),
+                                            whole(hh.open_care_month_index), self.hours,
+                                            hh.open_care_months_left.shape)
+        else:
+            in_care = np.nonzero(hh.open_care_months_left > 0)
+            hours = np.zeros(hh.open_care_months_left.shape)
+            hours[in_care] = self.hours[hh.open_care_intensive[in_care].astype(np.intp),
+                                        np.minimum(hh.open_care_month_index[in_care], self.hours.shape[1] - 1)]
         led.add(t, "open_care_hours", "open_care",
                 prefix_sums(hours, hh.n_active) * eco.therapists_per_family * eco.therapist_sek_per_hour)
         if len(ch):
