@@ -273,22 +273,26 @@ def _open_care_month_loop(n_children, present, months_left, month_index, family_
 def _household_cost_counts_loop(n_active, present, on_eb, last_exit_route, months_since_exit, routes, months,
                                 counts):  # pragma: no cover - compiled by numba
     # per (arm, replication): households present and off EB whose last exit was routes[k] less than
-    # months[k] months ago, for k = 0, 1, counted over each replication's prefix; branch-free (the
-    # states are mixed at random, a branch would be mispredicted)
-    route_0, route_1 = routes[0], routes[1]
-    months_0, months_1 = months[0], months[1]
+    # months[k] months ago, for k = 0, 1, 2 (another benefit, studies, work: the cost booking's and
+    # the fiscal booking's counts), counted over each replication's prefix; branch-free (the states
+    # are mixed at random, a branch would be mispredicted)
+    route_0, route_1, route_2 = routes[0], routes[1], routes[2]
+    months_0, months_1, months_2 = months[0], months[1], months[2]
     for a in range(counts.shape[0]):
         for r in range(n_active.shape[0]):
             count_0 = 0
             count_1 = 0
+            count_2 = 0
             for i in range(n_active[r]):
                 off = present[a, r, i] & (not on_eb[a, r, i])
                 route = last_exit_route[a, r, i]
                 since = months_since_exit[a, r, i]
                 count_0 += off & (route == route_0) & (since < months_0)
                 count_1 += off & (route == route_1) & (since < months_1)
+                count_2 += off & (route == route_2) & (since < months_2)
             counts[a, r, 0] = count_0
             counts[a, r, 1] = count_1
+            counts[a, r, 2] = count_2
 
 
 def _child_cost_counts_loop(n_active, placement, present, adult, risk, conduct, adult_outcome,

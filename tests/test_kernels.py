@@ -199,6 +199,7 @@ def test_a_month_of_children_is_the_same_compiled_and_with_numpy(monkeypatch, me
     assert moved > 0             # and exits that leave the area
     assert compiled.children.adult_outcome.any() or compiled.children.conduct_problem_months.any()
     assert reference.children.adult.any()                  # children came of age
+    assert reference.households.pensioned.any() and reference.households.old_age_support.any()  # adults retired
     assert (reference.households.children_at_home < reference.households.n_children).any()   # and left home
 
 
@@ -365,3 +366,22 @@ def test_find_equal_gives_numpys_nonzero_pairs_in_order():
     assert np.array_equal(rows, expected[0]) and np.array_equal(columns, expected[1])
     assert 2 not in rows.tolist() and rows.size > 0                          # limit 0: none of row 2
     assert kernels.find_equal(values, 99, window)[0].size == 0
+
+
+@pytest.mark.parametrize("work_months", ["null", "7"])
+def test_the_compiled_benefit_counts_include_the_fiscal_bookings_working_households(monkeypatch, work_months):
+    from simulation.accounting.fiscal import working_after_exit
+    from simulation.core.model import SifsimModel
+    monkeypatch.setenv(kernels.KERNELS_ENV, "numba")
+    model = SifsimModel(make_config("replications=3", "horizon_years=4",
+                                    f"economy.fiscal.work_income_months_after_exit={work_months}"),
+                        replications=[0, 1, 2])
+    for _ in range(30):
+        model.step()
+    compiled = model.costs.benefit_counts(True)
+    reference = model.costs.benefit_counts(False)
+    assert np.array_equal(compiled[0], reference[0]) and np.array_equal(compiled[1], reference[1])
+    assert reference[2] is None
+    months = None if work_months == "null" else int(work_months)
+    working = np.count_nonzero(working_after_exit(model.households, months), axis=-1)
+    assert np.array_equal(compiled[2], working) and working.sum() > 0 and compiled[0].sum() > 0
