@@ -60,3 +60,31 @@ def test_protective_and_family_treatment_hooks_are_the_float64_products_where_th
         assert np.array_equal(hazard, expected_hazard)
     # the multipliers do something here, so equality is not of unchanged arrays
     assert (remission != before).any() or all(m.params.risk_remission_multiplier == 1.0 for m in treatment)
+
+
+def test_the_caseload_hook_is_the_reference_products_with_and_without_the_policy_path():
+    from agents.mechanisms.caseload import Caseload
+    model = _model()
+    hh = model.households
+    [caseload] = [m for m in model.intervention.mechanisms if isinstance(m, Caseload)]
+    policy = caseload.intervention.ordinary_practice
+    rng = np.random.default_rng(6)
+    shape = hh.on_eb.shape
+    treated = rng.random(shape[1:]) < 0.4
+    for t, strength in ((policy.t_start - 1, 0.7), (policy.t_start + 3, 0.7), (policy.t_start + 3, 0.0),
+                        (policy.t_start + 3, 1.3)):
+        hazard = rng.random(shape) * 0.1
+        expected = hazard.copy()
+        if policy.reaches(t, caseload.name):       # the formula the hook had before it multiplied in place
+            reached = np.where(policy.eligible(), policy.strength, 0.0)
+            reached[INTERVENTION] = np.where(treated, np.maximum(reached[INTERVENTION], strength),
+                                             reached[INTERVENTION])
+            expected *= 1.0 + reached * (caseload.multiplier - 1.0)
+            assert policy.eligible().any()
+        elif strength > 0:
+            expected[INTERVENTION] = np.where(treated, expected[INTERVENTION]
+                                              * (1.0 + strength * (caseload.multiplier - 1.0)), expected[INTERVENTION])
+        before = hazard.copy()
+        caseload.modify_exit_hazard(t, strength, hazard, treated)
+        assert np.array_equal(hazard, expected), (t, strength)
+        assert (hazard != before).any(), (t, strength)               # the hook did change hazards here
