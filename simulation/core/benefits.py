@@ -97,7 +97,7 @@ class BenefitProcess:
         treated = hh.participant[INTERVENTION] & hh.on_eb[INTERVENTION]
         for mechanism in itv.mechanisms:
             mechanism.modify_exit_hazard(t, strength, hazard, treated)
-        hazard = np.clip(hazard, 0.0, 1.0)
+        np.clip(hazard, 0.0, 1.0, out=hazard)            # in place: this month's own array
         counting = itv.active and t <= itv.t_end     # a pre/post evaluation counts project months
         if counting:
             self.evaluation.count_expected_exits(t, base[INTERVENTION] * caseload[INTERVENTION][:, None],
