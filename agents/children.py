@@ -336,10 +336,15 @@ class ChildPopulation(ArrayPopulation):
         draw depends on either arm's state.
         Returns the (R, children) mask of the children turning 18.
         """
-        turning = self.age_months(month) == ADULT_AGE_MONTHS
-        if not turning.any():
+        if self.kernels == "numba":             # one compiled pass finds them (the same pairs, in order)
+            rep, child = kernels.find_equal(kernels.whole(self.birth_month), month - ADULT_AGE_MONTHS, self.window)
+            turning = np.zeros(self.birth_month.shape, dtype=bool)
+            turning[rep, child] = True
+        else:
+            turning = self.age_months(month) == ADULT_AGE_MONTHS
+            rep, child = np.nonzero(turning)     # once: every array below is read at these children
+        if rep.size == 0:
             return turning
-        rep, child = np.nonzero(turning)         # once: every array below is read at these children
         here = self.present[:, rep, child]                                  # (arms, k)
         rr = adult_risk_multiplier(self.conduct_problem_months[:, rep, child].astype(float), max_multiplier,
                                    history_months)

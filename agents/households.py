@@ -304,6 +304,8 @@ class HouseholdPopulation(ArrayPopulation):
         exit route is cleared, so the re-entry hazard no longer applies). Returns the (arms, R, N)
         mask of the households that left EB for old-age support this month.
         """
+        if self.kernels == "numba":
+            return self._reach_pension_age_sparse(month, pension_age_months)
         reaching = self.present & ((month - self.adult_birth_month) == pension_age_months)[None]
         if not reaching.any():
             return reaching
@@ -313,6 +315,24 @@ class HouseholdPopulation(ArrayPopulation):
         self.pensioned |= reaching
         self.last_exit_route[reaching] = NO_ROUTE
         self.months_since_exit[to_support] = 0
+        return to_support
+
+    def _reach_pension_age_sparse(self, month: int, pension_age_months: int) -> np.ndarray:
+        """:meth:`reach_pension_age` for the few households whose adult turns the age this month only
+        (found in one compiled pass): the same changes, without passes over every household."""
+        rows, columns = kernels.find_equal(kernels.whole(self.adult_birth_month), month - pension_age_months,
+                                           self.window)
+        to_support = np.zeros(self.on_eb.shape, dtype=bool)
+        if rows.size == 0:
+            return to_support
+        reaching = self.present[:, rows, columns]                       # (arms, k)
+        leaving = reaching & self.on_eb[:, rows, columns]
+        self.on_eb[:, rows, columns] &= ~leaving
+        self.old_age_support[:, rows, columns] |= leaving
+        self.pensioned[:, rows, columns] |= reaching
+        self.last_exit_route[:, rows, columns] = np.where(reaching, NO_ROUTE, self.last_exit_route[:, rows, columns])
+        self.months_since_exit[:, rows, columns] = np.where(leaving, 0, self.months_since_exit[:, rows, columns])
+        to_support[:, rows, columns] = leaving
         return to_support
 
     def children_leave_home(self, replication: np.ndarray, household: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

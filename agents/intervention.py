@@ -13,6 +13,7 @@ import numpy as np
 
 from agents.base import first_by_priority
 from agents.households import COMPOSITION_INDEX
+from agents.kernels import count_true
 from agents.mechanisms import build_mechanisms
 from agents.mechanisms.base import CONTROL, INTERVENTION
 from agents.mechanisms.family_treatment import intensive_hours_by_month as family_treatment_hours
@@ -113,7 +114,7 @@ class Intervention:
             eligible_comp = np.take(self.eligible_by_composition, hh.composition)
             for arm in (INTERVENTION, CONTROL):
                 current = hh.participant[arm] & hh.on_eb[arm]
-                room = itv.participants_households - np.count_nonzero(current, axis=-1)
+                room = itv.participants_households - count_true(current, hh.kernels)
                 if not (room > 0).any():
                     continue
                 eligible = (hh.present[arm] & hh.on_eb[arm] & eligible_comp & ~hh.participant[arm]

@@ -190,11 +190,17 @@ def test_a_month_of_children_is_the_same_compiled_and_with_numpy(monkeypatch, me
             owner = "children" if name in compiled.children.STATE else "households"
             a, b = getattr(getattr(compiled, owner), name), getattr(getattr(reference, owner), name)
             assert np.array_equal(a, b), (month, owner, name)
+        for name in ("children_at_home", "composition", "eb_sek_per_month"):     # leaving home changes these
+            assert np.array_equal(getattr(compiled.households, name), getattr(reference.households, name)), \
+                (month, name)
         placed += int(np.count_nonzero(reference.children.placement))
         moved += int(np.count_nonzero(reference.households.last_exit_route == ROUTE_INDEX["moved"]))
     assert placed > 0            # the months compared include placements, not only children at home
     assert moved > 0             # and exits that leave the area
     assert compiled.children.adult_outcome.any() or compiled.children.conduct_problem_months.any()
+    assert reference.children.adult.any()                  # children came of age
+    assert reference.households.pensioned.any() and reference.households.old_age_support.any()  # adults retired
+    assert (reference.households.children_at_home < reference.households.n_children).any()   # and left home
 
 
 @pytest.mark.parametrize("few_rows", [0, 10], ids=["one-gather-for-all-rows", "memory-moves-per-row"])
@@ -250,6 +256,17 @@ def test_masked_prefix_sums_are_numpys_sums_of_whole_amounts_and_refuse_fraction
     assert np.array_equal(compiled, prefix_sums(mask * whole, n_active))
     assert compiled[:, 2].tolist() == [0.0, 0.0]                       # an empty prefix sums to 0
     assert kernels.masked_prefix_sums(mask, whole + 0.1, n_active) is None   # numpy's rounding: not ours
+    signed = whole - 10_000.0                                          # whole amounts of either sign
+    assert np.array_equal(kernels.masked_prefix_sums(mask, signed, n_active), prefix_sums(mask * signed, n_active))
+    large = whole.copy()
+    large[1, 7] = 2.0 ** 32                  # a whole term too large for the int64 sum's guarantee
+    assert kernels.masked_prefix_sums(np.ones_like(mask), large, n_active) is None
+    nan = whole.copy()
+    nan[0, 3] = np.nan
+    assert kernels.masked_prefix_sums(np.ones_like(mask), nan, n_active) is None
+    outside = whole.copy()
+    outside[2, 0] = np.nan                   # beyond replication 2's (empty) prefix: never read
+    assert np.array_equal(kernels.masked_prefix_sums(mask, outside, n_active), compiled)
 
 
 def test_the_exit_hazard_compiled_is_numpys_to_the_bit():
@@ -269,3 +286,102 @@ def test_the_exit_hazard_compiled_is_numpys_to_the_bit():
         assert compiled.dtype == reference.dtype and np.array_equal(compiled, reference), name
     base, hazard, at_risk = results["numpy"]
     assert np.unique(base).size > 10 and at_risk.any()       # varied hazards, some eligible families
+
+
+def test_whole_finds_the_array_a_prefix_view_starts_and_forgets_views_that_are_gone():
+    base = np.zeros((2, 3, 50), dtype=bool)
+    prefix = base[:, :, :20]
+    assert kernels.whole(prefix) is base and kernels.whole(prefix) is base     # found, then remembered
+    assert id(prefix) in kernels._PREFIXES
+    for _ in range(50):          # views made and dropped, offset ones among them (ids get reused)
+        offset = base[:, :, 1:21]
+        assert kernels.whole(offset) is offset                                    # not a prefix
+        transient = base[:, :, :10]
+        assert kernels.whole(transient) is base
+        key = id(transient)
+        del transient
+        assert key not in kernels._PREFIXES                                       # forgotten with its view
+        assert kernels.whole(base[:, 1:, :20]).base is base                       # other strides: the view
+
+
+def test_a_populations_bound_views_are_known_prefixes_of_its_whole_arrays():
+    from simulation.core.model import SifsimModel
+    model = SifsimModel(make_config("replications=2", "horizon_years=2"), replications=[0, 1])
+    for _ in range(3):
+        model.step()                          # arrivals re-bind the views
+    for population in (model.households, model.children):
+        for name in population.FIXED + population.STATE:
+            view = getattr(population, name)
+            assert id(view) in kernels._PREFIXES, name
+            assert kernels.whole(view) is population.full(name), name
+            assert view.shape[population.agent_axis(name)] == population.window, name
+
+
+def test_compiled_counts_are_numpys_counts_on_views_temporaries_and_empty_rows():
+    rng = np.random.default_rng(8)
+    whole_array = rng.random((2, 5, 300)) < 0.4
+    for mask in (whole_array, whole_array[:, :, :123], whole_array[1], whole_array[:, 2:, :7], whole_array[..., :0],
+                 whole_array[:, :, ::2], whole_array[0, 0]):
+        counted = kernels.count_true(mask, "numba")
+        expected = np.count_nonzero(mask, axis=-1)
+        assert counted.shape == expected.shape and counted.dtype == expected.dtype
+        assert np.array_equal(counted, expected)
+    assert kernels.count_true(whole_array[:, :, :123], "numba").sum() > 0
+    route = rng.integers(-1, 5, size=(5, 300)).astype(np.int8)            # -1: no exit route
+    by_route = kernels.count_by_route(whole_array, route, 5)
+    for k in range(5):
+        assert np.array_equal(by_route[..., k], np.count_nonzero(whole_array & (route == k)[None], axis=-1)), k
+    assert by_route.sum() == np.count_nonzero(whole_array & (route >= 0)[None])
+
+
+def test_open_care_hours_compiled_are_the_numpy_lookup():
+    from simulation.accounting.costs import hours_table
+    rng = np.random.default_rng(9)
+    table = hours_table(np.array([2.0, 1.5, 1.0]), np.array([6.0, 5.0, 4.0, 3.5, 2.0]))
+    full = (2, 3, 400)
+    months_left = rng.integers(-1, 4, size=full).astype(np.int16)
+    intensive = rng.random(full) < 0.4
+    month_index = rng.integers(0, 12, size=full).astype(np.int16)           # past the table's end too
+    shape = (2, 3, 250)                                                      # the window of the whole arrays
+    compiled = kernels.open_care_hours(months_left, intensive, month_index, table, shape)
+    left, kind, index = months_left[..., :250], intensive[..., :250], month_index[..., :250]
+    in_care = np.nonzero(left > 0)
+    expected = np.zeros(shape)
+    expected[in_care] = table[kind[in_care].astype(np.intp), np.minimum(index[in_care], table.shape[1] - 1)]
+    assert np.array_equal(compiled, expected)
+    assert ((compiled > 0) <= (left > 0)).all() and np.unique(compiled).size > 4      # hours only in an episode
+
+
+def test_find_equal_gives_numpys_nonzero_pairs_in_order():
+    rng = np.random.default_rng(10)
+    values = rng.integers(0, 6, size=(4, 300)).astype(np.int32)
+    limit_values = rng.integers(0, 50, size=(4, 300))
+    limits = np.array([50, 10, 0, 25])
+    window = 217
+    rows, columns = kernels.find_equal(values, 3, window)
+    expected = np.nonzero(values[:, :window] == 3)
+    assert np.array_equal(rows, expected[0]) and np.array_equal(columns, expected[1]) and rows.size > 100
+    rows, columns = kernels.find_equal(values, 3, window, limit_values, limits)
+    expected = np.nonzero((values[:, :window] == 3) & (limit_values[:, :window] < limits[:, None]))
+    assert np.array_equal(rows, expected[0]) and np.array_equal(columns, expected[1])
+    assert 2 not in rows.tolist() and rows.size > 0                          # limit 0: none of row 2
+    assert kernels.find_equal(values, 99, window)[0].size == 0
+
+
+@pytest.mark.parametrize("work_months", ["null", "7"])
+def test_the_compiled_benefit_counts_include_the_fiscal_bookings_working_households(monkeypatch, work_months):
+    from simulation.accounting.fiscal import working_after_exit
+    from simulation.core.model import SifsimModel
+    monkeypatch.setenv(kernels.KERNELS_ENV, "numba")
+    model = SifsimModel(make_config("replications=3", "horizon_years=4",
+                                    f"economy.fiscal.work_income_months_after_exit={work_months}"),
+                        replications=[0, 1, 2])
+    for _ in range(30):
+        model.step()
+    compiled = model.costs.benefit_counts(True)
+    reference = model.costs.benefit_counts(False)
+    assert np.array_equal(compiled[0], reference[0]) and np.array_equal(compiled[1], reference[1])
+    assert reference[2] is None
+    months = None if work_months == "null" else int(work_months)
+    working = np.count_nonzero(working_after_exit(model.households, months), axis=-1)
+    assert np.array_equal(compiled[2], working) and working.sum() > 0 and compiled[0].sum() > 0

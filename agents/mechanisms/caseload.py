@@ -30,12 +30,22 @@ class Caseload(Mechanism):
         if policy.reaches(t, self.name):
             # ordinary practice: eligible households of both arms at the policy's strength; a
             # participant gets the larger of the project's and the policy's (not both)
-            reached = np.where(policy.eligible(), policy.strength, 0.0)
-            reached[INTERVENTION] = np.where(treated, np.maximum(reached[INTERVENTION], strength),
-                                             reached[INTERVENTION])
-            hazard *= 1.0 + reached * (self.multiplier - 1.0)
+            # hazard × (1 + reached · (m − 1)), reached = the policy's strength where eligible, else 0,
+            # and a participant's the larger of it and the project's: a handful of factors, each
+            # multiplied in place where it applies (the same products; 1 + 0 · (m − 1) = 1 elsewhere)
+            eligible = policy.eligible()
+            step = self.multiplier - 1.0
+            policy_factor = 1.0 + policy.strength * step
+            for a in range(hazard.shape[0]):
+                arm, reach = hazard[a], eligible[a]
+                if a != INTERVENTION:
+                    np.multiply(arm, policy_factor, out=arm, where=reach)
+                    continue
+                np.multiply(arm, policy_factor, out=arm, where=reach & ~treated)
+                np.multiply(arm, 1.0 + max(policy.strength, strength) * step, out=arm, where=reach & treated)
+                np.multiply(arm, 1.0 + max(0.0, strength) * step, out=arm, where=treated & ~reach)
             return
         if strength > 0 and self.multiplier != 1.0:
-            hazard[INTERVENTION] = np.where(
-                treated, hazard[INTERVENTION] * (1.0 + strength * (self.multiplier - 1.0)),
-                hazard[INTERVENTION])
+            # in place where treated: one pass (the same products as np.where(treated, h · m, h))
+            arm = hazard[INTERVENTION]
+            np.multiply(arm, 1.0 + strength * (self.multiplier - 1.0), out=arm, where=treated)

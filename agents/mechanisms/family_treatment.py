@@ -56,9 +56,13 @@ class FamilyTreatment(Mechanism):
 
     def modify_child_rates(self, strength: float, onset: np.ndarray, remission: np.ndarray,
                            intensive_child: np.ndarray) -> None:
-        remission[INTERVENTION] *= np.where(intensive_child[INTERVENTION], self.params.risk_remission_multiplier, 1.0)
+        # in place where intensive, in float64 (the bits of ``*= np.where(intensive, m, 1.0)``, one pass)
+        arm = remission[INTERVENTION]
+        np.multiply(arm, np.float64(self.params.risk_remission_multiplier), out=arm,
+                    where=intensive_child[INTERVENTION], casting="same_kind")
 
     def modify_placement_hazard(self, hazard: np.ndarray, intensive_child: np.ndarray,
                                 participant_child: np.ndarray) -> None:
-        hazard[INTERVENTION] *= np.where(intensive_child[INTERVENTION] & participant_child[INTERVENTION],
-                                         self.params.placement_hazard_multiplier, 1.0)
+        arm = hazard[INTERVENTION]
+        np.multiply(arm, np.float64(self.params.placement_hazard_multiplier), out=arm,
+                    where=intensive_child[INTERVENTION] & participant_child[INTERVENTION], casting="same_kind")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.base import first_by_priority
+from agents.kernels import count_true
 from agents.mechanisms.base import INTERVENTION, Mechanism
 from scenarios.schema import ProtectiveMechanism
 from scenarios.vocabulary import PROTECTIVE_FACTORS
@@ -39,7 +40,7 @@ class Protective(Mechanism):
         drop = held & (draws.activity_dropout < mech.dropout_per_month)
         ch.assigned_protective[INTERVENTION][drop] = -1
         held &= ~drop
-        room = mech.capacity_children - np.count_nonzero(held, axis=-1)
+        room = mech.capacity_children - count_true(held, ch.kernels)
         if not (room > 0).any() or strength <= 0:
             return
         eligible = (participant_child & (ch.assigned_protective[INTERVENTION] < 0)
@@ -52,4 +53,7 @@ class Protective(Mechanism):
     def modify_child_rates(self, strength: float, onset: np.ndarray, remission: np.ndarray,
                            intensive_child: np.ndarray) -> None:
         held = self.intervention.children.assigned_protective[INTERVENTION] == self.factor
-        onset[INTERVENTION] *= np.where(held, 1.0 + strength * (self.params.risk_onset_multiplier - 1.0), 1.0)
+        # in place where held, in float64 then back to float32 (the bits of ``*= np.where(held, m, 1.0)``, one pass)
+        arm = onset[INTERVENTION]
+        np.multiply(arm, np.float64(1.0 + strength * (self.params.risk_onset_multiplier - 1.0)), out=arm,
+                    where=held, casting="same_kind")

@@ -17,6 +17,8 @@ from simulation.accounting.ledger import MonthlyLedger
 #: months a household that left EB for studies draws student aid (CSN's grant part;
 #: economy.student_aid_sek_per_household_month, assumption L)
 STUDENT_AID_MONTHS = 24
+#: a months-since-exit limit no household reaches (the fiscal booking's "for as long as it stays off EB")
+WHOLE_STAY = 2 ** 62
 #: the municipal share of an adult outcome's cost is booked on this unit
 ADULT_OUTCOME_UNIT = {"unemployed_on_eb": "eb_unit", "mental_illness": "adult_services",
                       "substance_abuse": "adult_services"}
@@ -50,20 +52,26 @@ class CostBooking:
         led.add(t, "eb", "eb_unit", eb_paid)
         compiled = ch.kernels == "numba"
         # an exit to another benefit shifts the payer for as long as that benefit lasts, not forever
-        n_other_benefit, n_studies = self.benefit_counts(compiled)
+        n_other_benefit, n_studies, n_working = self.benefit_counts(compiled)
         other = n_other_benefit * eco.state_benefit_sek_per_household_month \
             + n_studies * eco.student_aid_sek_per_household_month
         # a household that reached pension age on EB gets the state's old-age support (issue 11
         # item 5): what EB paid, now paid by the state — a shift of payer, not a saving
         other = other + self.amount_sums(hh.old_age_support)
         led.add(t, "other_benefit", "state", other)
-        working = self.fiscal.book(t, hh)          # taxes and transfers of exits to work (fiscal.py)
+        working = self.fiscal.book(t, hh, n_working)   # taxes and transfers of exits to work (fiscal.py)
         household_income = eb_paid + other + working * self.work_income_sek_per_month
         # therapist hours of the families in an episode (few): looked up for them only
-        in_care = np.nonzero(hh.open_care_months_left > 0)
-        hours = np.zeros(hh.open_care_months_left.shape)
-        hours[in_care] = self.hours[hh.open_care_intensive[in_care].astype(np.intp),
-                                    np.minimum(hh.open_care_month_index[in_care], self.hours.shape[1] - 1)]
+        if compiled:
+            whole = kernels.whole
+            hours = kernels.open_care_hours(whole(hh.open_care_months_left), whole(hh.open_care_intensive),
+                                            whole(hh.open_care_month_index), self.hours,
+                                            hh.open_care_months_left.shape)
+        else:
+            in_care = np.nonzero(hh.open_care_months_left > 0)
+            hours = np.zeros(hh.open_care_months_left.shape)
+            hours[in_care] = self.hours[hh.open_care_intensive[in_care].astype(np.intp),
+                                        np.minimum(hh.open_care_month_index[in_care], self.hours.shape[1] - 1)]
         led.add(t, "open_care_hours", "open_care",
                 prefix_sums(hours, hh.n_active) * eco.therapists_per_family * eco.therapist_sek_per_hour)
         if len(ch):
@@ -102,22 +110,26 @@ class CostBooking:
                 return sums
         return prefix_sums(mask * hh.eb_sek_per_month, hh.n_active)
 
-    def benefit_counts(self, compiled: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Per (arm, replication): households off EB on another benefit (within its length) and on student aid."""
+    def benefit_counts(self, compiled: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """Per (arm, replication): households off EB on another benefit (within its length), on student
+        aid and — compiled, in the same pass — working after an exit to work (within the fiscal
+        booking's months; None from numpy, where :class:`FiscalBooking` counts them)."""
         hh, eco = self.households, self.eco
-        routes = np.array([ROUTE_INDEX["other_benefit"], ROUTE_INDEX["studies"]], dtype=np.int64)
+        routes = np.array([ROUTE_INDEX["other_benefit"], ROUTE_INDEX["studies"], ROUTE_INDEX["work"]], dtype=np.int64)
         if compiled:
-            # months since exit are whole months: "< m" is "< ceil(m)"
-            months = np.array([math.ceil(eco.other_benefit_months), STUDENT_AID_MONTHS], dtype=np.int64)
-            counts = np.empty((hh.n_arms, hh.n_reps, 2), dtype=np.int64)
+            # months since exit are whole months: "< m" is "< ceil(m)"; no limit: beyond any count of months
+            work_months = self.fiscal.fiscal.work_income_months_after_exit
+            months = np.array([math.ceil(eco.other_benefit_months), STUDENT_AID_MONTHS,
+                               WHOLE_STAY if work_months is None else math.ceil(work_months)], dtype=np.int64)
+            counts = np.empty((hh.n_arms, hh.n_reps, 3), dtype=np.int64)
             kernels.household_cost_counts(hh.n_active, kernels.whole(hh.present), kernels.whole(hh.on_eb),
                                           kernels.whole(hh.last_exit_route), kernels.whole(hh.months_since_exit),
                                           routes, months, counts)
-            return counts[..., 0], counts[..., 1]
+            return counts[..., 0], counts[..., 1], counts[..., 2]
         off = hh.present & ~hh.on_eb
         fk = off & (hh.last_exit_route == routes[0]) & (hh.months_since_exit < eco.other_benefit_months)
         studies = off & (hh.last_exit_route == routes[1]) & (hh.months_since_exit < STUDENT_AID_MONTHS)
-        return np.count_nonzero(fk, axis=-1), np.count_nonzero(studies, axis=-1)
+        return np.count_nonzero(fk, axis=-1), np.count_nonzero(studies, axis=-1), None
 
     def child_counts(self, compiled: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per (arm, replication): children in HVB, in a family home, minors with conduct problems,

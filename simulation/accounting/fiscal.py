@@ -85,10 +85,12 @@ class FiscalBooking:
         self.flows = flows_per_work_month(fiscal)
         self.production_sek_per_month = fiscal.wage_sek_per_month * (1.0 + fiscal.employer_contribution_rate)
 
-    def book(self, t: int, households) -> np.ndarray:
-        """Book month ``t``; the number of working households per (arm, replication)."""
-        working = np.count_nonzero(working_after_exit(households, self.fiscal.work_income_months_after_exit),
-                                   axis=-1)
+    def book(self, t: int, households, working: np.ndarray | None = None) -> np.ndarray:
+        """Book month ``t``; the number of working households per (arm, replication) (``working``: that
+        number counted already, by the cost booking's compiled pass; None: counted here)."""
+        if working is None:
+            working = np.count_nonzero(working_after_exit(households, self.fiscal.work_income_months_after_exit),
+                                       axis=-1)
         if working.any():
             for flow in self.flows:
                 self.ledger.add(t, flow.category, flow.payer, working * flow.sek)

@@ -92,21 +92,21 @@ class BenefitProcess:
         # intervention caused or an evaluation claims
         to_pension = hh.reach_pension_age(t, self.pension_age_months)
         caseload = caseload_factor(self.eb_posts, self.households_per_worker,
-                                   np.count_nonzero(hh.on_eb, axis=-1), pop.caseload_elasticity)
+                                   kernels.count_true(hh.on_eb, hh.kernels), pop.caseload_elasticity)
         base, hazard, at_risk = self.exit_hazards(caseload)
         treated = hh.participant[INTERVENTION] & hh.on_eb[INTERVENTION]
         for mechanism in itv.mechanisms:
             mechanism.modify_exit_hazard(t, strength, hazard, treated)
-        hazard = np.clip(hazard, 0.0, 1.0)
+        np.clip(hazard, 0.0, 1.0, out=hazard)            # in place: this month's own array
         counting = itv.active and t <= itv.t_end     # a pre/post evaluation counts project months
         if counting:
             self.evaluation.count_expected_exits(t, base[INTERVENTION] * caseload[INTERVENTION][:, None],
                                                  hh.eb_sek_per_month, treated)
         exits, route = hh.eb_exits(hazard, draws.eb_exit, draws.exit_route, self.route_cdf)
         if self.counters is not None:
-            self.counters.count_eligible_family_exits(at_risk, exits[CONTROL])
+            self.counters.count_eligible_family_exits(at_risk, exits[CONTROL], hh.kernels)
         if self.participant_counts is not None:
-            self.participant_counts.count_exits(t, exits, route, hh.participant)
+            self.participant_counts.count_exits(t, exits, route, hh.participant, hh.kernels)
         back = hh.eb_reentries(self.reentry_hazard, draws.reentry,
                                pop.reentry_hazard_multiplier_after_24_months, pop.reentry_window_months,
                                pop.reentry_duration_memory)
@@ -115,4 +115,4 @@ class BenefitProcess:
             if not self.count_exits_to_other_benefit:
                 claimed &= route != ROUTE_INDEX["other_benefit"]
             self.evaluation.count_exits(t, claimed, hh.eb_sek_per_month)
-        return np.count_nonzero(exits | to_pension, axis=-1), np.count_nonzero(back, axis=-1)
+        return kernels.count_true(exits | to_pension, hh.kernels), kernels.count_true(back, hh.kernels)

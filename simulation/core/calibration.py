@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from agents.kernels import count_true
+
 from scenarios.calibration import TARGETS
 
 
@@ -71,12 +73,13 @@ class BaselineCounters:
             self.cohort_on_eb += np.count_nonzero(cohort & hh.on_eb[1], axis=-1)
             self.cohort_size += np.count_nonzero(cohort, axis=-1)
 
-    def count_eligible_family_exits(self, at_risk: np.ndarray, exits: np.ndarray) -> None:
+    def count_eligible_family_exits(self, at_risk: np.ndarray, exits: np.ndarray, implementation: str = "numpy") -> None:
         """A month's EB exit draw in the control arm: ``at_risk`` the (R, N) eligible families on EB at it
         (with children, on EB ≥ ELIGIBLE_FAMILY_MIN_MONTHS_ON_EB months), ``exits`` the (R, N) households
-        that left EB in it (any route; pension exits are not part of the draw)."""
-        self.eligible_family_months += np.count_nonzero(at_risk, axis=-1)
-        self.eligible_family_exits += np.count_nonzero(at_risk & exits, axis=-1)
+        that left EB in it (any route; pension exits are not part of the draw). ``implementation``: how
+        to count (agents.kernels.count_true; the same counts)."""
+        self.eligible_family_months += count_true(at_risk, implementation)
+        self.eligible_family_exits += count_true(at_risk & exits, implementation)
 
     def count_children(self, new_placements: np.ndarray, minors: np.ndarray) -> None:
         self.placements_this_year += np.count_nonzero(new_placements[1], axis=-1)

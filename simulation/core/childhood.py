@@ -178,10 +178,13 @@ class ChildhoodProcess:
         The family's composition and EB norm follow (``eb_amount_sek_per_month`` of its new size).
         """
         ch, hh = self.children, self.households
-        leaving = (ch.leave_home_month == t) & (ch.household < ch.n_households[:, None])
-        if not leaving.any():
+        if ch.kernels == "numba":                # one compiled pass (the same pairs, in order)
+            whole = kernels.whole
+            r, c = kernels.find_equal(whole(ch.leave_home_month), t, ch.window, whole(ch.household), ch.n_households)
+        else:
+            r, c = np.nonzero((ch.leave_home_month == t) & (ch.household < ch.n_households[:, None]))
+        if r.size == 0:
             return
-        r, c = np.nonzero(leaving)
         r, h = hh.children_leave_home(r, ch.household[r, c])
         if self.economy is not None:
             hh.eb_sek_per_month[r, h] = eb_amount_sek_per_month(hh.composition[r, h],

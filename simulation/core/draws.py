@@ -19,6 +19,7 @@ from enum import IntEnum
 
 import numpy as np
 
+from agents.kernels import remember_prefix
 from scenarios.vocabulary import ADULT_OUTCOMES, PROTECTIVE_FACTORS, RISK_FACTORS
 
 
@@ -99,7 +100,7 @@ class MonthDraws:
                  child_capacity: int, implementation: str = "numpy"):
         self.streams = streams
         self.implementation = implementation
-        self._buffers, self._flat, self._rows, self._compiled = {}, {}, {}, {}
+        self._buffers, self._flat, self._rows, self._compiled, self._whole = {}, {}, {}, {}, {}
         for spec in MONTHLY:
             n = household_capacity if spec.per == "household" else child_capacity
             # one spare slot per row: an even count of float32 uses whole 64-bit outputs (below)
@@ -108,6 +109,7 @@ class MonthDraws:
             self._flat[spec.field] = [full[r].reshape(-1) for r in range(len(streams))]   # views
             self._rows[spec.field] = full.reshape(len(streams), -1)                        # a view
             self._buffers[spec.field] = full[:, :n]
+            self._whole[spec.field] = full
         if implementation == "numba" and streams:
             # the same bits from compiled PCG64 steps (simulation/core/pcg64.py); the generators
             # are read once, here, at their first month's block, and not used afterwards
@@ -126,7 +128,8 @@ class MonthDraws:
             if self._compiled:
                 n = counts.astype(np.int64) * width
                 self._compiled[spec.field].draw(n + (n & 1), self._rows[spec.field])
-                setattr(self, spec.field, buffer[:, :window])
+                # a prefix of the whole buffer, said so once (kernels.whole finds it without a pointer test)
+                setattr(self, spec.field, remember_prefix(buffer[:, :window], self._whole[spec.field]))
                 continue
             for r, gens in enumerate(self.streams):
                 gen, n = gens[spec.stream], int(counts[r]) * width

@@ -133,6 +133,7 @@ class SifsimModel(mesa.Model):
                                  households=self.households, intervention_active=self.intervention.active,
                                  successor_bodies=successors)
         self._monthly_counts: list[np.ndarray] = []      # per month: (arms, R, 4 counts)
+        self._stacked_counts: tuple = (0, None)          # (months, their counts stacked) for replication_rows
         self.retired_households = 0
         self._exits = self._entries = np.zeros((2, n_reps), dtype=np.int64)
         # the key series of the model's first replication, per arm and month: numpy counts that
@@ -181,8 +182,8 @@ class SifsimModel(mesa.Model):
     def record_month(self, t: int) -> None:
         hh, ch = self.households, self.children
         self.baseline.count_month(t, hh)
-        placed = np.count_nonzero(ch.placement != HOME, axis=-1) if len(ch) else np.zeros_like(self._exits)
-        on_eb = np.count_nonzero(hh.on_eb, axis=-1)
+        placed = kernels.count_true(ch.placement != HOME, ch.kernels) if len(ch) else np.zeros_like(self._exits)
+        on_eb = kernels.count_true(hh.on_eb, hh.kernels)
         counts = np.stack([on_eb, self._exits, self._entries, placed], axis=-1)   # (arms, R, 4)
         self._monthly_counts.append(counts)
         series = {}
@@ -205,12 +206,16 @@ class SifsimModel(mesa.Model):
     def replication_rows(self, r: int) -> dict[str, list]:
         """The raw table rows of the batch's r-th replication (what a run of it alone would give)."""
         replication = self.replications[r]
+        n_months = len(self._monthly_counts)
+        if self._stacked_counts[0] != n_months:          # stacked once per batch, not per replication
+            self._stacked_counts = (n_months, np.stack(self._monthly_counts).astype(np.int64) if n_months else None)
         population = []
-        for t, counts in enumerate(self._monthly_counts):
-            year, month = self.calendar.year(t), t % 12 + 1
-            for arm, name in enumerate(ARM_NAMES):
-                on_eb, exits, entries, placed = (int(v) for v in counts[arm, r])
-                population.append((replication, name, year, month, on_eb, exits, entries, placed))
+        if n_months:
+            counts = self._stacked_counts[1][:, :, r].tolist()               # (months, arms, 4) Python ints
+            for t in range(n_months):
+                year, month, by_arm = self.calendar.year(t), t % 12 + 1, counts[t]
+                for arm, name in enumerate(ARM_NAMES):
+                    population.append((replication, name, year, month, *by_arm[arm]))
         return {"ledger": self.books.ledger_rows[r], "population": population, "budget": self.books.budget_rows[r],
                 "repayment": self.books.repayment_rows[r], "years": self.books.years[r],
                 "calibration": self.baseline.rows[r],

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.kernels import count_by_route
 from scenarios.schema import EXIT_ROUTES
 
 PARTICIPANT_COLUMNS = ("replication", "arm", "year", "households_enrolled", "children_enrolled",
@@ -39,12 +40,17 @@ class ParticipantCounts:
             kids = children.of_households(chosen[None])[0] & children.present[arm] & ~children.adult[arm]
             self.children[arm, :, year] += np.count_nonzero(kids, axis=-1)
 
-    def count_exits(self, t: int, exits: np.ndarray, route: np.ndarray, participant: np.ndarray) -> None:
-        """``exits``: the (arms, R, N) EB exits of month ``t``; ``route``: (R, N) route indices."""
+    def count_exits(self, t: int, exits: np.ndarray, route: np.ndarray, participant: np.ndarray,
+                    implementation: str = "numpy") -> None:
+        """``exits``: the (arms, R, N) EB exits of month ``t``; ``route``: (R, N) route indices;
+        ``implementation`` "numba": counted by route in one compiled pass (the same counts)."""
         leaving = exits & participant
         if not leaving.any():
             return
         year = t // 12
+        if implementation == "numba":
+            self.exits[:, :, year] += count_by_route(leaving, route, len(EXIT_ROUTES))
+            return
         for k in range(len(EXIT_ROUTES)):
             self.exits[:, :, year, k] += np.count_nonzero(leaving & (route == k)[None], axis=-1)
 

@@ -26,6 +26,9 @@ from scenarios.schema import COMPOSITIONS, EXIT_ROUTES, EconomyConfig, Populatio
 from simulation.core.draws import Stream
 
 WITH_CHILDREN = (COMPOSITION_INDEX["single_parent"], COMPOSITION_INDEX["couple_with_children"])
+#: by composition index: has children (a table lookup instead of np.isin, called ~17 times per
+#: replication by the starting stock's rejection draws)
+HAS_CHILDREN = np.isin(np.arange(len(COMPOSITIONS)), WITH_CHILDREN)
 
 
 @dataclass
@@ -92,7 +95,7 @@ def _draw_households(pop: PopulationConfig, gen: np.random.Generator, n: int):
     shares = np.array([pop.composition_shares.get(c, 0.0) for c in COMPOSITIONS])
     composition = gen.choice(len(COMPOSITIONS), size=n, p=shares / shares.sum())
     extra = gen.poisson(max(pop.children_per_family_mean - 1.0, 0.0), size=n)
-    n_children = np.where(np.isin(composition, WITH_CHILDREN), 1 + extra, 0)
+    n_children = np.where(HAS_CHILDREN[composition], 1 + extra, 0)
     sd = pop.exit_propensity_sd
     # mean-one lognormal frailty: heterogeneity makes the stock's hazard fall with duration
     propensity = gen.lognormal(mean=-0.5 * sd * sd, sigma=sd, size=n) if sd > 0 else np.ones(n)
@@ -433,7 +436,7 @@ def _households_from_uniforms(pop: PopulationConfig, u: np.ndarray):
     k = np.arange(64 + int(10 * lam))
     poisson_cdf = np.cumsum(np.exp(-lam + k * np.log(lam) - gammaln(k + 1))) if lam > 0 else np.ones(1)
     extra = np.minimum(np.searchsorted(poisson_cdf, u[:, 1], side="right"), poisson_cdf.size - 1)
-    n_children = np.where(np.isin(composition, WITH_CHILDREN), 1 + extra, 0)
+    n_children = np.where(HAS_CHILDREN[composition], 1 + extra, 0)
     sd = pop.exit_propensity_sd
     normal = ndtri(np.clip(u[:, 2], 1e-300, 1.0 - 2.0 ** -53))
     propensity = np.exp(-0.5 * sd * sd + sd * normal) if sd > 0 else np.ones(u.shape[0])
