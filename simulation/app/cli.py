@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scenarios.registry import register_configs
-from simulation.app import grid, sweep, task
+from simulation.app import grid, sweep, task, warm
 
 
 @dataclass(frozen=True)
@@ -71,9 +71,23 @@ def unknown_command(args: list[str]) -> str | None:
             "or overrides key=value (sifsim --help)")
 
 
+def warm_workers_wanted(args: list[str]) -> bool:
+    """A run, a sweep or ``explore`` that may start worker pools (not ``--help``, ``--version``,
+    ``report``, ``validate``, ``aggregate``, nor a run with ``workers=1``: :func:`warm.wanted`)."""
+    if any(a in ("--help", "-h", "--version", "-V") for a in args):
+        return False
+    if args and args[0] in COMMANDS:
+        return args[0] == "explore" and warm.wanted(args[1:], workers_key="explore.workers")
+    return unknown_command(args) is None and warm.wanted(args)
+
+
 def main() -> None:
-    register_configs()
     args = sys.argv[1:]
+    if warm_workers_wanted(args):
+        # the workers' fork server imports the model and loads its compiled loops on the other
+        # core while this process composes and checks the config (simulation/app/warm.py)
+        warm.start()
+    register_configs()
     message = unknown_command(args)
     if message:
         print(message, file=sys.stderr)
