@@ -28,14 +28,22 @@ TABLES = ("ledger", "population", "repayment", "years", "per_replication", "summ
 needs_forkserver = pytest.mark.skipif(not warm.available(), reason="no fork server on this platform")
 
 
-def test_the_preload_list_holds_the_model_its_loops_and_the_chart_modules(monkeypatch):
+def test_the_preload_list_holds_the_model_its_loops_and_the_chart_modules():
     from simulation.present.charts import parallel
-    monkeypatch.delenv("SIFSIM_KERNELS", raising=False)
     modules = warm.preload_modules()
     assert {"simulation.core.model", "simulation.core.runner", warm.KERNEL_PRELOAD} <= set(modules)
     assert set(parallel.PRELOAD) <= set(modules) and "__main__" not in modules
-    monkeypatch.setenv("SIFSIM_KERNELS", "numpy")      # nothing compiled wanted: nothing loaded
-    assert warm.KERNEL_PRELOAD not in warm.preload_modules()
+
+
+def test_the_preload_outside_the_server_loads_nothing_with_numpy_and_keeps_the_exit_code():
+    """The server's preload ends the server with os._exit; anywhere else importing it must leave
+    the process's exit alone (a sifsim that exits 2 must still exit 2)."""
+    probe = ("import sys, simulation.app.preload as p; "
+             "sys.exit(3 if (p.LOADED, p.FAILED, p.in_fork_server()) == (False, '', False) else 4)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "SIFSIM_KERNELS": "numpy"}
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True,
+                         timeout=300)
+    assert out.returncode == 3, out.stderr
 
 
 @needs_forkserver

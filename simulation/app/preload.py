@@ -16,7 +16,9 @@ not import it).
 
 from __future__ import annotations
 
+import atexit
 import os
+import sys
 
 #: the tiny run: one paired replication of the default scenario over one year
 TINY_RUN = ("replications=1", "horizon_years=1", "workers=1", "progress=false", "charts=false")
@@ -42,6 +44,28 @@ def load_compiled_loops() -> bool:
             os.environ[kernels.KERNELS_ENV] = before
     return True
 
+
+def in_fork_server() -> bool:
+    """Whether this import is the fork server's preload (:func:`multiprocessing.forkserver.main`
+    is on the stack), not an import by any other process."""
+    from multiprocessing import forkserver
+    frame = sys._getframe()
+    while frame is not None:
+        if frame.f_code is forkserver.main.__code__:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _exit_at_once() -> None:
+    # the server ends when the command's process has gone (the end of its input); tearing down an
+    # interpreter with numba's LLVM, matplotlib and pandas loaded took 1-2 s, during which the
+    # server still held the command's stdout and stderr (a pipe reading them waited)
+    os._exit(0)
+
+
+if in_fork_server():
+    atexit.register(_exit_at_once)    # the last handler to run: registered before any other here
 
 #: whether the compiled loops were loaded here, and why not if that failed
 LOADED, FAILED = False, ""

@@ -43,9 +43,9 @@ ENVIRONMENT_PREFIX = "SIFSIM_"
 
 def preload_modules() -> list[str]:
     """Every module the server imports before it forks a worker: the model, the compiled loops
-    (unless ``SIFSIM_KERNELS=numpy``), the chart workers' modules and the main module's imports."""
-    kernels = [] if os.environ.get("SIFSIM_KERNELS", "").strip().lower() == "numpy" else [KERNEL_PRELOAD]
-    return [*MODEL_PRELOAD, *kernels, *CHART_PRELOAD, *main_module_imports()]
+    (:data:`KERNEL_PRELOAD`; it loads none with ``SIFSIM_KERNELS=numpy``), the chart workers'
+    modules and the main module's imports."""
+    return [*MODEL_PRELOAD, KERNEL_PRELOAD, *CHART_PRELOAD, *main_module_imports()]
 
 
 def main_module_imports() -> list[str]:
