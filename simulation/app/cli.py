@@ -26,8 +26,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from scenarios.registry import register_configs
-from simulation.app import grid, sweep, task, warm
+# only what the first lines of main() need: it starts the workers' warm server before it imports
+# Hydra, pandas and the rest (about 1.1 s; tests/test_lazy_imports.py)
+from simulation.app import warm
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,16 @@ def _report(argv: list[str]) -> int:
     return guarded_report(argv)
 
 
+def _validate(argv: list[str]) -> int:
+    from simulation.app import grid
+    return grid.validate_main(argv)
+
+
+def _aggregate(argv: list[str]) -> int:
+    from simulation.app import sweep
+    return sweep.aggregate_main(argv)
+
+
 def _explore(argv: list[str]) -> int:
     from simulation.explore.command import explore_main
     return explore_main(argv)
@@ -53,9 +64,9 @@ COMMANDS: dict[str, Command] = {
     "report": Command("regenerate charts and report of a run or sweep folder, without re-running",
                       _report),
     "validate": Command("check a config or a whole sweep grid (-m, -cd, -cn), run nothing",
-                        lambda argv: grid.validate_main(argv)),
+                        _validate),
     "aggregate": Command("rebuild a sweep folder's sweep_summary.csv/.parquet",
-                         lambda argv: sweep.aggregate_main(argv)),
+                         _aggregate),
     "explore": Command("global sensitivity and scenario discovery: Morris, Sobol, PRIM, break-even "
                        "(+uncertainty=NAME explore.design=morris|sobol …)", _explore),
 }
@@ -87,6 +98,8 @@ def main() -> None:
         # the workers' fork server imports the model and loads its compiled loops on the other
         # core while this process composes and checks the config (simulation/app/warm.py)
         warm.start()
+    from scenarios.registry import register_configs
+    from simulation.app import grid, sweep, task
     register_configs()
     message = unknown_command(args)
     if message:
