@@ -27,6 +27,8 @@ from xml.sax.saxutils import escape
 
 import pandas as pd
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.utils.exceptions import IllegalCharacterError
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
@@ -128,6 +130,8 @@ def _cell(ref: str, style: str, v: object) -> str:
         text = "" if math.isinf(v) else "%.16g" % v
         return f'<c r="{ref}"{style} t="n"><v>{text}</v></c>'
     text = str(v)
+    if ILLEGAL_CHARACTERS_RE.search(text):     # refused, as openpyxl refuses them (not valid XML)
+        raise IllegalCharacterError(f"{text!r} cannot be used in worksheets.")
     if text == "":
         return f'<c r="{ref}"{style} t="inlineStr" />'
     space = ' xml:space="preserve"' if text.strip() and text != text.strip() else ""

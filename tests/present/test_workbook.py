@@ -139,3 +139,7 @@ def test_rows_written_as_xml_are_the_cells_openpyxl_writes(tmp_path):
     assert got == want
     assert got[1][2][0] == float("%.16g" % 1234567.891234567) and got[2][2][2] == "#,##0"   # NaN: formatted, empty
     assert [r[0][0] for r in got[1:]] == ["a & <b>", " padded ", None, None, "plain"]
+    from openpyxl.utils.exceptions import IllegalCharacterError
+    with pytest.raises(IllegalCharacterError):     # as openpyxl: a control character is not XML
+        write_workbook(tmp_path, {"per_replication": frame.assign(rule="bell\x07")}, "en", version="x",
+                       price_year=2017)
