@@ -25,17 +25,15 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import sys
 from multiprocessing.context import BaseContext
+
+from simulation.present.workers import CHART_PRELOAD, main_module_imports
 
 #: the module whose import (in the fork server only) runs a tiny replication with the compiled
 #: loops, so that numba loads them there once
 KERNEL_PRELOAD = "simulation.app.preload"
 #: what a replication worker imports: the runner's batch function and the model
 MODEL_PRELOAD = ("simulation.core.runner", "simulation.core.model")
-#: what a chart worker imports (simulation/present/charts/parallel.py draws from it)
-CHART_PRELOAD = ("simulation.present.charts.parallel", "simulation.present.charts.context",
-                 "simulation.present.files")
 #: environment variables a worker takes from the main process when its task starts (the server's
 #: environment is the one it was started with)
 ENVIRONMENT_PREFIX = "SIFSIM_"
@@ -46,20 +44,6 @@ def preload_modules() -> list[str]:
     (:data:`KERNEL_PRELOAD`; it loads none with ``SIFSIM_KERNELS=numpy``), the chart workers'
     modules and the main module's imports."""
     return [*MODEL_PRELOAD, KERNEL_PRELOAD, *CHART_PRELOAD, *main_module_imports()]
-
-
-def main_module_imports() -> list[str]:
-    """What a worker imports again when it prepares its ``__main__`` (as a spawned process does):
-    the main module when Python was started with ``-m``; for a script (the ``sifsim`` console
-    script) the ``simulation`` modules its functions come from (``simulation.app.cli``)."""
-    main = sys.modules.get("__main__")
-    if main is None:
-        return []
-    spec = getattr(main, "__spec__", None)
-    if spec is not None and spec.name not in ("__main__", "__mp_main__"):
-        return [spec.name]
-    return sorted({str(v.__module__) for v in vars(main).values()
-                   if callable(v) and str(getattr(v, "__module__", "")).startswith("simulation.")})
 
 
 def available() -> bool:

@@ -24,7 +24,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing.context import BaseContext
 from pathlib import Path
 
-from simulation.app.warm import CHART_PRELOAD, main_module_imports
+from simulation.present.workers import CHART_PRELOAD, main_module_imports
 from simulation.present.charts.registry import charts_of
 
 #: what the fork server imports before it forks a worker: everything a chart worker needs
