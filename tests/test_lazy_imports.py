@@ -21,6 +21,9 @@ ROOT = Path(__file__).resolve().parents[1]
 CASES = {
     "the command line": ("import simulation.app.cli",
                          ("mesa", "matplotlib", "openpyxl", "numba", "scipy.stats", "agents.units")),
+    # the warm server starts in main()'s first lines: before then nothing heavy (simulation/app/warm.py)
+    "the command line before its warm server starts": ("import simulation.app.cli",
+                                                        ("pandas", "hydra", "omegaconf", "numpy")),
     "the runner": ("import simulation.core.runner",
                    ("mesa", "matplotlib", "numba", "scipy.stats")),
     "the config check's kernel choice": ("from simulation.app.task import kernel_problems; "

@@ -26,8 +26,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from scenarios.registry import register_configs
-from simulation.app import grid, sweep, task
+# only what the first lines of main() need: it starts the workers' warm server before it imports
+# Hydra, pandas and the rest (about 1.1 s; tests/test_lazy_imports.py)
+from simulation.app import warm
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,16 @@ def _report(argv: list[str]) -> int:
     return guarded_report(argv)
 
 
+def _validate(argv: list[str]) -> int:
+    from simulation.app import grid
+    return grid.validate_main(argv)
+
+
+def _aggregate(argv: list[str]) -> int:
+    from simulation.app import sweep
+    return sweep.aggregate_main(argv)
+
+
 def _explore(argv: list[str]) -> int:
     from simulation.explore.command import explore_main
     return explore_main(argv)
@@ -53,9 +64,9 @@ COMMANDS: dict[str, Command] = {
     "report": Command("regenerate charts and report of a run or sweep folder, without re-running",
                       _report),
     "validate": Command("check a config or a whole sweep grid (-m, -cd, -cn), run nothing",
-                        lambda argv: grid.validate_main(argv)),
+                        _validate),
     "aggregate": Command("rebuild a sweep folder's sweep_summary.csv/.parquet",
-                         lambda argv: sweep.aggregate_main(argv)),
+                         _aggregate),
     "explore": Command("global sensitivity and scenario discovery: Morris, Sobol, PRIM, break-even "
                        "(+uncertainty=NAME explore.design=morris|sobol …)", _explore),
 }
@@ -71,9 +82,25 @@ def unknown_command(args: list[str]) -> str | None:
             "or overrides key=value (sifsim --help)")
 
 
+def warm_workers_wanted(args: list[str]) -> bool:
+    """A run, a sweep or ``explore`` that may start worker pools (not ``--help``, ``--version``,
+    ``report``, ``validate``, ``aggregate``, nor a run with ``workers=1``: :func:`warm.wanted`)."""
+    if any(a in ("--help", "-h", "--version", "-V") for a in args):
+        return False
+    if args and args[0] in COMMANDS:
+        return args[0] == "explore" and warm.wanted(args[1:], workers_key="explore.workers")
+    return unknown_command(args) is None and warm.wanted(args)
+
+
 def main() -> None:
-    register_configs()
     args = sys.argv[1:]
+    if warm_workers_wanted(args):
+        # the workers' fork server imports the model and loads its compiled loops on the other
+        # core while this process composes and checks the config (simulation/app/warm.py)
+        warm.start()
+    from scenarios.registry import register_configs
+    from simulation.app import grid, sweep, task
+    register_configs()
     message = unknown_command(args)
     if message:
         print(message, file=sys.stderr)

@@ -19,7 +19,7 @@ from omegaconf import DictConfig
 
 from scenarios.validation import ConfigError
 from simulation.app.resources import collect_run_problems
-from simulation.app import sweep
+from simulation.app import sweep, warm
 from simulation.app.config import CONF_DIR, to_typed
 from simulation.app.outputs import manifest, write_manifest, write_run_tables
 from simulation.app.run_folder import discard_fresh_run_folder
@@ -145,23 +145,25 @@ def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: i
     log_start(cfg, config, output_dir, job)
     cases = max(1, len(config.portfolio))   # a fund portfolio runs each grant
     on_replication = job_progress(config.replications * cases, job) if in_sweep and config.progress else None
-    results = run(config, progress=config.progress and not in_sweep, on_replication=on_replication)
+    from simulation.core.runner import worker_count
+    chart_workers = worker_count(config, tasks=2) if config.charts else 1
+    pools = chart_workers > 1 or worker_count(config, tasks=config.replications * cases) > 1
+    # every pool's workers fork from one warm server (simulation/app/warm.py): started by the
+    # command line before it composed the config, or here (a no-op if it runs already)
+    context = warm.context() if pools else None
+    if pools:
+        warm.start()
+    results = run(config, progress=config.progress and not in_sweep, on_replication=on_replication,
+                  mp_context=context, worker_environment=warm.worker_environment())
     record = manifest(results)            # written once every phase has its time (below)
     timings = record["wall_time_s"]
     t0 = time.perf_counter()
-    from simulation.core.runner import worker_count
-    chart_workers = worker_count(config, tasks=2) if config.charts else 1
     drawing = None
-    if chart_workers > 1:
-        # the chart workers' fork server imports matplotlib and the chart modules on the other
-        # core while this process writes the tables (simulation/present/charts/parallel.py)
-        from simulation.present.charts.parallel import warm_up
-        warm_up()
     # the Parquet tables and config.yaml first: the charts are drawn from them while the CSVs are written
     write_run_tables(results, output_dir, csv=False)
     if chart_workers > 1:
         from simulation.present.report import start_charts
-        drawing = start_charts(output_dir, config.language, chart_workers)
+        drawing = start_charts(output_dir, config.language, chart_workers, mp_context=context)
     try:
         write_run_tables(results, output_dir, parquet=False)
         study_text = run_studies(results, output_dir)
@@ -177,7 +179,7 @@ def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: i
         write_manifest(record, output_dir)
         t1 = time.perf_counter()
         # the charts are drawn on the run's cores (``workers``) while the workbook is written
-        build_report(output_dir, workers=chart_workers, drawing=drawing)
+        build_report(output_dir, workers=chart_workers, drawing=drawing, mp_context=context)
         timings["charts_and_report"] = time.perf_counter() - t1
     write_manifest(record, output_dir)
     log_end(record, output_dir)

@@ -185,13 +185,27 @@ def worker_count(config: SifsimConfig, tasks: int) -> int:
     return max(1, min(wanted, tasks))
 
 
+def use_environment(values: dict[str, str | None]) -> None:
+    """A pool worker's initializer: set (or unset: None) these environment variables."""
+    for name, value in values.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 def run(config: SifsimConfig, *, progress: bool | None = None,
-        on_replication: Callable[[int], None] | None = None) -> Results:
+        on_replication: Callable[[int], None] | None = None,
+        mp_context: multiprocessing.context.BaseContext | None = None,
+        worker_environment: dict[str, str | None] | None = None) -> Results:
     """Validate ``config``, simulate all replications of every grant and summarise them.
 
     Replications are independent (their own random streams), so they may run in
     worker processes (``workers``); the tables are assembled in replication order
-    and are identical whatever the number of workers.
+    and are identical whatever the number of workers, the batches and how the workers
+    were started: ``mp_context`` (default ``spawn``; ``sifsim`` passes its warm fork server,
+    :mod:`simulation.app.warm`), with ``worker_environment`` set in each worker first
+    (a forked worker has its server's environment, not this process's).
     """
     validate(config)
     timings: dict[str, float] = {}
@@ -220,8 +234,9 @@ def run(config: SifsimConfig, *, progress: bool | None = None,
             parts[i] = simulate_rows(case, grant, reps)
             finished(reps)
     else:
-        context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context)
+        context = mp_context if mp_context is not None else multiprocessing.get_context("spawn")
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context,
+                                   initializer=use_environment, initargs=(worker_environment or {},))
         try:
             futures = {pool.submit(simulate_rows, case, grant, reps): i
                        for i, (grant, case, reps) in enumerate(tasks)}

@@ -16,7 +16,6 @@ Sobol stage that doubles N reuses every point of the stage before.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import sys
 import time
@@ -245,8 +244,12 @@ def evaluate(study: Study, configs: list[PointConfig], folder: Path, log: Evalua
         for k, chunk in enumerate(chunks, 1):
             finished(chunk, run_chunk([(c.config_hash, c.config) for c in chunk]), k)
     elif chunks:
-        context = multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        # the chunks' workers fork from the command's warm server (simulation/app/warm.py): the
+        # model imported and its compiled loops loaded once, not in every worker
+        from simulation.app import warm
+        from simulation.core.runner import use_environment
+        pool = ProcessPoolExecutor(max_workers=workers, mp_context=warm.context(),
+                                   initializer=use_environment, initargs=(warm.worker_environment(),))
         try:
             futures = {pool.submit(run_chunk, [(c.config_hash, c.config) for c in chunk]): chunk for chunk in chunks}
             for k, future in enumerate(as_completed(futures), 1):

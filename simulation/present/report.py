@@ -144,20 +144,21 @@ def load_or_capture_assumptions(folder: Path, config: Mapping[str, Any]) -> pd.D
 # --- the run report ---------------------------------------------------------------------------------
 
 def build_report(folder: Path, language: str | None = None, workers: int = 1,
-                 drawing: "PendingCharts | None" = None) -> list[Path]:
+                 drawing: "PendingCharts | None" = None, mp_context=None) -> list[Path]:
     """(Re)build every chart and ``report.html`` of a run folder from its tables.
 
     ``workers`` > 1: the charts are drawn in that many processes (each from the folder's
     tables) while this one writes the workbook; the files are the same bytes either way.
     ``drawing``: charts of this folder already being drawn (:func:`start_charts`, which
     ``sifsim`` calls as soon as the Parquet tables are written); this function waits for them
-    and shuts their workers down.
+    and shuts their workers down. ``mp_context``: how the chart workers start (default
+    :func:`simulation.present.charts.parallel.chart_context`; ``sifsim`` passes its warm server).
     """
     folder = Path(folder)
     config = read_config(folder)
     lang = language or config.get("language", "sv")
     if drawing is None:
-        drawing = start_charts(folder, lang, workers) if workers > 1 else contextlib.nullcontext()
+        drawing = start_charts(folder, lang, workers, mp_context) if workers > 1 else contextlib.nullcontext()
     with drawing as pending:
         tables = {stem: read_table(folder, stem) for stem in run_report_tables()}
         tables.update({stem: read_table(folder, stem) for stem in OPTIONAL_TABLES
@@ -174,11 +175,12 @@ def build_report(folder: Path, language: str | None = None, workers: int = 1,
     return paths[:-1] + [folder / ASSUMPTIONS_FILE, workbook, paths[-1]]
 
 
-def start_charts(folder: Path, language: str, workers: int) -> "PendingCharts":
+def start_charts(folder: Path, language: str, workers: int, mp_context=None) -> "PendingCharts":
     """Start drawing every run chart of ``folder`` (its Parquet tables and ``config.yaml`` written)
-    in ``workers`` processes; hand the result to :func:`build_report` (``drawing=``), which waits."""
+    in ``workers`` processes (started by ``mp_context``, default the chart workers' own fork
+    server); hand the result to :func:`build_report` (``drawing=``), which waits."""
     from simulation.present.charts.parallel import PendingCharts
-    return PendingCharts(Path(folder), language, workers)
+    return PendingCharts(Path(folder), language, workers, mp_context=mp_context)
 
 
 # --- the sweep report -------------------------------------------------------------------------------

@@ -97,3 +97,49 @@ def test_workbook_has_a_budget_sheet_when_the_run_has_budget_csv(tmp_path, table
     without = write_workbook(tmp_path / "other" if (tmp_path / "other").mkdir() is None else tmp_path,
                              {"summary": tables["summary"]}, "sv", version="x", price_year=2017)
     assert labels.text("sv", "workbook.budget") not in load_workbook(without).sheetnames
+
+
+def test_rows_written_as_xml_are_the_cells_openpyxl_writes(tmp_path):
+    """The workbook's data rows are written as XML (issue 15); a sheet must read back exactly as
+    openpyxl's own cell-by-cell writing of the same frame: values, types, formats, header font."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+    from simulation.present.workbook import number_format, write_workbook
+    frame = pd.DataFrame({
+        "rule": ["a & <b>", " padded ", "", None, "plain"],
+        "replication": np.array([0, 1, 2, 3, 4], dtype=np.int32),
+        "repaid_sek": [1234567.891234567, np.nan, -0.0, 1e16 + 2, 0.1 + 0.2],
+        "repaid_share": [0.5, 1 / 3, np.nan, 2.0, 1e-300],
+        "cash": [True, False, True, False, True],
+        "year_fully_repaid": [2020.0, np.nan, 2031.0, np.nan, 2019.0],
+    })
+    path = write_workbook(tmp_path, {"per_replication": frame}, "en", version="x", price_year=2017)
+    reference = Workbook()
+    ws = reference.active
+    ws.append(list(frame.columns))
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in frame.itertuples(index=False):
+        ws.append([None if (isinstance(v, float) and pd.isna(v)) else (v.item() if hasattr(v, "item") else v)
+                   for v in row])
+    for i, column in enumerate(frame.columns, start=1):
+        if number_format(column):
+            for cell in ws[get_column_letter(i)][1:]:
+                cell.number_format = number_format(column)
+    reference.save(tmp_path / "reference.xlsx")
+
+    def cells(file, sheet):
+        book = load_workbook(file)
+        return [[(c.value, c.data_type, c.number_format, bool(c.font.b)) for c in row]
+                for row in book[sheet].iter_rows()]
+
+    got = cells(path, labels.text("en", "workbook.per_replication"))
+    want = cells(tmp_path / "reference.xlsx", reference.active.title)
+    assert got == want
+    assert got[1][2][0] == float("%.16g" % 1234567.891234567) and got[2][2][2] == "#,##0"   # NaN: formatted, empty
+    assert [r[0][0] for r in got[1:]] == ["a & <b>", " padded ", None, None, "plain"]
+    from openpyxl.utils.exceptions import IllegalCharacterError
+    with pytest.raises(IllegalCharacterError):     # as openpyxl: a control character is not XML
+        write_workbook(tmp_path, {"per_replication": frame.assign(rule="bell\x07")}, "en", version="x",
+                       price_year=2017)

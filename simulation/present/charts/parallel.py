@@ -7,40 +7,28 @@ by default); ``sifsim report`` and the tests draw serially.
 
 The workers are forked from a *fork server* (:mod:`multiprocessing`'s ``forkserver``, where the
 platform has it; ``spawn`` elsewhere): a fresh interpreter that imports matplotlib, pandas, the
-chart modules and the main module's imports once (:func:`warm_up`, which ``sifsim`` calls while
-it writes the tables), so that each worker starts in milliseconds instead of importing them
-itself (about 1.2 s a worker on the 2-core machine of the README). The server is a fresh
-process, not a fork of the run's own, so a worker holds none of the run's memory or state.
+chart modules and the main module's imports once (:func:`chart_context`; :func:`warm_up` starts
+it early), so that each worker starts in milliseconds instead of importing them itself (about
+1.2 s a worker on the 2-core machine of the README). The server is a fresh process, not a fork
+of the run's own, so a worker holds none of the run's memory or state. ``sifsim`` passes its
+own warm server instead (``mp_context``; :mod:`simulation.app.warm`: one server for the
+replication and chart workers, preloaded with these modules and the model's, started before
+the config is composed).
 """
 
 from __future__ import annotations
 
 import multiprocessing
-import sys
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing.context import BaseContext
 from pathlib import Path
 
+from simulation.present.workers import CHART_PRELOAD, main_module_imports
 from simulation.present.charts.registry import charts_of
 
 #: what the fork server imports before it forks a worker: everything a chart worker needs
-PRELOAD = ("simulation.present.charts.parallel", "simulation.present.charts.context",
-           "simulation.present.files")
-
-
-def _main_module_imports() -> list[str]:
-    """What a worker imports again when it prepares its ``__main__`` (as a spawned process does):
-    the main module when Python was started with ``-m``; for a script (the ``sifsim`` console
-    script) the ``simulation`` modules its functions come from (``simulation.app.cli``)."""
-    main = sys.modules.get("__main__")
-    if main is None:
-        return []
-    spec = getattr(main, "__spec__", None)
-    if spec is not None and spec.name not in ("__main__", "__mp_main__"):
-        return [spec.name]
-    return sorted({str(v.__module__) for v in vars(main).values()
-                   if callable(v) and str(getattr(v, "__module__", "")).startswith("simulation.")})
+PRELOAD = CHART_PRELOAD
 
 
 def chart_context() -> BaseContext:
@@ -48,7 +36,7 @@ def chart_context() -> BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([*PRELOAD, *_main_module_imports()])
+    context.set_forkserver_preload([*PRELOAD, *main_module_imports()])
     return context
 
 
@@ -82,10 +70,10 @@ class PendingCharts:
     waiting for their interpreters to exit, and cancels what has not started.
     """
 
-    def __init__(self, folder: Path, language: str, workers: int):
+    def __init__(self, folder: Path, language: str, workers: int, mp_context: BaseContext | None = None):
         names = [c.name for c in charts_of("run")]
         self.pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(names))),
-                                        mp_context=chart_context())
+                                        mp_context=mp_context if mp_context is not None else chart_context())
         self.futures: dict[str, Future] = {}
         self._failed: BaseException | None = None
         self._submitting = threading.Thread(target=self._submit, args=(str(folder), names, language),

@@ -1,0 +1,97 @@
+"""The warm fork server: worker processes that start ready to simulate and to draw (issue 15).
+
+A replication worker started with ``spawn`` imports Mesa, numpy, pandas and the model and loads
+the compiled loops from numba's on-disk cache before its first month (about 2.2–2.6 s on the
+README's 2-core machine), and a chart worker imports matplotlib and the chart modules. Here one
+*fork server* (:mod:`multiprocessing`'s ``forkserver``) does all of that once, started at the
+very beginning of the command (:func:`start`, from :mod:`simulation.app.cli`), so that its work
+overlaps the main process's own start-up and config composition; each worker is then a fork of
+that server and starts in milliseconds.
+
+The server is a fresh interpreter, not a fork of the run's process: a worker holds none of the
+run's state. What it has done before forking — imports, and one tiny paired replication run
+with the compiled loops (:mod:`simulation.app.preload`) — leaves nothing a replication reads,
+as in any pool worker that has run an earlier batch; replication r's tables are the same from a
+warm worker, a spawned one or a serial run (``tests/test_warm.py``).
+
+Python has one fork server per process, and its preload list is read when it starts, so every
+pool of a command (replications: :func:`simulation.core.runner.run`; charts:
+:mod:`simulation.present.charts.parallel`; the explore command's chunks:
+:mod:`simulation.explore.evaluate`) takes its start method from :func:`context`. Where the
+platform has no fork server, ``spawn`` (the workers then import and load what they need).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from multiprocessing.context import BaseContext
+
+from simulation.present.workers import CHART_PRELOAD, main_module_imports
+
+#: the module whose import (in the fork server only) runs a tiny replication with the compiled
+#: loops, so that numba loads them there once
+KERNEL_PRELOAD = "simulation.app.preload"
+#: what a replication worker imports: the runner's batch function and the model
+MODEL_PRELOAD = ("simulation.core.runner", "simulation.core.model")
+#: environment variables a worker takes from the main process when its task starts (the server's
+#: environment is the one it was started with)
+ENVIRONMENT_PREFIX = "SIFSIM_"
+
+
+def preload_modules() -> list[str]:
+    """Every module the server imports before it forks a worker: the model, the compiled loops
+    (:data:`KERNEL_PRELOAD`; it loads none with ``SIFSIM_KERNELS=numpy``), the chart workers'
+    modules and the main module's imports."""
+    return [*MODEL_PRELOAD, KERNEL_PRELOAD, *CHART_PRELOAD, *main_module_imports()]
+
+
+def available() -> bool:
+    """Whether this platform has a fork server (Linux, macOS; not Windows)."""
+    return "forkserver" in multiprocessing.get_all_start_methods()
+
+
+def context() -> BaseContext:
+    """The start method of every worker pool: the warm ``forkserver``, else ``spawn``.
+
+    This sets the server's preload list (:func:`preload_modules`); the server reads it when it
+    starts (a server already running keeps the list it was started with).
+    """
+    if not available():
+        return multiprocessing.get_context("spawn")
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(preload_modules())
+    return ctx
+
+
+def start() -> None:
+    """Start the warm server now (idempotent): its imports and kernel loading overlap the caller's
+    start-up. Returns at once; starting the first worker waits until the server is ready."""
+    ctx = context()
+    if ctx.get_start_method() == "forkserver":
+        from multiprocessing import forkserver
+        forkserver.ensure_running()
+
+
+def worker_environment() -> dict[str, str | None]:
+    """The main process's ``SIFSIM_*`` variables now (``SIFSIM_KERNELS`` None: unset), which
+    :func:`simulation.core.runner.run` sets in each worker before its first task."""
+    names = {k for k in os.environ if k.startswith(ENVIRONMENT_PREFIX)}
+    names.add("SIFSIM_KERNELS")
+    return {k: os.environ.get(k) for k in sorted(names)}
+
+
+def wanted(args: list[str], workers_key: str = "workers") -> bool:
+    """Whether a command line will start worker pools in this process.
+
+    Not with ``workers=1`` (``workers_key``: ``explore.workers`` for ``sifsim explore``; serial
+    replications and charts), nor under a launcher that runs each job in its own process
+    (joblib, submitit: the job's replications run serially there).
+    """
+    for arg in args:
+        key, _, value = arg.lstrip("+").partition("=")
+        if key == workers_key and value.strip() == "1":
+            return False
+        if key == "hydra/launcher" and value.strip() not in ("", "basic"):
+            return False
+    return True
