@@ -31,6 +31,35 @@ def maxrss_kb(who: int = resource.RUSAGE_SELF) -> int:
     return int(resource.getrusage(who).ru_maxrss)  # kilobytes on Linux
 
 
+def adopt_descendants() -> bool:
+    """Make this process the subreaper of its descendants (Linux ``PR_SET_CHILD_SUBREAPER``).
+
+    Since 0.6.0 a command's workers are children of its fork server, which the command does not
+    wait for: their CPU time would reach nobody's ``RUSAGE_CHILDREN``. As subreaper this process
+    inherits them when their parents end, and :func:`reap_descendants` waits for them, so the CPU
+    column counts every process of the command. False where the call is not available.
+    """
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0          # PR_SET_CHILD_SUBREAPER = 36
+    except (OSError, AttributeError):
+        return False
+
+
+def reap_descendants(timeout_s: float = 30.0) -> None:
+    """Wait for every orphaned descendant this subreaper inherited (at most ``timeout_s``)."""
+    import os
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.05)
+
+
 def run_reference(spec: dict) -> dict:
     from reference_model import ReferenceModel, ReferenceParams
 
@@ -141,6 +170,7 @@ def run_sweep(spec: dict, mode: str) -> dict:
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
     wall = time.perf_counter() - t0
+    reap_descendants()
     if proc.returncode != 0:
         raise SystemExit(f"sweep ({mode}) failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     jobs = {}
@@ -163,6 +193,7 @@ def run_command(spec: dict) -> dict:
     t0 = time.perf_counter()
     proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
     wall = time.perf_counter() - t0
+    reap_descendants()
     if proc.returncode != 0:
         raise SystemExit(f"command failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
     manifest = json.loads((run_dir / "manifest.json").read_text())
@@ -186,6 +217,7 @@ def main(argv: list[str]) -> None:
     import os
     spec, out = json.loads(argv[1]), Path(argv[2])
     load = os.getloadavg()[0]
+    adopt_descendants()
     opts = dict(zip(argv[3::2], argv[4::2]))
     if spec["kind"] == "reference":
         record = run_reference(spec)
