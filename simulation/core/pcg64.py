@@ -122,25 +122,20 @@ def _month_loop(state, increment, jump, counts, out):  # pragma: no cover - comp
             out[first, 2 * j + 1] = np.float32(value_0 >> _S40) * _FLOAT32_SCALE
             out[second, 2 * j] = np.float32((value_1 & _M32) >> _S8) * _FLOAT32_SCALE
             out[second, 2 * j + 1] = np.float32(value_1 >> _S40) * _FLOAT32_SCALE
-        # the rest of the longer stream (at most one of these runs)
-        for j in range(min(n_0, n_1), n_0):
-            product_hi_0, product_lo_0 = _multiply_full(lo_0, _MULT_LO)
-            product_hi_0 = product_hi_0 + hi_0 * _MULT_LO + lo_0 * _MULT_HI
-            lo_0 = product_lo_0 + inc_lo_0
-            hi_0 = product_hi_0 + inc_hi_0 + (_ONE if lo_0 < product_lo_0 else _ZERO)
-            x_0, rot_0 = hi_0 ^ lo_0, hi_0 >> _S58
-            value_0 = (x_0 >> rot_0) | (x_0 << ((_S64 - rot_0) & _S63))
-            out[first, 2 * j] = np.float32((value_0 & _M32) >> _S8) * _FLOAT32_SCALE
-            out[first, 2 * j + 1] = np.float32(value_0 >> _S40) * _FLOAT32_SCALE
-        for j in range(min(n_0, n_1), n_1):
-            product_hi_1, product_lo_1 = _multiply_full(lo_1, _MULT_LO)
-            product_hi_1 = product_hi_1 + hi_1 * _MULT_LO + lo_1 * _MULT_HI
-            lo_1 = product_lo_1 + inc_lo_1
-            hi_1 = product_hi_1 + inc_hi_1 + (_ONE if lo_1 < product_lo_1 else _ZERO)
-            x_1, rot_1 = hi_1 ^ lo_1, hi_1 >> _S58
-            value_1 = (x_1 >> rot_1) | (x_1 << ((_S64 - rot_1) & _S63))
-            out[second, 2 * j] = np.float32((value_1 & _M32) >> _S8) * _FLOAT32_SCALE
-            out[second, 2 * j + 1] = np.float32(value_1 >> _S40) * _FLOAT32_SCALE
+        # the rest of the longer stream alone (a lone last replication: all of it)
+        if n_0 >= n_1:
+            row, hi, lo, inc_hi, inc_lo, done, n = first, hi_0, lo_0, inc_hi_0, inc_lo_0, n_1, n_0
+        else:
+            row, hi, lo, inc_hi, inc_lo, done, n = second, hi_1, lo_1, inc_hi_1, inc_lo_1, n_0, n_1
+        for j in range(done, n):
+            product_hi, product_lo = _multiply_full(lo, _MULT_LO)
+            product_hi = product_hi + hi * _MULT_LO + lo * _MULT_HI
+            lo = product_lo + inc_lo
+            hi = product_hi + inc_hi + (_ONE if lo < product_lo else _ZERO)
+            x, rot = hi ^ lo, hi >> _S58
+            value = (x >> rot) | (x << ((_S64 - rot) & _S63))
+            out[row, 2 * j] = np.float32((value & _M32) >> _S8) * _FLOAT32_SCALE
+            out[row, 2 * j + 1] = np.float32(value >> _S40) * _FLOAT32_SCALE
     for r in range(n_reps):
         # the next month's block: A * block start + C
         s_hi = state[r, 0]
