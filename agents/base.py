@@ -91,11 +91,10 @@ class ArrayPopulation:
         self.window = w
         for name in self.FIXED:
             whole = self._arrays[name]
-            setattr(self, name, remember_prefix(whole[:, :w], whole) if whole.flags.c_contiguous else whole[:, :w])
+            setattr(self, name, remember_prefix(whole[:, :w], whole))
         for name in self.STATE:
             whole = self._arrays[name]
-            setattr(self, name, remember_prefix(whole[:, :, :w], whole) if whole.flags.c_contiguous
-                    else whole[:, :, :w])
+            setattr(self, name, remember_prefix(whole[:, :, :w], whole))
 
     def rebind(self) -> None:
         """Re-bind the attribute views to the current active prefixes (after :meth:`_compact_row`)."""

@@ -124,9 +124,12 @@ def whole(view: np.ndarray) -> np.ndarray:
 
 
 def remember_prefix(view: np.ndarray, base: np.ndarray) -> np.ndarray:
-    """Note that ``view`` is a prefix of the C-contiguous ``base`` (``base[..., :w]`` along the agent
-    axis), for :func:`whole`; returns ``view``. The model's populations re-bind their views every
-    month agents arrive and say so here, so ``whole`` never compares pointers for them."""
+    """Note that ``view`` is a prefix of ``base`` (``base[..., :w]`` along the agent axis), for
+    :func:`whole`, if ``base`` is C-contiguous (otherwise ``whole`` gives the view itself, so
+    nothing is noted); returns ``view``. The model's populations re-bind their views every month
+    agents arrive and say so here, so ``whole`` never compares pointers for them."""
+    if not base.flags.c_contiguous:
+        return view
     key = id(view)
     _PREFIXES[key] = (weakref.ref(view, lambda _, key=key: _PREFIXES.pop(key, None)), base)
     return view

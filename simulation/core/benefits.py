@@ -10,7 +10,7 @@ from agents.hazards import caseload_factor, fading_exit_hazard_per_month
 from agents.households import COMPOSITION_INDEX, ROUTE_INDEX
 from agents.mechanisms.base import CONTROL, INTERVENTION
 from simulation.core.calibration import ELIGIBLE_FAMILY_MIN_MONTHS_ON_EB
-from simulation.core.population import (WITH_CHILDREN, exit_floor_by_composition, reentry_hazard_by_route,
+from simulation.core.population import (HAS_CHILDREN, exit_floor_by_composition, reentry_hazard_by_route,
                                          route_shares)
 
 #: the composition a household came with, from its (fixed) adults and children:
@@ -50,8 +50,7 @@ class BenefitProcess:
         floors = exit_floor_by_composition(self.pop)[_ENTRY_COMPOSITION]
         self.floor_by_entry = floors
         self.fading_by_entry = fading_exit_hazard_per_month(self.pop.eb_exit_hazard_per_month, floors)
-        self.with_children = np.zeros(len(COMPOSITION_INDEX), dtype=bool)
-        self.with_children[list(WITH_CHILDREN)] = True
+        self.with_children = HAS_CHILDREN            # by composition index
         self.counters = None   # the baseline's calibration counters (simulation/core/calibration.py), set by the model
 
     def exit_hazards(self, caseload: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -7,9 +7,9 @@ by default); ``sifsim report`` and the tests draw serially.
 
 The workers are forked from a *fork server* (:mod:`multiprocessing`'s ``forkserver``, where the
 platform has it; ``spawn`` elsewhere): a fresh interpreter that imports matplotlib, pandas, the
-chart modules and the main module's imports once (:func:`chart_context`; :func:`warm_up` starts
-it early), so that each worker starts in milliseconds instead of importing them itself (about
-1.2 s a worker on the 2-core machine of the README). The server is a fresh process, not a fork
+chart modules and the main module's imports once (:func:`chart_context`), so that each worker
+starts in milliseconds instead of importing them itself (about 1.2 s a worker on the 2-core
+machine of the README). The server is a fresh process, not a fork
 of the run's own, so a worker holds none of the run's memory or state. ``sifsim`` passes its
 own warm server instead (``mp_context``; :mod:`simulation.app.warm`: one server for the
 replication and chart workers, preloaded with these modules and the model's, started before
@@ -38,14 +38,6 @@ def chart_context() -> BaseContext:
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([*PRELOAD, *main_module_imports()])
     return context
-
-
-def warm_up() -> None:
-    """Start the fork server now, so that its imports overlap the caller's work (idempotent)."""
-    context = chart_context()
-    if context.get_start_method() == "forkserver":
-        from multiprocessing import forkserver
-        forkserver.ensure_running()
 
 
 def draw_from_folder(folder: str, name: str, language: str) -> list[Path]:
