@@ -23,6 +23,7 @@ import yaml
 
 from simulation.present import labels
 from simulation.present.charts import ChartContext, saving_by_payer_year
+from simulation.present.charts.context import rule_owes
 from simulation.present.formatting import fmt_number, fmt_percent, is_missing, msek, msek_number, year_text
 from simulation.present.page import esc
 
@@ -57,13 +58,6 @@ def band_of(summary: pd.DataFrame, rule: str, metric: str) -> Band:
 
 
 # --- facts about the rules ------------------------------------------------------------------------
-
-def rule_owes(config: Mapping[str, Any], rule: str) -> bool:
-    """Whether a rule asks for any money back (the budget model does not: nothing is owed, so
-    nothing can be written off)."""
-    spec = ((config.get("repayment") or {}).get("rules") or {}).get(rule) or {}
-    return spec.get("amount_basis", "") != "none" and spec.get("trigger", "") != "none"
-
 
 def best_rules(summary: pd.DataFrame, rules: list[str], config: Mapping[str, Any]) -> tuple[float, list[str]]:
     """The highest P(full repayment) among the rules that ask for money back, and every rule that

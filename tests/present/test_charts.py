@@ -14,7 +14,7 @@ import pytest
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.lines import Line2D
 
-from simulation.present import charts
+from simulation.present import charts, labels
 from simulation.present.charts import CHARTS, charts_of
 from tests.present.fixtures import REPLICATIONS, run_config, run_folder, tables  # noqa: F401
 
@@ -278,11 +278,53 @@ def test_timeline_repaid_curve_ends_at_the_median_total_repaid(tables, contexts)
     fig = charts.figure_repayment_timeline(repayment, tables["years"], tables["per_replication"], "en",
                                            contexts["en"])
     panels = {title(ax): ax for ax in fig.axes if title(ax)}
-    for rule, g in repayment.groupby("rule", sort=False):
+    owing = [rule for rule in repayment["rule"].unique() if rule not in contexts["en"].rules_not_owed]
+    assert owing and len(owing) < repayment["rule"].nunique()     # the run has both kinds of rule
+    for rule, g in repayment[repayment["rule"].isin(owing)].groupby("rule", sort=False):
         panel = panels[contexts["en"].rule(rule)]
         line = next(ln for ln in panel.get_lines() if ln.get_label() == "repaid to the fund, cumulative")
         expected = float(np.median(g.groupby("replication")["repaid_sek"].sum()))
         assert line.get_ydata()[-1] == pytest.approx(expected), rule
+
+
+def test_timeline_says_nothing_is_owed_under_a_rule_that_asks_nothing_back(tables, contexts):  # noqa: F811
+    """The budget model is an appropriation: its panel draws the grant and the saving, no repayment
+    curve, no year or probability of full repayment; the rules that lend keep theirs."""
+    assert contexts["en"].rules_not_owed == {"budget_model"}
+    for lang, says in (("en", "nothing to pay back"), ("sv", "inget ska betalas tillbaka")):
+        fig = charts.figure_repayment_timeline(tables["repayment"], tables["years"], tables["per_replication"],
+                                               lang, contexts[lang])
+        panels = {title(ax): ax for ax in fig.axes if title(ax)}
+        budget = panels[contexts[lang].rule("budget_model")]
+        texts = [norm(t.get_text()) for t in budget.texts]
+        assert any(text.startswith(says) for text in texts), texts
+        assert not any("P(" in text for text in texts)
+        repaid = labels.text(lang, "charts.timeline_repaid")
+        assert repaid not in [ln.get_label() for ln in budget.get_lines()]
+        assert not [ln for ln in budget.get_lines() if ln.get_linestyle() == ":"]
+        lender = panels[contexts[lang].rule("malmo_2012")]
+        assert repaid in [ln.get_label() for ln in lender.get_lines()]
+        assert any("P(" in norm(t.get_text()) for t in lender.texts)
+
+
+def test_timeline_legend_drops_the_repayment_keys_when_no_rule_lends():
+    repayment, years, per = synthetic_repayment()
+    ctx = charts.ChartContext(language="en", horizon_years=5, rules_not_owed=frozenset({"demo"}))
+    fig = charts.figure_repayment_timeline(repayment, years, per, "en", ctx)
+    legend = [t.get_text() for ax in fig.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+    assert legend and not any("repaid" in norm(text) for text in legend)
+    lending = charts.figure_repayment_timeline(repayment, years, per, "en",
+                                               charts.ChartContext(language="en", horizon_years=5))
+    legend = [t.get_text() for ax in lending.axes if ax.get_legend() for t in ax.get_legend().get_texts()]
+    assert any("repaid to the fund" in norm(text) for text in legend)
+
+
+def test_rule_owes_reads_trigger_and_amount_basis():
+    lend = {"trigger": "after_project", "amount_basis": "measured_saving"}
+    config = {"repayment": {"rules": {"lend": lend, "grant": {**lend, "amount_basis": "none"},
+                                      "never": {**lend, "trigger": "none"}}}}
+    ctx = charts.ChartContext.from_config(config, "en")
+    assert ctx.rules_not_owed == {"grant", "never"}
 
 
 def synthetic_repayment() -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:

@@ -67,6 +67,8 @@ class ChartContext:
     evaluation: str | None = None
     fund_capital_sek: float | None = None
     rule_labels: Mapping[str, str] = field(default_factory=dict)
+    #: the rules that ask for nothing back (the budget model's grant): no repayment to chart
+    rules_not_owed: frozenset[str] = frozenset()
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any], language: str | None = None) -> "ChartContext":
@@ -98,6 +100,7 @@ class ChartContext:
             evaluation=config.get("evaluation"),
             fund_capital_sek=muni.get("fund_capital_sek"),
             rule_labels={name: rule_label(rule.get("label") or name, lang) for name, rule in rules.items()},
+            rules_not_owed=frozenset(name for name in rules if not rule_owes(config, name)),
         )
 
     def rule(self, name: str) -> str:
@@ -114,6 +117,13 @@ class ChartContext:
             "effect": fmt_level(self.effect_scale, lang) if self.effect_scale is not None else "—",
         }
         return wrap(t(lang, "note_run", **parts), NOTE_CHARS)
+
+
+def rule_owes(config: Mapping[str, Any], rule: str) -> bool:
+    """Whether a rule asks for any money back (the budget model does not: nothing is owed, so
+    nothing can be written off)."""
+    spec = ((config.get("repayment") or {}).get("rules") or {}).get(rule) or {}
+    return spec.get("amount_basis", "") != "none" and spec.get("trigger", "") != "none"
 
 
 def context_or_default(context: ChartContext | None, language: str, replications: int | None) -> ChartContext:

@@ -90,20 +90,26 @@ def figure_repayment_timeline(repayment: pd.DataFrame, years: pd.DataFrame, per_
     for i, rule in enumerate(rules):
         ax = axes[i]
         granted, repaid = per_rule[rule]
+        owed = rule not in ctx.rules_not_owed
         plot_band(ax, granted.index, granted, PALETTE["grant"], t(language, "timeline_grant"))
-        plot_band(ax, repaid.index, repaid, PALETTE["repaid"], t(language, "timeline_repaid"))
+        if owed:        # a rule that asks for nothing back (the budget model) has no repayment to draw
+            plot_band(ax, repaid.index, repaid, PALETTE["repaid"], t(language, "timeline_repaid"))
         plot_band(ax, saving.index, saving, PALETTE["saving"], t(language, "timeline_saving"), linestyle="--")
         ax.set_title(ctx.rule(rule), fontsize=7)
-        year_full = year_fully_repaid_median(per_replication, rule)
-        p_full = float(per_replication.loc[per_replication["rule"] == rule, "p_full_repayment"].mean())
-        p_text = t(language, "timeline_p", p=fmt_percent(p_full, language))
-        if np.isnan(year_full):
-            status = t(language, "timeline_never", h=horizon)
+        if owed:
+            year_full = year_fully_repaid_median(per_replication, rule)
+            p_full = float(per_replication.loc[per_replication["rule"] == rule, "p_full_repayment"].mean())
+            p_text = t(language, "timeline_p", p=fmt_percent(p_full, language))
+            if np.isnan(year_full):
+                status = t(language, "timeline_never", h=horizon)
+            else:
+                ax.axvline(year_full, color="#000000", linestyle=":", linewidth=0.9)
+                status = t(language, "timeline_full_at", year=int(year_full))
+            status = f"{status}\n{p_text}"
         else:
-            ax.axvline(year_full, color="#000000", linestyle=":", linewidth=0.9)
-            status = t(language, "timeline_full_at", year=int(year_full))
+            status = t(language, "timeline_not_owed")
         # the status sits in head room above the curves, so it never covers a line
-        ax.text(0.02, 0.98, f"{status}\n{p_text}", transform=ax.transAxes, va="top", ha="left",
+        ax.text(0.02, 0.98, status, transform=ax.transAxes, va="top", ha="left",
                 fontsize=5.8, color="#222222", linespacing=1.15, zorder=5,
                 bbox={"facecolor": "white", "edgecolor": "none", "pad": 0.6, "alpha": 0.9})
         ax.yaxis.set_major_formatter(money.formatter(language))
@@ -113,11 +119,15 @@ def figure_repayment_timeline(repayment: pd.DataFrame, years: pd.DataFrame, per_
         if i % ncols == 0:
             ax.set_ylabel(money.label(language, ctx.price_year), fontsize=6)
     axes[0].set_ylim(bottom - 0.03 * (top - bottom), top + 0.55 * (top - bottom))
-    handles = [Line2D([], [], color=PALETTE["grant"]), Line2D([], [], color=PALETTE["repaid"]),
-               Line2D([], [], color=PALETTE["saving"], linestyle="--"),
-               Line2D([], [], color="#000000", linestyle=":", linewidth=0.9), band_handle()]
-    labels = [t(language, "timeline_grant"), t(language, "timeline_repaid"),
-              t(language, "timeline_saving"), t(language, "timeline_full"), t(language, "band")]
+    entries = [(Line2D([], [], color=PALETTE["grant"]), "timeline_grant"),
+               (Line2D([], [], color=PALETTE["repaid"]), "timeline_repaid"),
+               (Line2D([], [], color=PALETTE["saving"], linestyle="--"), "timeline_saving"),
+               (Line2D([], [], color="#000000", linestyle=":", linewidth=0.9), "timeline_full"),
+               (band_handle(), "band")]
+    if all(rule in ctx.rules_not_owed for rule in rules):    # nothing repaid anywhere: no repayment keys
+        entries = [e for e in entries if e[1] not in ("timeline_repaid", "timeline_full")]
+    handles = [handle for handle, _ in entries]
+    labels = [t(language, key) for _, key in entries]
     labels = [wrap(label, 27) for label in labels]
     for ax in axes[n:]:
         ax.set_axis_off()
