@@ -517,9 +517,17 @@ class SweepCallback(Callback):
         # the sweep's own charts and report are cheap: drawn unless sweep_charts=false, even when
         # each job's charts are off (charts=false)
         table = finish_sweep(sweep_dir, charts=bool(config.get("sweep_charts", True)),
-                             language=str(config.get("language", "sv")))
+                             language=str(config.get("language", "sv")), workers=chart_workers(config.get("workers")))
         self._record(SweepOutcome(dir=str(sweep_dir), aggregated=True, not_ok=not_ok_jobs(table)))
         release_lock(sweep_dir)
+
+
+def chart_workers(workers: Any) -> int | None:
+    """The sweep charts' processes from the sweep's ``workers`` (None: one per core; a swept value
+    such as ``1,2`` is not one number: 1)."""
+    if workers is None:
+        return None
+    return workers if isinstance(workers, int) and not isinstance(workers, bool) and workers >= 1 else 1
 
 
 def not_ok_jobs(table: pd.DataFrame) -> list[int | None]:
@@ -528,13 +536,17 @@ def not_ok_jobs(table: pd.DataFrame) -> list[int | None]:
     return [None if pd.isna(j) else int(j) for j in jobs[jobs["status"] != "ok"]["job"]]
 
 
-def finish_sweep(sweep_dir: Path, *, charts: bool = False, language: str = "sv") -> pd.DataFrame:
-    """Build the sweep table (and, with ``charts``, the sweep's charts and report); print where it is."""
+def finish_sweep(sweep_dir: Path, *, charts: bool = False, language: str = "sv",
+                 workers: int | None = 1) -> pd.DataFrame:
+    """Build the sweep table (and, with ``charts``, the sweep's charts and report, drawn by
+    ``workers`` processes: None = one per core, as the config key ``workers``); print where it is."""
     table = aggregate(sweep_dir)
     if charts:
         try:
             from simulation.present.report import build_sweep_report
-            build_sweep_report(sweep_dir, language)
+            # the workers fork from the process's fork server: the command's warm one if it runs
+            # (its preload covers the charts), else one preloaded with the chart modules only
+            build_sweep_report(sweep_dir, language, workers=workers if workers is not None else (os.cpu_count() or 1))
         except Exception as exc:  # noqa: BLE001 - the table is written; charts can be redone
             print(f"sweep charts failed ({type(exc).__name__}: {exc}); the table is complete",
                   file=sys.stderr)

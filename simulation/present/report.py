@@ -223,15 +223,17 @@ def sweep_job_config(folder: Path) -> dict:
 
 
 def build_sweep_report(sweep_folder: Path, language: str | None = None,
-                       baseline_overrides: Mapping[str, Any] | None = None) -> list[Path]:
-    """Sweep charts (heatmap when two or more keys were swept; tornados) and ``report.html``."""
+                       baseline_overrides: Mapping[str, Any] | None = None, workers: int = 1,
+                       mp_context=None) -> list[Path]:
+    """Sweep charts (heatmap when two or more keys were swept; tornados) and ``report.html``;
+    the charts drawn by ``workers`` processes (started by ``mp_context``)."""
     folder = Path(sweep_folder)
     table = read_table(folder, "sweep_summary")
     job_config = sweep_job_config(folder)
     done = completed(table)
     baseline = dict(baseline_overrides) if baseline_overrides else sweep_baseline(done, swept_keys(done))
     return write_sweep_report(table, folder, baseline, language=language or job_config.get("language", "sv"),
-                              rule_labels=rule_labels_of(job_config))
+                              rule_labels=rule_labels_of(job_config), workers=workers, mp_context=mp_context)
 
 
 # --- command line -------------------------------------------------------------------------------------

@@ -7,7 +7,8 @@ from typing import Any, Mapping
 
 import pandas as pd
 
-from simulation.present.charts import SweepContext, completed, key_name, rule_title, sorted_levels, sweep_charts
+from simulation.present.charts import SweepContext, completed, key_name, rule_title, sorted_levels
+from simulation.present.charts.parallel import draw_sweep_charts
 from simulation.present.files import atomic_write_bytes
 from simulation.present.formatting import fmt_level, fmt_percent
 from simulation.present.page import esc, page, table_html
@@ -21,7 +22,8 @@ def rule_labels_of(job_config: Mapping[str, Any]) -> dict[str, str]:
 
 
 def write_sweep_report(sweep_summary: pd.DataFrame, folder: Path, baseline: Mapping[str, Any], *,
-                       language: str, rule_labels: Mapping[str, str] | None = None) -> list[Path]:
+                       language: str, rule_labels: Mapping[str, str] | None = None, workers: int = 1,
+                       mp_context=None) -> list[Path]:
     """Draw the sweep charts that apply into ``folder/charts`` and write ``folder/report.html``.
 
     Args:
@@ -30,6 +32,8 @@ def write_sweep_report(sweep_summary: pd.DataFrame, folder: Path, baseline: Mapp
         baseline: the value of each swept key the tornados swing around.
         language: "sv" or "en".
         rule_labels: {rule name: config label}.
+        workers: processes drawing the charts (1: in this one); the same files either way.
+        mp_context: how those processes start (default: the chart workers' fork server).
 
     Returns:
         The paths written: every chart's PNG and SVG, then the report.
@@ -41,7 +45,7 @@ def write_sweep_report(sweep_summary: pd.DataFrame, folder: Path, baseline: Mapp
     done = completed(table)
     sweep = SweepContext.from_summary(done, lang, baseline, rule_labels)
     keys = list(sweep.keys)
-    chart_files = sweep_charts(done, sweep, folder / "charts")
+    chart_files = draw_sweep_charts(done, sweep, folder / "charts", workers, mp_context=mp_context)
 
     jobs = table.drop_duplicates("job") if "job" in table.columns else table
     n_jobs = len(jobs)

@@ -282,6 +282,25 @@ def test_sweep_report_through_the_cli_and_byte_identical(tmp_path):
     assert (folder / "report.html").read_bytes() == first
 
 
+def test_sweep_charts_drawn_in_worker_processes_are_the_same_files(tmp_path, monkeypatch):
+    """The sweep's charts drawn by two processes (charts/parallel.draw_sweep_charts): the same
+    paths in the same order, byte for byte; and not by this process's serial path."""
+    from simulation.present.charts import registry
+    serial = make_sweep_folder(tmp_path / "serial" / "sweep")
+    workers = make_sweep_folder(tmp_path / "workers" / "sweep")
+    serial_paths = report.build_sweep_report(serial, "en", workers=1)
+
+    def not_here(*args):
+        raise AssertionError("drawn serially in the test's process")
+    monkeypatch.setattr(registry, "sweep_charts", not_here)
+    worker_paths = report.build_sweep_report(workers, "en", workers=2)
+    rel = [p.relative_to(serial) for p in serial_paths]
+    assert rel == [p.relative_to(workers) for p in worker_paths]
+    assert sum(1 for r in rel if r.suffix == ".png") >= 3
+    for r in rel:
+        assert (serial / r).read_bytes() == (workers / r).read_bytes(), f"{r} differs when drawn in workers"
+
+
 def test_sweep_baseline_is_the_conf_default_when_swept():
     table = synthetic_sweep()
     baseline = report.sweep_baseline(charts.completed(table), ["intervention.effect_scale", "economy.discount_rate",

@@ -92,3 +92,28 @@ class PendingCharts:
         if self._failed is not None:
             raise self._failed
         return {name: future.result() for name, future in self.futures.items()}
+
+
+def save_sweep_chart(name: str, sweep_summary, context, folder: str) -> list[Path]:
+    """Draw sweep chart ``name`` into ``folder`` (in a worker; the table and context are small)."""
+    from simulation.present.charts.registry import CHARTS
+    return CHARTS[name].save({"sweep_summary": sweep_summary}, context, Path(folder))
+
+
+def draw_sweep_charts(sweep_summary, context, folder: Path, workers: int = 1,
+                      mp_context: BaseContext | None = None) -> dict[str, list[Path]]:
+    """Every sweep chart that applies (:func:`~.registry.sweep_charts`), drawn by ``workers``
+    processes when there are two or more of them and of the charts; the same files either way
+    (each chart is drawn by the same code from the same table), {chart name: [png, svg, csv]} in
+    the registry's order."""
+    from simulation.present.charts.registry import sweep_charts
+    names = [c.name for c in charts_of("sweep") if c.wanted(context)]
+    n = max(1, min(workers, len(names)))
+    if n == 1:
+        return sweep_charts(sweep_summary, context, folder)
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=mp_context if mp_context is not None else chart_context())
+    try:
+        futures = {name: pool.submit(save_sweep_chart, name, sweep_summary, context, str(folder)) for name in names}
+        return {name: future.result() for name, future in futures.items()}
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
