@@ -62,6 +62,11 @@ def structured(config):
     return node
 
 
+def config_text(config) -> str:
+    """``config.yaml``'s text: the resolved config as YAML."""
+    return OmegaConf.to_yaml(structured(config))
+
+
 def config_hash(config) -> str:
     text = OmegaConf.to_yaml(structured(config), sort_keys=True)
     return hashlib.sha256(text.encode()).hexdigest()[:16]
@@ -107,8 +112,7 @@ def write_run_tables(results: Results, folder: Path, *, parquet: bool = True, cs
     for stem in RUN_TABLES:
         write_table(getattr(results, stem), folder, stem, parquet=parquet, csv=csv)
     if parquet:
-        atomic_write(folder / "config.yaml",
-                     lambda p: p.write_text(OmegaConf.to_yaml(structured(results.config))))
+        atomic_write(folder / "config.yaml", lambda p: p.write_text(config_text(results.config)))
 
 
 def write_manifest(record: dict, folder: Path) -> None:
