@@ -154,3 +154,37 @@ def test_the_tiny_run_loads_what_a_default_sized_batch_calls():
 ])
 def test_the_command_line_starts_the_server_only_where_pools_run(args, wanted):
     assert cli.warm_workers_wanted(args) is wanted
+
+
+def test_the_tiny_config_is_composed_once_then_read_back(tmp_path, monkeypatch):
+    """The server's tiny run reads its config from the copy an earlier server pickled (composing
+    it took ≈ 0.4 s before the first fork); a missing or broken copy is composed afresh."""
+    import dataclasses
+    import pickle
+    import simulation.app.preload as preload
+    from scenarios.defaults import load_default_config
+    copy = tmp_path / "tiny.pickle"
+    monkeypatch.setattr(preload, "cache_path", lambda: copy)
+    composed = preload.tiny_config()
+    assert composed == load_default_config(list(preload.TINY_RUN)) and copy.is_file()
+    assert composed.replications == 1 and composed.horizon_years == 1
+    marked = dataclasses.replace(composed, seed=composed.seed + 1)
+    copy.write_bytes(pickle.dumps(marked))
+    assert preload.tiny_config() == marked            # read back, not composed
+    copy.write_bytes(b"not a pickle")
+    assert preload.tiny_config() == composed           # composed again, and kept
+    assert pickle.loads(copy.read_bytes()) == composed
+
+
+def test_the_tiny_configs_key_changes_with_any_conf_file(tmp_path, monkeypatch):
+    import shutil
+    import scenarios.defaults
+    import simulation.app.preload as preload
+    conf = tmp_path / "conf"
+    shutil.copytree(scenarios.defaults.CONF_DIR, conf)
+    monkeypatch.setattr(scenarios.defaults, "CONF_DIR", conf)
+    key = preload.config_key()
+    assert preload.config_key() == key and preload.cache_path().name.endswith(f"{key}.pickle")
+    some = sorted(conf.rglob("*.yaml"))[3]
+    some.write_text(some.read_text() + "\n# an edit\n")
+    assert preload.config_key() != key

@@ -22,6 +22,7 @@ from simulation.app.resources import collect_run_problems
 from simulation.app import sweep, warm
 from simulation.app.config import CONF_DIR, to_typed
 from simulation.app.outputs import manifest, write_manifest, write_run_tables
+from simulation.app.prepare import Preparation
 from simulation.app.run_folder import discard_fresh_run_folder
 from simulation.app.studies import run_studies
 
@@ -153,8 +154,11 @@ def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: i
     context = warm.context() if pools else None
     if pools:
         warm.start()
+    # imports and the assumptions table, made while the replications run (simulation/app/prepare.py)
+    preparation = Preparation(config, charts=config.charts)
     results = run(config, progress=config.progress and not in_sweep, on_replication=on_replication,
                   mp_context=context, worker_environment=warm.worker_environment())
+    preparation.join()
     record = manifest(results)            # written once every phase has its time (below)
     timings = record["wall_time_s"]
     t0 = time.perf_counter()
@@ -179,7 +183,8 @@ def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: i
         write_manifest(record, output_dir)
         t1 = time.perf_counter()
         # the charts are drawn on the run's cores (``workers``) while the workbook is written
-        build_report(output_dir, workers=chart_workers, drawing=drawing, mp_context=context)
+        build_report(output_dir, workers=chart_workers, drawing=drawing, mp_context=context,
+                     assumptions=preparation.assumptions())
         timings["charts_and_report"] = time.perf_counter() - t1
     write_manifest(record, output_dir)
     log_end(record, output_dir)

@@ -129,14 +129,17 @@ def same(value: Any, default: Any) -> bool:
 
 
 
-def load_or_capture_assumptions(folder: Path, config: Mapping[str, Any]) -> pd.DataFrame:
-    """The run's assumptions table: read from the folder, or captured from conf/ the first time."""
+def load_or_capture_assumptions(folder: Path, config: Mapping[str, Any],
+                                collected: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The run's assumptions table: read from the folder, or captured from conf/ the first time
+    (``collected``: :func:`collect_assumptions` of this config, already made: ``sifsim`` makes it
+    while the replications run, :mod:`simulation.app.prepare`)."""
     path = folder / ASSUMPTIONS_FILE
     if path.exists():
         frame = pd.read_csv(path, keep_default_na=False, dtype=str)
         frame["changed"] = frame["changed"].str.lower() == "true"
         return frame
-    frame = collect_assumptions(config)
+    frame = collect_assumptions(config) if collected is None else collected
     atomic_write(path, lambda p: frame.to_csv(p, index=False))
     return frame
 
@@ -144,7 +147,8 @@ def load_or_capture_assumptions(folder: Path, config: Mapping[str, Any]) -> pd.D
 # --- the run report ---------------------------------------------------------------------------------
 
 def build_report(folder: Path, language: str | None = None, workers: int = 1,
-                 drawing: "PendingCharts | None" = None, mp_context=None) -> list[Path]:
+                 drawing: "PendingCharts | None" = None, mp_context=None,
+                 assumptions: pd.DataFrame | None = None) -> list[Path]:
     """(Re)build every chart and ``report.html`` of a run folder from its tables.
 
     ``workers`` > 1: the charts are drawn in that many processes (each from the folder's
@@ -153,6 +157,8 @@ def build_report(folder: Path, language: str | None = None, workers: int = 1,
     ``sifsim`` calls as soon as the Parquet tables are written); this function waits for them
     and shuts their workers down. ``mp_context``: how the chart workers start (default
     :func:`simulation.present.charts.parallel.chart_context`; ``sifsim`` passes its warm server).
+    ``assumptions``: the table :func:`collect_assumptions` makes from the folder's config, made
+    already (used only if the folder has no ``assumptions.csv`` yet).
     """
     folder = Path(folder)
     config = read_config(folder)
@@ -163,7 +169,7 @@ def build_report(folder: Path, language: str | None = None, workers: int = 1,
         tables = {stem: read_table(folder, stem) for stem in run_report_tables()}
         tables.update({stem: read_table(folder, stem) for stem in OPTIONAL_TABLES
                        if (folder / f"{stem}.parquet").exists() or (folder / f"{stem}.csv").exists()})
-        assumptions = load_or_capture_assumptions(folder, config)
+        assumptions = load_or_capture_assumptions(folder, config, assumptions)
         manifest = read_manifest(folder)
         from simulation import __version__
         workbook = write_workbook(folder, {**tables, "assumptions": assumptions}, lang,

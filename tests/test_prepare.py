@@ -1,0 +1,39 @@
+"""The outputs' work done while the replications run (simulation/app/prepare.py, issue 15).
+
+The assumptions table made in the preparation thread must be the one the report collects from the
+run folder's own ``config.yaml``; a failure there must leave the report to collect it itself.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import pandas as pd
+
+from simulation.app.outputs import write_run_tables
+from simulation.app.prepare import MODULES, Preparation
+from simulation.core.runner import run
+from simulation.present.files import read_config
+from simulation.present.report import ASSUMPTIONS_FILE, collect_assumptions, load_or_capture_assumptions
+from tests.support import make_config
+
+
+def test_the_prepared_assumptions_are_the_folders_own(tmp_path):
+    config = make_config("replications=2", "horizon_years=3", "seed=7", "repayment=malmo_2012")
+    preparation = Preparation(config, charts=True)
+    results = run(config)
+    write_run_tables(results, tmp_path, csv=False)
+    prepared = preparation.assumptions()
+    assert prepared is not None and len(prepared) > 50
+    pd.testing.assert_frame_equal(prepared, collect_assumptions(read_config(tmp_path)), check_exact=True)
+    assert all(name in sys.modules for name in MODULES)
+    # the report takes it when the folder has no assumptions.csv yet, and writes that file from it
+    assert load_or_capture_assumptions(tmp_path, read_config(tmp_path), prepared) is prepared
+    assert (tmp_path / ASSUMPTIONS_FILE).is_file()
+
+
+def test_without_charts_or_after_a_failure_there_is_no_prepared_table():
+    config = make_config("replications=1", "horizon_years=1")
+    assert Preparation(config, charts=False).assumptions() is None
+    broken = Preparation(object(), charts=True)        # not a config: config.yaml cannot be made
+    assert broken.assumptions() is None and broken._failed is not None
