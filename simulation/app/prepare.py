@@ -21,13 +21,15 @@ import threading
 import pandas as pd
 
 #: imported in the thread: what the command's process imports after the simulation otherwise
-MODULES = ("scipy.special", "pyarrow.parquet", "simulation.present.report",
-           "simulation.present.charts.parallel")
+MODULES = ("scipy.special", "pyarrow.parquet")
+#: and, for a run with charts, the report's and the charts' modules (a sweep's jobs with
+#: ``charts=false`` never import them: their process keeps its core for the replications)
+CHART_MODULES = ("simulation.present.report", "simulation.present.charts.parallel")
 
 
 class Preparation:
-    """A thread that imports :data:`MODULES` and, for a run with charts, collects the assumptions
-    table of ``config``; :meth:`assumptions` waits for it."""
+    """A thread that imports :data:`MODULES` and, for a run with charts, :data:`CHART_MODULES` and
+    collects the assumptions table of ``config``; :meth:`assumptions` waits for it."""
 
     def __init__(self, config, *, charts: bool):
         self.config, self.charts = config, charts
@@ -39,7 +41,7 @@ class Preparation:
     def _work(self) -> None:
         try:
             import importlib
-            for name in MODULES:
+            for name in (*MODULES, *(CHART_MODULES if self.charts else ())):
                 importlib.import_module(name)
             if self.charts:
                 import yaml
