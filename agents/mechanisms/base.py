@@ -47,6 +47,20 @@ class Mechanism:
                                 participant_child: np.ndarray) -> None:
         """Change the monthly placement hazard (arms, children) in place."""
 
+    def child_hook_factors(self, strength: float) -> dict | None:
+        """:meth:`modify_child_rates` and :meth:`modify_placement_hazard` as factors a compiled loop
+        applies per child (intervention arm), or None when they cannot be put so (then the hooks run
+        between the loops). Keys, each optional: ``onset_where_held`` (protective factor index, float64
+        multiplier): onset × multiplier where the child holds that factor's place;
+        ``remission_where_intensive`` (float64): remission × it in intensive treatment;
+        ``placement_where_intensive_participant`` (float64): the placement hazard × it in intensive
+        treatment and a participant's child — each the hook's ``np.multiply(..., where=)``, the same
+        products. A mechanism that overrides neither hook gives none."""
+        if type(self).modify_child_rates is Mechanism.modify_child_rates \
+                and type(self).modify_placement_hazard is Mechanism.modify_placement_hazard:
+            return {}
+        return None
+
     # --- open care ------------------------------------------------------------------------
     def intensive_episodes(self, t: int, strength: float, start: np.ndarray, draws) -> np.ndarray | None:
         """Which starting open-care episodes (arms, N) are the intervention's intensive variant."""
