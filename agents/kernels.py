@@ -549,21 +549,37 @@ def masked_prefix_sums(mask: np.ndarray, values: np.ndarray, n_active: np.ndarra
 
 def _exit_hazard_loop(n_adults, n_children, exit_propensity, months_on_eb, on_eb, composition, fading_by_entry,
                       floor_by_entry, decay_by_month, caseload, with_children, eligible_min_months, control,
-                      base, hazard, at_risk):  # pragma: no cover - compiled by numba
+                      present, participant, intervention, policy_on, policy_by_composition, policy_min_months,
+                      factors, clip, base, hazard, at_risk, treated):  # pragma: no cover - compiled by numba
     # simulation/core/benefits.py's exit hazard in one pass, in numpy's order of operations:
     # base = fading[entry] · propensity · decay[months on EB] + floor[entry] by the composition a
     # household came with (entry = 2·(adults − 1) + has children), hazard = base · caseload[arm, r];
-    # and the control arm's eligible families on EB (with children now, on EB ≥ eligible_min_months)
+    # and the control arm's eligible families on EB (with children now, on EB ≥ eligible_min_months).
+    # Then the caseload mechanism's hook as per-element factors (agents/mechanisms/caseload.py:
+    # exit_hazard_factors; numpy's np.multiply(..., where=) is the reference): hazard × factors[k],
+    # k = reached by the policy path (+1) + a participant on EB in the intervention arm (+2),
+    # factors[0] = 1 (x · 1 is x, bit for bit); and, with clip, numpy's clip to [0, 1]
+    # (np.clip's comparisons: a NaN stays, −0.0 becomes 0.0)
     n_arms, n_reps, n_households = base.shape
     for r in range(n_reps):
         for i in range(n_households):
             entry = 2 * (np.int64(n_adults[r, i]) - 1) + (n_children[r, i] > 0)
             fading = fading_by_entry[entry] * exit_propensity[r, i]
             floor = floor_by_entry[entry]
+            policy_here = policy_on & policy_by_composition[composition[r, i]]
+            taking_part = participant[intervention, r, i] & on_eb[intervention, r, i]
+            treated[r, i] = taking_part
             for a in range(n_arms):
-                b = fading * decay_by_month[months_on_eb[a, r, i]] + floor
+                months = months_on_eb[a, r, i]
+                b = fading * decay_by_month[months] + floor
                 base[a, r, i] = b
-                hazard[a, r, i] = b * caseload[a, r]
+                reach = policy_here & present[a, r, i] & on_eb[a, r, i] & (months >= policy_min_months)
+                k = np.int64(reach) + 2 * np.int64(taking_part & (a == intervention))
+                h = b * caseload[a, r] * factors[k]
+                if clip:
+                    h = h if (h > 0.0) | (h != h) else 0.0
+                    h = h if (h < 1.0) | (h != h) else 1.0
+                hazard[a, r, i] = h
             at_risk[r, i] = on_eb[control, r, i] & with_children[composition[r, i]] \
                 & (months_on_eb[control, r, i] >= eligible_min_months)
 

@@ -481,3 +481,60 @@ def test_a_childrens_hook_without_factors_keeps_the_separate_loops(monkeypatch):
     model.children.kernels = "numba"
     model.childhood.step(0, 0.8, None)
     assert calls == ["separate"]
+
+
+def test_the_exit_hazard_with_the_caseload_hook_in_the_same_pass_is_the_hook_to_the_bit():
+    """The compiled exit hazard applies the caseload mechanism's hook as factors (reached by the
+    policy path, a participant, both) and clips: the same bits as numpy's hazard, the hook's
+    in-place products and np.clip, before and under the policy path, at strengths below, at and
+    above the policy's; also the participants on EB it reports."""
+    from agents.mechanisms.base import INTERVENTION
+    from simulation.core.model import SifsimModel
+    model = SifsimModel(make_config("replications=3", "horizon_years=8"), replications=[0, 1, 2])
+    for _ in range(40):
+        model.step()
+    hh, benefits = model.households, model.benefits
+    policy = model.intervention.ordinary_practice
+    rng = np.random.default_rng(8)
+    hh.participant[:] = rng.random(hh.participant.shape) < 0.4        # many participants, reached or not
+    caseload = rng.uniform(0.5, 30.0, size=hh.on_eb.shape[:2])          # some hazards above 1: the clip counts
+    reached = policy.eligible()
+    treated = hh.participant[INTERVENTION] & hh.on_eb[INTERVENTION]
+    for cell in (reached[INTERVENTION] & treated, reached[INTERVENTION] & ~treated, ~reached[INTERVENTION] & treated):
+        assert cell.any()                                  # every factor of the hook is exercised
+    changed = 0
+    for t, strength in ((policy.t_start - 1, 0.7), (policy.t_start + 3, 0.7), (policy.t_start + 3, 0.0),
+                        (policy.t_start + 3, 1.3), (policy.t_start - 1, 0.0)):
+        hh.kernels = "numpy"
+        base, hazard, at_risk = benefits.exit_hazards(caseload)
+        unhooked = np.clip(hazard, 0.0, 1.0)
+        for mechanism in model.intervention.mechanisms:
+            mechanism.modify_exit_hazard(t, strength, hazard, treated)
+        np.clip(hazard, 0.0, 1.0, out=hazard)
+        hh.kernels = "numba"
+        hooks = benefits.hook_factors(t, strength)
+        assert hooks is not None and hooks[0] == policy.reaches(t, "caseload")
+        compiled = benefits._exit_hazards_compiled(caseload, hooks)
+        for got, expected, name in zip(compiled, (base, hazard, at_risk, treated),
+                                       ("base", "hazard", "at_risk", "treated")):
+            assert got.dtype == expected.dtype and np.array_equal(got, expected), (t, strength, name)
+        changed += int(np.count_nonzero(hazard != unhooked))
+        if policy.reaches(t, "caseload"):
+            assert (hazard[1] != unhooked[1]).any()        # the policy reaches the control arm too
+    assert changed > 0 and (hazard == 1.0).any()
+
+
+def test_an_exit_hazard_hook_without_factors_runs_as_a_hook(monkeypatch):
+    """A mechanism that changes the hazard but gives no factors keeps its hook: no compiled factors."""
+    from agents.mechanisms.base import Mechanism
+    from simulation.core.model import SifsimModel
+    model = SifsimModel(make_config("replications=1", "horizon_years=2"), replications=[0])
+    benefits = model.benefits
+    assert benefits.hook_factors(30, 0.8) is not None
+
+    class Doubling(Mechanism):
+        def modify_exit_hazard(self, t, strength, hazard, treated):
+            hazard *= 2.0
+
+    model.intervention.mechanisms.append(Doubling(model.intervention))
+    assert benefits.hook_factors(30, 0.8) is None

@@ -31,6 +31,18 @@ class Mechanism:
     def modify_exit_hazard(self, t: int, strength: float, hazard: np.ndarray, treated: np.ndarray) -> None:
         """Change the monthly EB exit hazard (arms, N) in place; ``treated``: participants on EB."""
 
+    def exit_hazard_factors(self, t: int, strength: float) -> tuple[bool, np.ndarray] | None:
+        """:meth:`modify_exit_hazard` as per-household factors a compiled loop can apply, or None when
+        it cannot be put so (then the hook runs). ``(policy, factors)``: ``factors[k]`` (float64, 4)
+        multiplies the hazard of a household by k = (reached by the policy path: on EB in the
+        area, of an eligible composition, on EB at least the policy's months; only when ``policy``)
+        + 2 × (a participant on EB, intervention arm), in place of the hook's ``np.multiply(...,
+        where=)`` — the same products (``factors[0]`` is 1). A mechanism that leaves the hazard
+        alone gives no factor."""
+        if type(self).modify_exit_hazard is Mechanism.modify_exit_hazard:
+            return False, np.ones(4)
+        return None
+
     # --- enrolment ------------------------------------------------------------------------
     def on_households_enrolled(self, t: int, strength: float, arm: int, chosen: np.ndarray, draws) -> None:
         """Households ``chosen`` (an (R, N) mask) in ``arm`` have just been enrolled."""
