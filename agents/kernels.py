@@ -256,6 +256,105 @@ def _child_new_placements_loop(minors, placement, u_place, hazard, household, n_
                 minor_months_control[r] += minor_count
 
 
+def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb, hh_last_exit_route,
+                      hh_open_care_intensive, hh_open_care_months_left, hh_participant, household, n_households,
+                      birth_month, present, adult, protective, n_protective_factors, onset_by_protection,
+                      remission_rate, intervention, onset_held_factor, onset_multiplier, remission_multiplier,
+                      placement_multiplier, n_risk_factors, conduct, history_first, history_end,
+                      replacement_window, replacement_hazard, risk, assigned_protective, protective_loss, u_risk,
+                      u_protective, conduct_months, placement, placement_months_left, months_since_return,
+                      ever_placed, hazard_table, u_place, new, placements_control, minor_months_control,
+                      family_risk, control, keep, kept_onset, kept_remission, kept_hazard, kept_minors,
+                      kept_n_risk):  # pragma: no cover - compiled by numba
+    # _child_rates_loop, the mechanisms' rate hooks, _child_factors_loop, the placement hook and
+    # _child_new_placements_loop fused: one pass per child, the same operations in the same order
+    # and float types (their hooks are numpy's np.multiply(..., where=) with a float64 factor, in the
+    # intervention arm: onset × onset_multiplier[j] where the child holds the place of protective
+    # factor onset_held_factor[j], in order; remission × remission_multiplier[j] in intensive
+    # treatment; the placement hazard × placement_multiplier[j] in intensive treatment and a
+    # participant's child). With keep, the rates, hazard, minors and risk counts are kept (tests)
+    n_arms, n_reps, n_children = new.shape
+    for a in range(n_arms):
+        hooked = a == intervention
+        for r in range(n_reps):
+            limit = n_households[r]
+            placed = 0
+            minor_count = 0
+            for i in range(n_children):
+                # --- the household's state, presence, minors and rates (_child_rates_loop)
+                h = household[r, i]
+                here = False
+                in_work = False
+                treated = False
+                taking_part = False
+                if h < limit:
+                    here = hh_present[a, r, h]
+                    in_work = (not hh_on_eb[a, r, h]) & (hh_last_exit_route[a, r, h] == work_route)
+                    treated = hh_open_care_intensive[a, r, h] & (hh_open_care_months_left[a, r, h] > 0)
+                    taking_part = hh_participant[a, r, h]
+                age = month - birth_month[r, i]
+                if age < adult_age_months:
+                    present[a, r, i] = here
+                on = present[a, r, i] & (not adult[a, r, i]) & (age >= 0) & (age < adult_age_months)
+                n_protective = np.int64(in_work)
+                for k in range(n_protective_factors):
+                    n_protective += protective[a, r, i, k]
+                rate_on = onset_by_protection[n_protective]
+                rate_off = remission_rate
+                held = assigned_protective[a, r, i]
+                if hooked:
+                    if treated:
+                        for j in range(remission_multiplier.shape[0]):
+                            rate_off = np.float32(np.float64(rate_off) * remission_multiplier[j])
+                    for j in range(onset_held_factor.shape[0]):
+                        if held == onset_held_factor[j]:
+                            rate_on = np.float32(np.float64(rate_on) * onset_multiplier[j])
+                # --- factors, history, placements ending, the placement hazard (_child_factors_loop)
+                count = 0
+                for k in range(n_risk_factors):
+                    was = risk[a, r, i, k]
+                    rate = rate_off if was else rate_on
+                    now = was != (on & (u_risk[r, i, k] < rate))
+                    risk[a, r, i, k] = now
+                    count += now
+                for k in range(n_protective_factors):
+                    lost = on & (k != held) & (u_protective[r, i, k] < protective_loss)
+                    protective[a, r, i, k] = protective[a, r, i, k] & (not lost)
+                conduct_months[a, r, i] += on & (age >= history_first) & (age < history_end) & risk[a, r, i, conduct]
+                since = months_since_return[a, r, i] + 1
+                if placement[a, r, i] != 0:
+                    left = placement_months_left[a, r, i] - 1
+                    placement_months_left[a, r, i] = left
+                    if left <= 0:
+                        placement[a, r, i] = 0
+                        since = 0
+                months_since_return[a, r, i] = since
+                hazard = hazard_table[r, count, n_protective]
+                if ever_placed[a, r, i] and since < replacement_window and replacement_hazard > hazard:
+                    hazard = replacement_hazard
+                if hooked and treated and taking_part:
+                    for j in range(placement_multiplier.shape[0]):
+                        hazard = hazard * placement_multiplier[j]
+                # --- who is placed, the control arm's counts, the family's risk (_child_new_placements_loop)
+                x = on & (placement[a, r, i] == 0) & (u_place[r, i] < hazard)
+                new[a, r, i] = x
+                placed += x
+                minor_count += on
+                if h < limit:
+                    v = count if on else 0
+                    if v > family_risk[a, r, h]:
+                        family_risk[a, r, h] = v
+                if keep:
+                    kept_onset[a, r, i] = rate_on
+                    kept_remission[a, r, i] = rate_off
+                    kept_hazard[a, r, i] = hazard
+                    kept_minors[a, r, i] = on
+                    kept_n_risk[a, r, i] = count
+            if a == control:
+                placements_control[r] += placed
+                minor_months_control[r] += minor_count
+
+
 def _open_care_month_loop(n_children, present, months_left, month_index, family_risk, need_by_family_risk,
                           u_open_care, start):  # pragma: no cover - compiled by numba
     # a month of the running episodes passes (households.tick_open_care), then families with children
@@ -450,21 +549,37 @@ def masked_prefix_sums(mask: np.ndarray, values: np.ndarray, n_active: np.ndarra
 
 def _exit_hazard_loop(n_adults, n_children, exit_propensity, months_on_eb, on_eb, composition, fading_by_entry,
                       floor_by_entry, decay_by_month, caseload, with_children, eligible_min_months, control,
-                      base, hazard, at_risk):  # pragma: no cover - compiled by numba
+                      present, participant, intervention, policy_on, policy_by_composition, policy_min_months,
+                      factors, clip, base, hazard, at_risk, treated):  # pragma: no cover - compiled by numba
     # simulation/core/benefits.py's exit hazard in one pass, in numpy's order of operations:
     # base = fading[entry] · propensity · decay[months on EB] + floor[entry] by the composition a
     # household came with (entry = 2·(adults − 1) + has children), hazard = base · caseload[arm, r];
-    # and the control arm's eligible families on EB (with children now, on EB ≥ eligible_min_months)
+    # and the control arm's eligible families on EB (with children now, on EB ≥ eligible_min_months).
+    # Then the caseload mechanism's hook as per-element factors (agents/mechanisms/caseload.py:
+    # exit_hazard_factors; numpy's np.multiply(..., where=) is the reference): hazard × factors[k],
+    # k = reached by the policy path (+1) + a participant on EB in the intervention arm (+2),
+    # factors[0] = 1 (x · 1 is x, bit for bit); and, with clip, numpy's clip to [0, 1]
+    # (np.clip's comparisons: a NaN stays, −0.0 becomes 0.0)
     n_arms, n_reps, n_households = base.shape
     for r in range(n_reps):
         for i in range(n_households):
             entry = 2 * (np.int64(n_adults[r, i]) - 1) + (n_children[r, i] > 0)
             fading = fading_by_entry[entry] * exit_propensity[r, i]
             floor = floor_by_entry[entry]
+            policy_here = policy_on & policy_by_composition[composition[r, i]]
+            taking_part = participant[intervention, r, i] & on_eb[intervention, r, i]
+            treated[r, i] = taking_part
             for a in range(n_arms):
-                b = fading * decay_by_month[months_on_eb[a, r, i]] + floor
+                months = months_on_eb[a, r, i]
+                b = fading * decay_by_month[months] + floor
                 base[a, r, i] = b
-                hazard[a, r, i] = b * caseload[a, r]
+                reach = policy_here & present[a, r, i] & on_eb[a, r, i] & (months >= policy_min_months)
+                k = np.int64(reach) + 2 * np.int64(taking_part & (a == intervention))
+                h = b * caseload[a, r] * factors[k]
+                if clip:
+                    h = h if (h > 0.0) | (h != h) else 0.0
+                    h = h if (h < 1.0) | (h != h) else 1.0
+                hazard[a, r, i] = h
             at_risk[r, i] = on_eb[control, r, i] & with_children[composition[r, i]] \
                 & (months_on_eb[control, r, i] >= eligible_min_months)
 
@@ -585,6 +700,7 @@ def _entry(name: str, loop):
 child_rates = _entry("child_rates", _child_rates_loop)
 child_factors = _entry("child_factors", _child_factors_loop)
 child_new_placements = _entry("child_new_placements", _child_new_placements_loop)
+child_month = _entry("child_month", _child_month_loop)
 eb_exits = _entry("eb_exits", _eb_exits_loop)
 eb_reentries = _entry("eb_reentries", _eb_reentries_loop)
 advance_month = _entry("advance_month", _advance_month_loop)

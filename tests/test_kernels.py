@@ -385,3 +385,156 @@ def test_the_compiled_benefit_counts_include_the_fiscal_bookings_working_househo
     months = None if work_months == "null" else int(work_months)
     working = np.count_nonzero(working_after_exit(model.households, months), axis=-1)
     assert np.array_equal(compiled[2], working) and working.sum() > 0 and compiled[0].sum() > 0
+
+
+def test_the_fused_childrens_month_is_the_separate_loops_and_numpy_hooks_to_the_bit(monkeypatch):
+    """The children's month as one compiled pass (childhood.step_fused, the mechanisms' hooks as
+    factors) against the three loops with the hooks' numpy products between them (step_compiled),
+    from the same state and draws: the rates after the hooks, the placement hazard, minors, risk
+    counts and every state array after the month. The state is shuffled so that every hook applies
+    to many children: intensive treatment, participants, protective places of each mechanism."""
+    from agents.mechanisms.base import INTERVENTION
+    from agents.mechanisms.family_treatment import FamilyTreatment
+    from agents.mechanisms.protective import Protective
+    from simulation.core.model import SifsimModel
+    monkeypatch.setenv(kernels.KERNELS_ENV, "numba")
+    model = SifsimModel(make_config("replications=3", "horizon_years=6"), replications=[0, 1, 2])
+    for _ in range(16):                                 # into the project
+        model.step()
+    hh, ch, process = model.households, model.children, model.childhood
+    rng = np.random.default_rng(12)
+    hh.open_care_intensive[:] = rng.random(hh.open_care_intensive.shape) < 0.5
+    hh.open_care_months_left[:] = rng.integers(0, 3, size=hh.open_care_months_left.shape)
+    hh.participant[:] = rng.random(hh.participant.shape) < 0.5
+    mechanisms = model.intervention.mechanisms
+    factors = [m.factor for m in mechanisms if isinstance(m, Protective)]
+    assert factors and any(isinstance(m, FamilyTreatment) for m in mechanisms)
+    ch.assigned_protective[:] = rng.choice(np.array([-1, *factors], dtype=np.int8), size=ch.assigned_protective.shape)
+    t = model.month
+    draws = model.draws.draw(hh.n_active, ch.n_active, len(hh), len(ch))
+    strength = 0.8
+    hooks = process.hook_factors(strength)
+    assert hooks is not None and hooks[0].size == len(factors) and hooks[2].size == hooks[3].size == 1
+    counters = model.baseline
+
+    def snapshot():
+        return ({(owner, name): arr.copy() for owner, pop in (("households", hh), ("children", ch))
+                 for name, arr in pop._arrays.items()},
+                counters.placements_this_year.copy(), counters.minor_months_this_year.copy())
+
+    def restore(state):
+        arrays, placed, minor_months = state
+        for owner, pop in (("households", hh), ("children", ch)):
+            for name, arr in pop._arrays.items():
+                arr[...] = arrays[owner, name]
+        counters.placements_this_year[:], counters.minor_months_this_year[:] = placed, minor_months
+
+    before = snapshot()
+    seen = {}
+    factors_loop, placements_loop = kernels.child_factors, kernels.child_new_placements
+
+    def capture_factors(*args):
+        seen.update(onset=args[11].copy(), remission=args[12].copy())     # after the rate hooks
+        factors_loop(*args)
+        seen.update(n_risk=args[25].copy())
+
+    def capture_placements(*args):
+        seen.update(minors=args[0].copy(), hazard=args[3].copy())         # after the placement hook
+        placements_loop(*args)
+
+    monkeypatch.setattr(kernels, "child_factors", capture_factors)
+    monkeypatch.setattr(kernels, "child_new_placements", capture_placements)
+    process.step_compiled(t, strength, draws)
+    separate = snapshot()
+    restore(before)
+    kept = {}
+    process.step_fused(t, strength, draws, hooks, keep=kept)
+    fused = snapshot()
+    for name in ("onset", "remission", "hazard", "minors", "n_risk"):
+        assert kept[name].dtype == seen[name].dtype and np.array_equal(kept[name], seen[name]), name
+    for name in separate[0]:
+        assert np.array_equal(fused[0][name], separate[0][name]), name
+    assert np.array_equal(fused[1], separate[1]) and np.array_equal(fused[2], separate[2])
+    # the hooks changed the rates and the hazard (the comparison is not of unhooked values)
+    minors = seen["minors"][INTERVENTION]
+    assert (seen["onset"][INTERVENTION] != seen["onset"][1])[minors].any()
+    assert (seen["remission"][INTERVENTION] != seen["remission"][1])[minors].any()
+    assert (seen["hazard"][INTERVENTION] != seen["hazard"][1])[minors].any()
+    assert not np.array_equal(fused[0]["children", "risk"], before[0]["children", "risk"])   # the month moved factors
+
+
+def test_a_childrens_hook_without_factors_keeps_the_separate_loops(monkeypatch):
+    from agents.mechanisms.base import Mechanism
+    from simulation.core.model import SifsimModel
+    model = SifsimModel(make_config("replications=1", "horizon_years=2"), replications=[0])
+    assert model.childhood.hook_factors(0.8) is not None
+
+    class Halving(Mechanism):
+        def modify_placement_hazard(self, hazard, intensive_child, participant_child):
+            hazard *= 0.5
+
+    model.intervention.mechanisms.append(Halving(model.intervention))
+    assert model.childhood.hook_factors(0.8) is None
+    calls = []
+    monkeypatch.setattr(model.childhood, "step_compiled", lambda *args: calls.append("separate"))
+    monkeypatch.setattr(model.childhood, "step_fused", lambda *args: calls.append("fused"))
+    model.children.kernels = "numba"
+    model.childhood.step(0, 0.8, None)
+    assert calls == ["separate"]
+
+
+def test_the_exit_hazard_with_the_caseload_hook_in_the_same_pass_is_the_hook_to_the_bit():
+    """The compiled exit hazard applies the caseload mechanism's hook as factors (reached by the
+    policy path, a participant, both) and clips: the same bits as numpy's hazard, the hook's
+    in-place products and np.clip, before and under the policy path, at strengths below, at and
+    above the policy's; also the participants on EB it reports."""
+    from agents.mechanisms.base import INTERVENTION
+    from simulation.core.model import SifsimModel
+    model = SifsimModel(make_config("replications=3", "horizon_years=8"), replications=[0, 1, 2])
+    for _ in range(40):
+        model.step()
+    hh, benefits = model.households, model.benefits
+    policy = model.intervention.ordinary_practice
+    rng = np.random.default_rng(8)
+    hh.participant[:] = rng.random(hh.participant.shape) < 0.4        # many participants, reached or not
+    caseload = rng.uniform(0.5, 30.0, size=hh.on_eb.shape[:2])          # some hazards above 1: the clip counts
+    reached = policy.eligible()
+    treated = hh.participant[INTERVENTION] & hh.on_eb[INTERVENTION]
+    for cell in (reached[INTERVENTION] & treated, reached[INTERVENTION] & ~treated, ~reached[INTERVENTION] & treated):
+        assert cell.any()                                  # every factor of the hook is exercised
+    changed = 0
+    for t, strength in ((policy.t_start - 1, 0.7), (policy.t_start + 3, 0.7), (policy.t_start + 3, 0.0),
+                        (policy.t_start + 3, 1.3), (policy.t_start - 1, 0.0)):
+        hh.kernels = "numpy"
+        base, hazard, at_risk = benefits.exit_hazards(caseload)
+        unhooked = np.clip(hazard, 0.0, 1.0)
+        for mechanism in model.intervention.mechanisms:
+            mechanism.modify_exit_hazard(t, strength, hazard, treated)
+        np.clip(hazard, 0.0, 1.0, out=hazard)
+        hh.kernels = "numba"
+        hooks = benefits.hook_factors(t, strength)
+        assert hooks is not None and hooks[0] == policy.reaches(t, "caseload")
+        compiled = benefits._exit_hazards_compiled(caseload, hooks)
+        for got, expected, name in zip(compiled, (base, hazard, at_risk, treated),
+                                       ("base", "hazard", "at_risk", "treated")):
+            assert got.dtype == expected.dtype and np.array_equal(got, expected), (t, strength, name)
+        changed += int(np.count_nonzero(hazard != unhooked))
+        if policy.reaches(t, "caseload"):
+            assert (hazard[1] != unhooked[1]).any()        # the policy reaches the control arm too
+    assert changed > 0 and (hazard == 1.0).any()
+
+
+def test_an_exit_hazard_hook_without_factors_runs_as_a_hook(monkeypatch):
+    """A mechanism that changes the hazard but gives no factors keeps its hook: no compiled factors."""
+    from agents.mechanisms.base import Mechanism
+    from simulation.core.model import SifsimModel
+    model = SifsimModel(make_config("replications=1", "horizon_years=2"), replications=[0])
+    benefits = model.benefits
+    assert benefits.hook_factors(30, 0.8) is not None
+
+    class Doubling(Mechanism):
+        def modify_exit_hazard(self, t, strength, hazard, treated):
+            hazard *= 2.0
+
+    model.intervention.mechanisms.append(Doubling(model.intervention))
+    assert benefits.hook_factors(30, 0.8) is None

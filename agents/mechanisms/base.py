@@ -31,6 +31,18 @@ class Mechanism:
     def modify_exit_hazard(self, t: int, strength: float, hazard: np.ndarray, treated: np.ndarray) -> None:
         """Change the monthly EB exit hazard (arms, N) in place; ``treated``: participants on EB."""
 
+    def exit_hazard_factors(self, t: int, strength: float) -> tuple[bool, np.ndarray] | None:
+        """:meth:`modify_exit_hazard` as per-household factors a compiled loop can apply, or None when
+        it cannot be put so (then the hook runs). ``(policy, factors)``: ``factors[k]`` (float64, 4)
+        multiplies the hazard of a household by k = (reached by the policy path: on EB in the
+        area, of an eligible composition, on EB at least the policy's months; only when ``policy``)
+        + 2 × (a participant on EB, intervention arm), in place of the hook's ``np.multiply(...,
+        where=)`` — the same products (``factors[0]`` is 1). A mechanism that leaves the hazard
+        alone gives no factor."""
+        if type(self).modify_exit_hazard is Mechanism.modify_exit_hazard:
+            return False, np.ones(4)
+        return None
+
     # --- enrolment ------------------------------------------------------------------------
     def on_households_enrolled(self, t: int, strength: float, arm: int, chosen: np.ndarray, draws) -> None:
         """Households ``chosen`` (an (R, N) mask) in ``arm`` have just been enrolled."""
@@ -46,6 +58,20 @@ class Mechanism:
     def modify_placement_hazard(self, hazard: np.ndarray, intensive_child: np.ndarray,
                                 participant_child: np.ndarray) -> None:
         """Change the monthly placement hazard (arms, children) in place."""
+
+    def child_hook_factors(self, strength: float) -> dict | None:
+        """:meth:`modify_child_rates` and :meth:`modify_placement_hazard` as factors a compiled loop
+        applies per child (intervention arm), or None when they cannot be put so (then the hooks run
+        between the loops). Keys, each optional: ``onset_where_held`` (protective factor index, float64
+        multiplier): onset × multiplier where the child holds that factor's place;
+        ``remission_where_intensive`` (float64): remission × it in intensive treatment;
+        ``placement_where_intensive_participant`` (float64): the placement hazard × it in intensive
+        treatment and a participant's child — each the hook's ``np.multiply(..., where=)``, the same
+        products. A mechanism that overrides neither hook gives none."""
+        if type(self).modify_child_rates is Mechanism.modify_child_rates \
+                and type(self).modify_placement_hazard is Mechanism.modify_placement_hazard:
+            return {}
+        return None
 
     # --- open care ------------------------------------------------------------------------
     def intensive_episodes(self, t: int, strength: float, start: np.ndarray, draws) -> np.ndarray | None:

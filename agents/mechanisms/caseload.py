@@ -25,6 +25,21 @@ class Caseload(Mechanism):
         self.multiplier = (unit_households_per_worker / params.participant_households_per_worker
                            ) ** params.exit_hazard_elasticity_to_caseload
 
+    def exit_hazard_factors(self, t: int, strength: float) -> tuple[bool, np.ndarray]:
+        """The hook below as factors by (reached by the policy, participant): the same products
+        (Mechanism.exit_hazard_factors; tests/test_kernels.py compares the two on model states)."""
+        step = self.multiplier - 1.0
+        factors = np.ones(4)
+        policy = self.intervention.ordinary_practice
+        if policy.reaches(t, self.name):
+            factors[1] = 1.0 + policy.strength * step                        # reached, not a participant
+            factors[2] = 1.0 + max(0.0, strength) * step                     # a participant, not reached
+            factors[3] = 1.0 + max(policy.strength, strength) * step         # both: the larger
+            return True, factors
+        if strength > 0 and self.multiplier != 1.0:
+            factors[2] = factors[3] = 1.0 + strength * step
+        return False, factors
+
     def modify_exit_hazard(self, t: int, strength: float, hazard: np.ndarray, treated: np.ndarray) -> None:
         policy = self.intervention.ordinary_practice
         if policy.reaches(t, self.name):

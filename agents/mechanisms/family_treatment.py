@@ -54,6 +54,11 @@ class FamilyTreatment(Mechanism):
                 t, np.count_nonzero(start[INTERVENTION] & hh.participant[INTERVENTION], axis=-1))
         return intensive
 
+    def child_hook_factors(self, strength: float) -> dict:
+        """The two hooks below as factors for the compiled children's month (Mechanism.child_hook_factors)."""
+        return {"remission_where_intensive": np.float64(self.params.risk_remission_multiplier),
+                "placement_where_intensive_participant": np.float64(self.params.placement_hazard_multiplier)}
+
     def modify_child_rates(self, strength: float, onset: np.ndarray, remission: np.ndarray,
                            intensive_child: np.ndarray) -> None:
         # in place where intensive, in float64 (the bits of ``*= np.where(intensive, m, 1.0)``, one pass)

@@ -50,6 +50,10 @@ class Protective(Mechanism):
         ch.assigned_protective[INTERVENTION][works] = self.factor
         ch.protective[INTERVENTION, ..., self.factor][works] = True
 
+    def child_hook_factors(self, strength: float) -> dict:
+        """The hook below as a factor for the compiled children's month (Mechanism.child_hook_factors)."""
+        return {"onset_where_held": (self.factor, np.float64(1.0 + strength * (self.params.risk_onset_multiplier - 1.0)))}
+
     def modify_child_rates(self, strength: float, onset: np.ndarray, remission: np.ndarray,
                            intensive_child: np.ndarray) -> None:
         held = self.intervention.children.assigned_protective[INTERVENTION] == self.factor

@@ -53,24 +53,19 @@ class BenefitProcess:
         self.with_children = HAS_CHILDREN            # by composition index
         self.counters = None   # the baseline's calibration counters (simulation/core/calibration.py), set by the model
 
-    def exit_hazards(self, caseload: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def exit_hazards(self, caseload: np.ndarray, hooks: tuple | None = None
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(base, hazard, at_risk) before the mechanisms: the base exit hazard (arms, R, N), times
         the caseload factor (arms, R), and the control arm's eligible families on EB (R, N).
 
         Compiled when the households are (agents/kernels.py: the same operations in the same order,
-        so the same bits, tested); otherwise these numpy passes.
+        so the same bits, tested); otherwise these numpy passes. ``hooks`` (compiled only): the
+        mechanisms' hook as ``(policy, factors)`` (``Mechanism.exit_hazard_factors``) applied in the
+        same pass, and the hazard clipped to [0, 1] — what :meth:`step` does after this otherwise.
         """
         hh = self.households
         if hh.kernels == "numba" and len(hh):
-            whole = kernels.whole
-            shape = hh.on_eb.shape
-            base, hazard = np.empty(shape, dtype=np.float64), np.empty(shape, dtype=np.float64)
-            at_risk = np.empty(shape[1:], dtype=bool)
-            kernels.exit_hazard(whole(hh.n_adults), whole(hh.n_children), whole(hh.exit_propensity),
-                                whole(hh.months_on_eb), whole(hh.on_eb), whole(hh.composition),
-                                self.fading_by_entry, self.floor_by_entry, self.duration_decay_by_month,
-                                np.ascontiguousarray(caseload, dtype=np.float64), self.with_children,
-                                np.int64(ELIGIBLE_FAMILY_MIN_MONTHS_ON_EB), np.int64(CONTROL), base, hazard, at_risk)
+            base, hazard, at_risk, _ = self._exit_hazards_compiled(caseload, hooks)
             return base, hazard, at_risk
         entry = 2 * (hh.n_adults.astype(np.intp) - 1) + (hh.n_children > 0)
         floor = np.take(self.floor_by_entry, entry)
@@ -83,6 +78,40 @@ class BenefitProcess:
             & (hh.months_on_eb[CONTROL] >= ELIGIBLE_FAMILY_MIN_MONTHS_ON_EB)
         return base, hazard, at_risk
 
+    def _exit_hazards_compiled(self, caseload: np.ndarray, hooks: tuple | None):
+        """:meth:`exit_hazards` in one compiled pass; also the participants on EB (R, N)."""
+        hh, whole = self.households, kernels.whole
+        shape = hh.on_eb.shape
+        base, hazard = np.empty(shape, dtype=np.float64), np.empty(shape, dtype=np.float64)
+        at_risk, treated = np.empty(shape[1:], dtype=bool), np.empty(shape[1:], dtype=bool)
+        policy, factors = hooks if hooks is not None else (False, np.ones(4))
+        ordinary = self.intervention.ordinary_practice
+        kernels.exit_hazard(whole(hh.n_adults), whole(hh.n_children), whole(hh.exit_propensity),
+                            whole(hh.months_on_eb), whole(hh.on_eb), whole(hh.composition),
+                            self.fading_by_entry, self.floor_by_entry, self.duration_decay_by_month,
+                            np.ascontiguousarray(caseload, dtype=np.float64), self.with_children,
+                            np.int64(ELIGIBLE_FAMILY_MIN_MONTHS_ON_EB), np.int64(CONTROL), whole(hh.present),
+                            whole(hh.participant), np.int64(INTERVENTION), bool(policy),
+                            ordinary.eligible_by_composition, np.int64(ordinary.min_months_on_eb),
+                            np.asarray(factors, dtype=np.float64), hooks is not None, base, hazard, at_risk,
+                            treated)
+        return base, hazard, at_risk, treated
+
+    def hook_factors(self, t: int, strength: float) -> tuple | None:
+        """The mechanisms' exit-hazard hooks as one ``(policy, factors)`` for the compiled pass, or
+        None when they cannot be (more than one mechanism changes the hazard, or one says it cannot:
+        then the hooks run on the hazard, as numpy's path does)."""
+        changing = []
+        for mechanism in self.intervention.mechanisms:
+            hooks = mechanism.exit_hazard_factors(t, strength)
+            if hooks is None:
+                return None
+            if hooks[0] or (hooks[1] != 1.0).any():
+                changing.append(hooks)
+        if len(changing) > 1:         # products in a chain: the hooks' own order keeps their bits
+            return None
+        return changing[0] if changing else (False, np.ones(4))
+
     def step(self, t: int, draws, strength: float) -> tuple[np.ndarray, np.ndarray]:
         """Exits and re-entries this month; returns (exits, entries) counted per arm and replication."""
         hh, pop, itv = self.households, self.pop, self.intervention
@@ -92,11 +121,16 @@ class BenefitProcess:
         to_pension = hh.reach_pension_age(t, self.pension_age_months)
         caseload = caseload_factor(self.eb_posts, self.households_per_worker,
                                    kernels.count_true(hh.on_eb, hh.kernels), pop.caseload_elasticity)
-        base, hazard, at_risk = self.exit_hazards(caseload)
-        treated = hh.participant[INTERVENTION] & hh.on_eb[INTERVENTION]
-        for mechanism in itv.mechanisms:
-            mechanism.modify_exit_hazard(t, strength, hazard, treated)
-        np.clip(hazard, 0.0, 1.0, out=hazard)            # in place: this month's own array
+        hooks = self.hook_factors(t, strength) if hh.kernels == "numba" and len(hh) else None
+        if hooks is not None:
+            # one compiled pass: the hazard, the mechanism's factors and the clip (the same bits)
+            base, hazard, at_risk, treated = self._exit_hazards_compiled(caseload, hooks)
+        else:
+            base, hazard, at_risk = self.exit_hazards(caseload)
+            treated = hh.participant[INTERVENTION] & hh.on_eb[INTERVENTION]
+            for mechanism in itv.mechanisms:
+                mechanism.modify_exit_hazard(t, strength, hazard, treated)
+            np.clip(hazard, 0.0, 1.0, out=hazard)            # in place: this month's own array
         counting = itv.active and t <= itv.t_end     # a pre/post evaluation counts project months
         if counting:
             self.evaluation.count_expected_exits(t, base[INTERVENTION] * caseload[INTERVENTION][:, None],

@@ -9,6 +9,7 @@ from agents.children import ADULT_AGE_MONTHS, ADULT_OUTCOMES, CONDUCT_PROBLEMS, 
 from agents.hazards import (DAYS_PER_MONTH, monthly_from_cumulative, monthly_from_yearly,
                             placement_hazard_per_month)
 from agents.households import ROUTE_INDEX
+from agents.mechanisms.base import CONTROL, INTERVENTION
 from simulation.core.population import eb_amount_sek_per_month
 
 #: a placement ended less than this long ago raises the hazard to the re-placement
@@ -56,7 +57,11 @@ class ChildhoodProcess:
             self.open_care.step(t, strength, draws, np.zeros((2, hh.n_reps, len(hh))))
             return
         if ch.kernels == "numba":
-            self.step_compiled(t, strength, draws)
+            hooks = self.hook_factors(strength)
+            if hooks is not None:
+                self.step_fused(t, strength, draws, hooks)
+            else:
+                self.step_compiled(t, strength, draws)
         else:
             self.step_numpy(t, strength, draws)
 
@@ -155,6 +160,73 @@ class ChildhoodProcess:
         ch.place(new, draws.placement_kind, pop.hvb_share_of_placements, self.hvb_mean_months,
                  self.family_home_mean_months)
         self.finish_month(t, strength, draws, minors, n_risk, family_risk)
+        ch.start_adult_outcomes(t)          # numpy's passes: faster than a loop for these two
+        ch.adult_remission(self.adult_remission_per_month, draws.adult_remission)
+
+    def hook_factors(self, strength: float) -> tuple[np.ndarray, ...] | None:
+        """The mechanisms' children's hooks as the fused loop's factors, in the mechanisms' order:
+        (protective factor held, onset multiplier), remission multipliers, placement multipliers
+        (``Mechanism.child_hook_factors``); None when a mechanism cannot give its hooks as factors."""
+        held, onset, remission, placement = [], [], [], []
+        for mechanism in self.intervention.mechanisms:
+            factors = mechanism.child_hook_factors(strength)
+            if factors is None:
+                return None
+            if "onset_where_held" in factors:
+                factor, multiplier = factors["onset_where_held"]
+                held.append(factor)
+                onset.append(multiplier)
+            if "remission_where_intensive" in factors:
+                remission.append(factors["remission_where_intensive"])
+            if "placement_where_intensive_participant" in factors:
+                placement.append(factors["placement_where_intensive_participant"])
+        return (np.array(held, dtype=np.int64), np.array(onset, dtype=np.float64),
+                np.array(remission, dtype=np.float64), np.array(placement, dtype=np.float64))
+
+    def step_fused(self, t: int, strength: float, draws, hooks: tuple[np.ndarray, ...],
+                   keep: dict | None = None) -> None:
+        """The month of :meth:`step_compiled` as one compiled pass over the children (agents/kernels.py:
+        child_month), the mechanisms' hooks applied in it as factors (:meth:`hook_factors`): the same
+        bits (tests/test_kernels.py). ``keep`` (tests): a dict given the month's rates, placement
+        hazard, minors and risk counts as the separate loops compute them."""
+        ch, hh, pop = self.children, self.households, self.pop
+        whole = kernels.whole
+        shape = ch.present.shape
+        lo, hi = self.history_ages_months
+        new = np.empty(shape, dtype=bool)
+        family_risk = np.zeros(shape[:2] + (len(hh),), dtype=np.int8)
+        if keep is not None:
+            keep.update(onset=np.empty(shape, dtype=np.float32), remission=np.empty(shape, dtype=np.float32),
+                        hazard=np.empty(shape, dtype=np.float64), minors=np.empty(shape, dtype=bool),
+                        n_risk=np.empty(shape, dtype=np.int8))
+            kept = (keep["onset"], keep["remission"], keep["hazard"], keep["minors"], keep["n_risk"])
+        else:
+            unused = np.empty((1, 1, 1))
+            kept = (unused.astype(np.float32), unused.astype(np.float32), unused, unused.astype(bool),
+                    unused.astype(np.int8))
+        # leaving home changes households' composition, children at home and norm only: none of
+        # the household state read below
+        self.leave_home(t)
+        held, onset_multiplier, remission_multiplier, placement_multiplier = hooks
+        kernels.child_month(np.int64(t), np.int64(ADULT_AGE_MONTHS), np.int64(ROUTE_INDEX["work"]),
+                            whole(hh.present), whole(hh.on_eb), whole(hh.last_exit_route),
+                            whole(hh.open_care_intensive), whole(hh.open_care_months_left), whole(hh.participant),
+                            whole(ch.household), np.minimum(len(hh), ch.n_households), whole(ch.birth_month),
+                            whole(ch.present), whole(ch.adult), whole(ch.protective),
+                            np.int64(ch.protective.shape[-1]), self.onset_by_protection,
+                            np.float32(pop.risk_remission_per_month), np.int64(INTERVENTION), held,
+                            onset_multiplier, remission_multiplier, placement_multiplier,
+                            np.int64(ch.risk.shape[-1]), np.int64(CONDUCT_PROBLEMS), np.int64(lo), np.int64(hi),
+                            np.int64(REPLACEMENT_WINDOW_MONTHS), np.float64(self.replacement_hazard),
+                            whole(ch.risk), whole(ch.assigned_protective), np.float32(pop.protective_loss_per_month),
+                            whole(draws.child_risk), whole(draws.protective_loss), whole(ch.conduct_problem_months),
+                            whole(ch.placement), whole(ch.placement_months_left), whole(ch.months_since_return),
+                            whole(ch.ever_placed), self.placement_hazard_table, whole(draws.placement), new,
+                            self.baseline.placements_this_year, self.baseline.minor_months_this_year, family_risk,
+                            np.int64(CONTROL), keep is not None, *kept)
+        ch.place(new, draws.placement_kind, pop.hvb_share_of_placements, self.hvb_mean_months,
+                 self.family_home_mean_months)
+        self.finish_month(t, strength, draws, None, None, family_risk)
         ch.start_adult_outcomes(t)          # numpy's passes: faster than a loop for these two
         ch.adult_remission(self.adult_remission_per_month, draws.adult_remission)
 
