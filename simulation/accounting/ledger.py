@@ -201,9 +201,11 @@ def savings_by(ledger: pd.DataFrame, keys: list[str], perspective: str | None = 
     """
     effects = ledger[~ledger["category"].isin(FINANCING_CATEGORIES)]
     if perspective is not None:
-        views = effects["perspective"].astype(str) if "perspective" in effects.columns else \
+        # compared on the column itself (a categorical compares its codes; turning the run's
+        # 118 000 rows into strings took ≈ 0.07 s a call, issue 15); a missing perspective is none
+        views = effects["perspective"] if "perspective" in effects.columns else \
             effects["category"].astype(str).map(PERSPECTIVE_OF).fillna("budget")
-        effects = effects[views.to_numpy() == perspective]
+        effects = effects[(views == perspective).to_numpy(dtype=bool, na_value=False)]
     signed = np.where(effects["arm"] == "control", effects["amount_sek"], -effects["amount_sek"])
     out = effects.assign(saving_sek=signed).groupby(keys, observed=True)["saving_sek"].sum()
     return out.reset_index()

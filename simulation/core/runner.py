@@ -21,7 +21,7 @@ import pandas as pd
 from scenarios.schema import SifsimConfig
 from scenarios.validation import validate
 from simulation.accounting.budget import BUDGET_COLUMNS
-from simulation.accounting.ledger import FINANCING_CATEGORIES, LEDGER_COLUMNS, savings_by
+from simulation.accounting.ledger import LEDGER_COLUMNS, savings_by
 from simulation.accounting.perspectives import perspective_metrics
 from simulation.core.outcomes import EB_EFFECT_CATEGORIES, OUTCOMES, fund_share_of_inputs
 from simulation.core.participants import PARTICIPANT_COLUMNS
@@ -300,22 +300,6 @@ def repayment_start_year(case: SifsimConfig) -> int:
     return cost_years[0] if cost_years else case.intervention.start_year
 
 
-def budget_savings_by(ledger: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """``savings_by(ledger, keys)`` (the budget perspective, financing excluded), the same rows in
-    the same order, with the perspective compared on the column itself.
-
-    ``savings_by`` turns the whole ``perspective`` column into strings to compare it (≈ 0.07 s for
-    the default run's 118 000 ledger rows, once per call; the summary makes five such calls: issue
-    15); a categorical column compares its codes. The rows kept are those ``savings_by`` keeps, so
-    the sums are the same bits (its own filters then keep every row).
-    """
-    if "perspective" not in ledger.columns:
-        return savings_by(ledger, keys)
-    keep = (ledger["perspective"] == "budget").to_numpy(dtype=bool, na_value=False) \
-        & ~ledger["category"].isin(FINANCING_CATEGORIES).to_numpy(dtype=bool)
-    return savings_by(ledger[keep], keys, perspective=None)
-
-
 def with_same_year_comparison(years: pd.DataFrame, ledger: pd.DataFrame,
                               cases: dict[str, SifsimConfig]) -> pd.DataFrame:
     """years.csv with ``attributable_saving_sek`` (every payer, the year's) and ``project_year``.
@@ -327,7 +311,7 @@ def with_same_year_comparison(years: pd.DataFrame, ledger: pd.DataFrame,
     """
     if not len(years):
         return years
-    by_year = budget_savings_by(ledger, ["replication", "grant", "year"]).rename(
+    by_year = savings_by(ledger, ["replication", "grant", "year"]).rename(
         columns={"saving_sek": "attributable_saving_sek"})
     by_year["grant"] = by_year["grant"].astype(str)
     by_year["year"] = by_year["year"].astype(int)
@@ -396,7 +380,7 @@ def per_replication_metrics(config: SifsimConfig, ledger: pd.DataFrame, repaymen
     """
     start = min(c.intervention.start_year for c in grants(config).values())
     rate = config.economy.discount_rate
-    by_year_payer = budget_savings_by(ledger, ["replication", "year", "payer"])
+    by_year_payer = savings_by(ledger, ["replication", "year", "payer"])
     by_year_payer["discount"] = (1.0 + rate) ** -(by_year_payer["year"].astype(float) - start)
     reps = pd.Index(range(config.replications), name="replication")
 
@@ -414,7 +398,7 @@ def per_replication_metrics(config: SifsimConfig, ledger: pd.DataFrame, repaymen
     })
     cases = grants(config)
     # the fund's share of the effect, by the inputs it paid (issue 11 item 2; simulation/core/outcomes.py)
-    by_grant_category = budget_savings_by(ledger, ["replication", "grant", "category"])
+    by_grant_category = savings_by(ledger, ["replication", "grant", "category"])
     shares = {g: fund_share_of_inputs(c.intervention.cost_lines) for g, c in cases.items()}
     fund_part = by_grant_category["saving_sek"] * [
         shares[str(g)][str(cat) in EB_EFFECT_CATEGORIES] if str(g) in shares else 1.0
@@ -423,7 +407,7 @@ def per_replication_metrics(config: SifsimConfig, ledger: pd.DataFrame, repaymen
     attributable = base["attributable_saving_sek"].to_numpy()
     base["fund_share_of_effect"] = np.where(attributable > 0, base["attributable_saving_fund_inputs_sek"]
                                             / np.where(attributable > 0, attributable, 1.0), np.nan)
-    by_grant_year = budget_savings_by(ledger, ["replication", "grant", "year"])
+    by_grant_year = savings_by(ledger, ["replication", "grant", "year"])
     base["attributable_saving_project_years_sek"] = saving_within_years(
         by_grant_year, {g: (c.intervention.start_year, c.intervention.end_year) for g, c in cases.items()}, reps)
     window_by_rule = {}
