@@ -213,6 +213,21 @@ def run_command(spec: dict) -> dict:
             "maxrss_kb": max(maxrss_kb(resource.RUSAGE_CHILDREN), 0)}
 
 
+def run_explore_command(spec: dict) -> dict:
+    """A ``sifsim explore`` command: wall, and the CPU and peak memory of every process it started.
+
+    Its chunk workers are children of its fork server, not of the command; as subreaper
+    (:func:`adopt_descendants`, called by :func:`main`) this process inherits and reaps them, so
+    ``RUSAGE_CHILDREN`` counts them too.
+    """
+    t0 = time.perf_counter()
+    proc = subprocess.run(spec["command"], cwd=spec["workdir"], capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    reap_descendants()
+    return {"wall_s": wall, "cpu_s": cpu_s(resource.RUSAGE_CHILDREN), "returncode": proc.returncode,
+            "stderr_tail": proc.stderr[-4000:], "maxrss_kb": max(maxrss_kb(resource.RUSAGE_CHILDREN), 0)}
+
+
 def main(argv: list[str]) -> None:
     import os
     spec, out = json.loads(argv[1]), Path(argv[2])
@@ -229,6 +244,8 @@ def main(argv: list[str]) -> None:
         record = run_sweep(spec, opts.get("--mode", "serial"))
     elif spec["kind"] == "command":
         record = run_command(spec)
+    elif spec["kind"] == "explore_command":
+        record = run_explore_command(spec)
     else:
         raise SystemExit(f"unknown workload kind {spec['kind']!r}")
     record.update(name=spec["name"], kind=spec["kind"], overrides=spec["overrides"], loadavg_1m=load)

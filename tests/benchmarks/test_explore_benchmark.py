@@ -29,11 +29,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -80,22 +78,28 @@ ISSUE_SOBOL_RUNS = ISSUE_SOBOL_N * (FACTORS + 3) * ISSUE_REPLICATIONS
 
 
 def run_explore(name: str, design_args: tuple[str, ...]) -> tuple[list[str], dict, pd.DataFrame, dict]:
-    """Run ``sifsim explore`` in a fresh process; (command, study.json, points table, measurement)."""
+    """Run ``sifsim explore`` in a fresh process; (command, study.json, points table, measurement).
+
+    The command runs under ``bench_worker.py`` as its subreaper, so the CPU column counts the
+    chunk workers too (children of the command's fork server, which no ``RUSAGE_CHILDREN`` of
+    this process would see)."""
     with tempfile.TemporaryDirectory(prefix=f"sifsim-bench-{name}-") as tmp:
         folder = Path(tmp) / "study"
         cmd = [sys.executable, "-m", "simulation", "explore", *design_args, *COMMON,
                f"explore.output_dir={folder}", "progress=false"]
         load = os.getloadavg()[0]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        proc = subprocess.run(cmd, cwd=_bench.REPO, capture_output=True, text=True)
-        wall_s = time.perf_counter() - t0
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        assert proc.returncode == 0, proc.stderr[-4000:]
+        spec = {"kind": "explore_command", "name": name, "overrides": [], "command": cmd,
+                "workdir": str(_bench.REPO)}
+        out = Path(tmp) / "measured.json"
+        worker = subprocess.run([sys.executable, str(_bench.WORKER), json.dumps(spec), str(out)],
+                                cwd=_bench.REPO, capture_output=True, text=True)
+        assert worker.returncode == 0, worker.stderr[-4000:]
+        measured_run = json.loads(out.read_text())
+        assert measured_run["returncode"] == 0, measured_run["stderr_tail"]
         record = json.loads((folder / "study.json").read_text())
         table = pd.read_parquet(folder / "explore_points.parquet")
-    cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    measured = {"wall_s": wall_s, "cpu_s": cpu_s, "maxrss_kb": after.ru_maxrss, "loadavg_1m": load}
+    measured = {"wall_s": measured_run["wall_s"], "cpu_s": measured_run["cpu_s"],
+                "maxrss_kb": measured_run["maxrss_kb"], "loadavg_1m": load}
     return cmd, record, table, measured
 
 
