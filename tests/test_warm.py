@@ -35,6 +35,24 @@ def test_the_preload_list_holds_the_model_its_loops_and_the_chart_modules():
     assert set(parallel.PRELOAD) <= set(modules) and "__main__" not in modules
 
 
+def test_both_pools_take_their_start_method_from_one_builder(monkeypatch):
+    """warm.context (every pool of sifsim) and parallel.chart_context (``sifsim report``'s own
+    pool) both come from workers.forkserver_context: the fork server with their preload list
+    where the platform has one, spawn where it has none."""
+    from multiprocessing import forkserver
+    from simulation.present import workers
+    from simulation.present.charts import parallel
+    monkeypatch.setattr(forkserver._forkserver, "_preload_modules", list(forkserver._forkserver._preload_modules))
+    if warm.available():
+        assert warm.context().get_start_method() == "forkserver"
+        assert forkserver._forkserver._preload_modules == warm.preload_modules()
+        assert parallel.chart_context().get_start_method() == "forkserver"
+        assert forkserver._forkserver._preload_modules == [*parallel.PRELOAD, *workers.main_module_imports()]
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert warm.context().get_start_method() == "spawn"
+    assert parallel.chart_context().get_start_method() == "spawn"
+
+
 def test_the_preload_outside_the_server_loads_nothing_with_numpy_and_keeps_the_exit_code():
     """The server's preload ends the server with os._exit; anywhere else importing it must leave
     the process's exit alone (a sifsim that exits 2 must still exit 2)."""

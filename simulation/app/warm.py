@@ -27,7 +27,7 @@ import multiprocessing
 import os
 from multiprocessing.context import BaseContext
 
-from simulation.present.workers import CHART_PRELOAD, main_module_imports
+from simulation.present.workers import CHART_PRELOAD, forkserver_context, main_module_imports
 
 #: the module whose import (in the fork server only) runs a tiny replication with the compiled
 #: loops, so that numba loads them there once
@@ -57,11 +57,7 @@ def context() -> BaseContext:
     This sets the server's preload list (:func:`preload_modules`); the server reads it when it
     starts (a server already running keeps the list it was started with).
     """
-    if not available():
-        return multiprocessing.get_context("spawn")
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(preload_modules())
-    return ctx
+    return forkserver_context(preload_modules())
 
 
 def start() -> None:

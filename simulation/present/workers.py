@@ -1,9 +1,12 @@
-"""What a chart worker process needs imported, by name (no imports here: light enough for
+"""What a chart worker process needs imported, by name (only the standard library here: light enough for
 ``sifsim``'s first lines, which start the workers' fork server: :mod:`simulation.app.warm`)."""
 
 from __future__ import annotations
 
+import multiprocessing
 import sys
+from collections.abc import Sequence
+from multiprocessing.context import BaseContext
 
 #: what a chart worker imports (simulation/present/charts/parallel.py draws from it)
 CHART_PRELOAD = ("simulation.present.charts.parallel", "simulation.present.charts.context",
@@ -22,3 +25,16 @@ def main_module_imports() -> list[str]:
         return [spec.name]
     return sorted({str(v.__module__) for v in vars(main).values()
                    if callable(v) and str(getattr(v, "__module__", "")).startswith("simulation.")})
+
+
+def forkserver_context(preload: Sequence[str]) -> BaseContext:
+    """The start method of a worker pool: ``forkserver`` preloaded with ``preload`` where the
+    platform has it (Linux, macOS), else ``spawn`` (the workers then import what they need).
+
+    Python has one fork server per process and reads the preload list when the server starts,
+    so a server already running keeps the list it was started with."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(list(preload))
+    return context

@@ -18,13 +18,12 @@ the config is composed).
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing.context import BaseContext
 from pathlib import Path
 
-from simulation.present.workers import CHART_PRELOAD, main_module_imports
+from simulation.present.workers import CHART_PRELOAD, forkserver_context, main_module_imports
 from simulation.present.charts.registry import charts_of
 
 #: what the fork server imports before it forks a worker: everything a chart worker needs
@@ -33,11 +32,7 @@ PRELOAD = CHART_PRELOAD
 
 def chart_context() -> BaseContext:
     """The start method of the chart workers: ``forkserver`` preloaded with :data:`PRELOAD`, else ``spawn``."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([*PRELOAD, *main_module_imports()])
-    return context
+    return forkserver_context([*PRELOAD, *main_module_imports()])
 
 
 def draw_from_folder(folder: str, name: str, language: str) -> list[Path]:
