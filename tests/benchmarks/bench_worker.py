@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -49,7 +50,6 @@ def adopt_descendants() -> bool:
 
 def reap_descendants(timeout_s: float = 30.0) -> None:
     """Wait for every orphaned descendant this subreaper inherited (at most ``timeout_s``)."""
-    import os
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
@@ -213,6 +213,41 @@ def run_command(spec: dict) -> dict:
             "maxrss_kb": max(maxrss_kb(resource.RUSAGE_CHILDREN), 0)}
 
 
+def run_draws(spec: dict) -> dict:
+    """A serial run with the month's uniforms timed: the CPU inside ``MonthDraws.draw`` (compiled
+    PCG64, :mod:`simulation.core.pcg64`) against the whole run's, and how many float32 it drew.
+
+    Every replication draws from its own streams, one uniform per active agent slot and column, so
+    the draws of R replications are R times one's (to the timing noise): this measures the part of a
+    target's time that the random-stream layout fixes (issue 15)."""
+    from simulation.core import draws
+    from simulation.core.runner import run
+
+    config = compose_config(spec["overrides"])
+    original = draws.MonthDraws.draw
+    spent = {"cpu_s": 0.0, "floats": 0, "months": 0}
+
+    def timed(self, households_active, children_active, household_window, child_window):
+        t = time.process_time()
+        out = original(self, households_active, children_active, household_window, child_window)
+        spent["cpu_s"] += time.process_time() - t
+        for monthly in draws.MONTHLY:
+            active = households_active if monthly.per == "household" else children_active
+            spent["floats"] += int(active.sum()) * (len(monthly.columns) or 1)
+        spent["months"] += 1
+        spent.setdefault("implementations", set()).add(self.implementation)
+        return out
+
+    draws.MonthDraws.draw = timed
+    cpu0, t0 = cpu_s(), time.perf_counter()
+    results = run(config, progress=False)
+    wall, cpu = time.perf_counter() - t0, cpu_s() - cpu0
+    return {"wall_s": wall, "cpu_s": cpu, "draws_cpu_s": spent["cpu_s"], "floats": spent["floats"],
+            "draw_months": spent["months"], "replications": int(results.population["replication"].nunique()),
+            "replications_expected": config.replications, "implementations": sorted(spent.get("implementations", ())),
+            "maxrss_kb": maxrss_kb()}
+
+
 def run_explore_command(spec: dict) -> dict:
     """A ``sifsim explore`` command: wall, and the CPU and peak memory of every process it started.
 
@@ -229,7 +264,6 @@ def run_explore_command(spec: dict) -> dict:
 
 
 def main(argv: list[str]) -> None:
-    import os
     spec, out = json.loads(argv[1]), Path(argv[2])
     load = os.getloadavg()[0]
     adopt_descendants()
@@ -244,6 +278,8 @@ def main(argv: list[str]) -> None:
         record = run_sweep(spec, opts.get("--mode", "serial"))
     elif spec["kind"] == "command":
         record = run_command(spec)
+    elif spec["kind"] == "draws":
+        record = run_draws(spec)
     elif spec["kind"] == "explore_command":
         record = run_explore_command(spec)
     else:

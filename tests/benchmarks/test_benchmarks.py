@@ -63,6 +63,16 @@ def test_national():
     _check_sifsim(_record("national"))
 
 
+@pytest.mark.parametrize("workload", ["draws_default", "draws_city"])
+def test_draws(workload):
+    """The draws' share of a run (the floor the random-stream layout sets): the replications ran,
+    every month drew, and the draws' CPU is a part of the run's."""
+    record = _record(workload)
+    assert record["replications"] == record["replications_expected"]
+    assert record["draw_months"] > 0 and record["floats"] > 0
+    assert 0 < record["draws_cpu_s"] < record["cpu_s"]
+
+
 def test_sweep():
     workload = _bench.WORKLOADS["sweep"]
     parallel = _bench.run_worker(workload, ("--mode", "parallel"))
