@@ -206,11 +206,15 @@ class HouseholdPopulation(ArrayPopulation):
         if arrived.any():
             old = self.n_active
             self._bind(old + arrived)
-            for r in np.flatnonzero(arrived):        # each row's arrivals are one slice
-                new = slice(int(old[r]), int(self.n_active[r]))
-                self.present[:, r, new] = True
-                self.on_eb[:, r, new] = True
-                self.months_on_eb[:, r, new] = 0
+            # each row's arrivals are one slice [old, old + arrived): all rows' slices as one index
+            rows = np.flatnonzero(arrived)
+            counts = arrived[rows]
+            starts = np.cumsum(counts) - counts              # where each row's arrivals begin in the index
+            row_index = np.repeat(rows, counts)
+            column_index = np.arange(int(counts.sum())) + np.repeat(old[rows] - starts, counts)
+            self.present[:, row_index, column_index] = True
+            self.on_eb[:, row_index, column_index] = True
+            self.months_on_eb[:, row_index, column_index] = 0
         return arrived
 
     def eb_exits(self, hazard: np.ndarray, u_exit: np.ndarray, u_route: np.ndarray,
