@@ -136,6 +136,15 @@ def test_year_rows_and_savings_are_the_row_by_row_figures(seed):
         assert borrower[r] != borrower_cash[r] and municipal[r] != borrower[r]     # different figures
 
 
+def test_a_year_with_nothing_booked_has_no_rows():
+    ledger = MonthlyLedger(12, {}, n_reps=3)
+    totals = ledger.year_totals(range(12), {})
+    assert totals.rows([0, 1, 2], 2020) == [[], [], []]
+    assert [s.tolist() for s in totals.signed_sums([])] == [[0.0] * 3, [0.0] * 3]
+    ledger.add(3, "eb", None, np.zeros(2))                             # booked, but zero: no rows either
+    assert ledger.year_rows([0, 1, 2], 2020, range(12), {}) == [[], [], []]
+
+
 def test_year_totals_conserve_money():
     """Cash + the rest is the amount booked over the year's months, per key and replication."""
     rng = np.random.default_rng(3)
