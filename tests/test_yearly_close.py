@@ -188,3 +188,25 @@ def test_arrivals_as_one_index_are_one_slice_per_row():
             assert np.array_equal(fast.full(name), reference.full(name)), (month, name)
     assert fast.n_active.tolist() == [5 + len(r) for r in rng_rows]
     assert fast.full("present").sum() == 2 * sum(5 + len(r) for r in rng_rows)
+
+
+def test_budget_rows_are_the_row_by_row_rows():
+    """``budget_rows`` (the rows made by map and zip, surpluses as one array difference) gives the rows
+    the former loop gave: per replication, unit and arm, frame − outturn as Python floats."""
+    from simulation.accounting.budget import BudgetRow, budget_rows
+    rng = np.random.default_rng(2)
+    frames = {u: (rng.normal(1e6, 1e5, size=(2, 4)), rng.normal(1e6, 1e5, size=(2, 4))) for u in ("a", "b", "c")}
+    body = {"a": "board", "b": "b", "c": "ks"}
+    expected = []
+    for r, replication in enumerate([7, 8, 9, 10]):
+        rows = []
+        for unit, (frame, outturn) in frames.items():
+            for arm, name in enumerate(ARMS):
+                f, o = float(frame[arm, r]), float(outturn[arm, r])
+                rows.append(BudgetRow(replication, name, 2021, unit, body[unit], f, o, f - o))
+        expected.append(rows)
+    got = budget_rows([7, 8, 9, 10], 2021, frames, body)
+    assert got == expected and all(type(x) is BudgetRow for rows in got for x in rows)
+    assert got[1][3] == BudgetRow(8, "control", 2021, "b", "b", frames["b"][0][1, 1], frames["b"][1][1, 1],
+                                  frames["b"][0][1, 1] - frames["b"][1][1, 1])
+    assert budget_rows([1, 2], 2021, {}, {}) == [[], []]
