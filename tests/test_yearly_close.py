@@ -155,10 +155,13 @@ def test_year_totals_conserve_money():
     assert totals.amount.sum() == pytest.approx(booked, abs=1e-3)
 
 
-def test_arrivals_as_one_index_are_one_slice_per_row():
+@pytest.mark.parametrize("few_rows", [0, 100], ids=["one-index", "slices"])
+def test_arrivals_as_one_index_are_one_slice_per_row(monkeypatch, few_rows):
     """``HouseholdPopulation.enter``: the month's arrivals of every row set as one index give the arrays
     one slice per row gives."""
+    from agents import households
     from agents.households import HouseholdPopulation
+    monkeypatch.setattr(households, "FEW_ROWS", few_rows)
     rng = np.random.default_rng(7)
     n_reps, n_months = 6, 12
 
