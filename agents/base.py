@@ -142,28 +142,42 @@ class ArrayPopulation:
         return [r for r, *_ in pending]
 
     def _compact_by_one_gather(self, pending: list[tuple]) -> None:
-        """The queued rows' compactions (see :func:`compact`) as one gather per array for all of them."""
+        """The queued rows' compactions (see :func:`compact`) as one gather per array for all of them.
+
+        Only the columns some row changes are gathered, ``[first, width)``: before the first
+        retiring agent of any row every row keeps its agents in place, and beyond a row's own order
+        (``future_end``) its agents stay put. The flat index into the (replication, agent) axes is
+        built once per population (every array has the same agent axis length), not per array.
+        """
         rows = np.array([r for r, *_ in pending], dtype=np.intp)
         width = max(future_end for *_, future_end in pending)    # a row's order covers [0, future_end)
-        index = np.broadcast_to(np.arange(width), (len(pending), width)).copy()
+        # the first column any row changes: a row's agents before its first gone one keep their places
+        first = min(int(gone[0]) if gone.size else future_end for _, keep, gone, _, future_end in pending)
+        if first >= width:
+            return
+        index = np.broadcast_to(np.arange(first, width), (len(pending), width - first)).copy()
         for i, (_, keep, gone, future_start, future_end) in enumerate(pending):
-            # [kept | not yet arrived | gone]; beyond a row's own order its agents stay put
-            index[i, :future_end] = np.concatenate([keep, np.arange(future_start, future_end), gone])
+            if gone.size:
+                # [kept | not yet arrived | gone]; beyond a row's own order its agents stay put
+                index[i, :future_end - first] = np.concatenate(
+                    [keep, np.arange(future_start, future_end), gone])[first:]
         contiguous = rows.size == int(rows[-1] - rows[0]) + 1 and bool(np.all(np.diff(rows) == 1))
         select = slice(int(rows[0]), int(rows[-1]) + 1) if contiguous else rows
+        flat_index: dict[int, np.ndarray] = {}
         for name, arr in self._arrays.items():
             # one np.take over the flattened (replication, agent) axes: the rows' gathers at once
             fixed = name in self.FIXED
             lead = 0 if fixed else 1
             n_agents = arr.shape[lead + 1]
-            flat_index = (rows[:, None] * n_agents + index).reshape(-1)
+            if n_agents not in flat_index:
+                flat_index[n_agents] = (rows[:, None] * n_agents + index).reshape(-1)
             flat = arr.reshape(arr.shape[:lead] + (-1,) + arr.shape[lead + 2:])
-            taken = np.take(flat, flat_index, axis=lead).reshape(
-                arr.shape[:lead] + (len(pending), width) + arr.shape[lead + 2:])
+            taken = np.take(flat, flat_index[n_agents], axis=lead).reshape(
+                arr.shape[:lead] + (len(pending), width - first) + arr.shape[lead + 2:])
             if fixed:
-                arr[select, :width] = taken
+                arr[select, first:width] = taken
             else:
-                arr[:, select, :width] = taken
+                arr[:, select, first:width] = taken
 
     def _compact_by_slices(self, r: int, keep: np.ndarray, gone: np.ndarray, future_start: int,
                            future_end: int) -> None:

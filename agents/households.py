@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents import kernels
-from agents.base import ArrayPopulation
+from agents.base import FEW_ROWS, ArrayPopulation
 from scenarios.schema import COMPOSITIONS, EXIT_ROUTES
 
 ROUTE_INDEX = {name: i for i, name in enumerate(EXIT_ROUTES)}
@@ -206,11 +206,23 @@ class HouseholdPopulation(ArrayPopulation):
         if arrived.any():
             old = self.n_active
             self._bind(old + arrived)
-            for r in np.flatnonzero(arrived):        # each row's arrivals are one slice
-                new = slice(int(old[r]), int(self.n_active[r]))
-                self.present[:, r, new] = True
-                self.on_eb[:, r, new] = True
-                self.months_on_eb[:, r, new] = 0
+            rows = np.flatnonzero(arrived)
+            if rows.size <= FEW_ROWS:                # each row's arrivals are one slice (long ones: a city)
+                for r in rows:
+                    new = slice(int(old[r]), int(self.n_active[r]))
+                    self.present[:, r, new] = True
+                    self.on_eb[:, r, new] = True
+                    self.months_on_eb[:, r, new] = 0
+            else:
+                # many rows with a few arrivals each (Öster's 50 replications): all rows' slices
+                # [old, old + arrived) as one index, three assignments instead of three per row
+                counts = arrived[rows]
+                starts = np.cumsum(counts) - counts          # where each row's arrivals begin in the index
+                row_index = np.repeat(rows, counts)
+                column_index = np.arange(int(counts.sum())) + np.repeat(old[rows] - starts, counts)
+                self.present[:, row_index, column_index] = True
+                self.on_eb[:, row_index, column_index] = True
+                self.months_on_eb[:, row_index, column_index] = 0
         return arrived
 
     def eb_exits(self, hazard: np.ndarray, u_exit: np.ndarray, u_route: np.ndarray,

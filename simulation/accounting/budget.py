@@ -24,6 +24,7 @@ Yearly work only, vectorised over (arms, replications).
 
 from __future__ import annotations
 
+from itertools import repeat
 from typing import NamedTuple
 
 import numpy as np
@@ -114,14 +115,21 @@ def outturn_by_unit(by_slot: dict[tuple[str, str], np.ndarray], cash_share: dict
 def budget_rows(replications: list[int], year: int, frames: dict[str, tuple[np.ndarray, np.ndarray]],
                 body_by_unit: dict[str, str]) -> list[list[BudgetRow]]:
     """The year's rows of ``budget.csv``, one list per replication of the batch."""
+    units = list(frames)
+    if not units:
+        return [[] for _ in replications]
+    # (units × arms, R) arrays of frames, outturns and surpluses (the same float differences as f − o one
+    # by one), as Python floats per replication; the rows made by map and zip (no Python loop per row)
+    frame = np.concatenate([np.asarray(frames[u][0], dtype=float) for u in units])
+    outturn = np.concatenate([np.asarray(frames[u][1], dtype=float) for u in units])
+    frames_by_rep, outturns_by_rep, surpluses_by_rep = frame.T.tolist(), outturn.T.tolist(), (frame - outturn).T.tolist()
+    n_arms = np.asarray(frames[units[0]][0]).shape[0]
+    arm_names = [ARMS[arm] for _ in units for arm in range(n_arms)]
+    unit_names = [u for u in units for _ in range(n_arms)]
+    bodies = [body_by_unit[u] for u in unit_names]
     out = []
-    # as Python floats once (float(array[arm, r]) per row was most of this function's time)
-    values = {unit: (np.asarray(frame).tolist(), np.asarray(outturn).tolist()) for unit, (frame, outturn) in frames.items()}
     for r, replication in enumerate(replications):
-        rows = []
-        for unit, (frame, outturn) in values.items():
-            for arm, name in enumerate(ARMS):
-                f, o = frame[arm][r], outturn[arm][r]
-                rows.append(BudgetRow(replication, name, year, unit, body_by_unit[unit], f, o, f - o))
-        out.append(rows)
+        fields = zip(repeat(replication), arm_names, repeat(year), unit_names, bodies, frames_by_rep[r],
+                     outturns_by_rep[r], surpluses_by_rep[r])
+        out.append(list(map(tuple.__new__, repeat(BudgetRow), fields)))
     return out

@@ -12,6 +12,7 @@ from agents.children import ADULT_OUTCOMES, FAMILY_HOME, HVB, RISK_FACTORS
 from agents.hazards import DAYS_PER_MONTH, MONTHS_PER_YEAR
 from agents.households import ROUTE_INDEX
 from simulation.accounting.fiscal import FiscalBooking, disposable_income_per_work_month
+from simulation.accounting.kernels_books import exact_units, open_care_hour_sums
 from simulation.accounting.ledger import MonthlyLedger
 
 #: months a household that left EB for studies draws student aid (CSN's grant part;
@@ -42,6 +43,8 @@ class CostBooking:
         self.ledger, self.eco, self.itv = ledger, economy, intervention_config
         self.calendar, self.households, self.children = calendar, households, children
         self.hours = hours_by_variant_month
+        # the hours as whole multiples of a power of two, when exact sums of them are (kernels_books.py)
+        self.hour_units = exact_units(hours_by_variant_month, int(np.max(households.capacity, initial=0)))
         self.intervention_active = intervention_active
         self.fiscal = FiscalBooking(ledger, economy.fiscal)
         self.work_income_sek_per_month = disposable_income_per_work_month(economy.fiscal)
@@ -61,19 +64,8 @@ class CostBooking:
         led.add(t, "other_benefit", "state", other)
         working = self.fiscal.book(t, hh, n_working)   # taxes and transfers of exits to work (fiscal.py)
         household_income = eb_paid + other + working * self.work_income_sek_per_month
-        # therapist hours of the families in an episode (few): looked up for them only
-        if compiled:
-            whole = kernels.whole
-            hours = kernels.open_care_hours(whole(hh.open_care_months_left), whole(hh.open_care_intensive),
-                                            whole(hh.open_care_month_index), self.hours,
-                                            hh.open_care_months_left.shape)
-        else:
-            in_care = np.nonzero(hh.open_care_months_left > 0)
-            hours = np.zeros(hh.open_care_months_left.shape)
-            hours[in_care] = self.hours[hh.open_care_intensive[in_care].astype(np.intp),
-                                        np.minimum(hh.open_care_month_index[in_care], self.hours.shape[1] - 1)]
         led.add(t, "open_care_hours", "open_care",
-                prefix_sums(hours, hh.n_active) * eco.therapists_per_family * eco.therapist_sek_per_hour)
+                self.hour_sums(compiled) * eco.therapists_per_family * eco.therapist_sek_per_hour)
         if len(ch):
             n_hvb, n_family_home, n_conduct, adults = self.child_counts(compiled)
             led.add(t, "placement_hvb", "child_authority", n_hvb * DAYS_PER_MONTH * eco.hvb_sek_per_day)
@@ -96,6 +88,28 @@ class CostBooking:
         led.add(t, "household_income", "households", -household_income)
         if self.intervention_active:
             self.book_financing(t)
+
+    def hour_sums(self, compiled: bool) -> np.ndarray:
+        """Per (arm, replication): the therapist hours of the month of the families in an episode,
+        summed over each prefix. Compiled: added as exact whole units in one pass when the hours table
+        allows it (``kernels_books.open_care_hour_sums``: numpy's sum, bit for bit), else looked up
+        for the families in an episode and summed by numpy; the numpy path is the reference."""
+        hh = self.households
+        if compiled:
+            whole = kernels.whole
+            if self.hour_units is not None:
+                units, unit_hours = self.hour_units
+                return open_care_hour_sums(whole(hh.open_care_months_left), whole(hh.open_care_intensive),
+                                           whole(hh.open_care_month_index), units, unit_hours, hh.n_active)
+            hours = kernels.open_care_hours(whole(hh.open_care_months_left), whole(hh.open_care_intensive),
+                                            whole(hh.open_care_month_index), self.hours,
+                                            hh.open_care_months_left.shape)
+        else:
+            in_care = np.nonzero(hh.open_care_months_left > 0)
+            hours = np.zeros(hh.open_care_months_left.shape)
+            hours[in_care] = self.hours[hh.open_care_intensive[in_care].astype(np.intp),
+                                        np.minimum(hh.open_care_month_index[in_care], self.hours.shape[1] - 1)]
+        return prefix_sums(hours, hh.n_active)
 
     def amount_sums(self, mask: np.ndarray) -> np.ndarray:
         """Per (arm, replication): the EB amounts of the households in ``mask``, summed over each prefix.

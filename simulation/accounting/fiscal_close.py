@@ -11,7 +11,7 @@ import numpy as np
 
 from simulation.accounting.budget import BudgetFrames, budget_rows, outturn_by_unit
 from simulation.accounting.fund import Fund, YearInputs
-from simulation.accounting.ledger import FINANCING_CATEGORIES, LedgerRow, MonthlyLedger
+from simulation.accounting.ledger import FINANCING_CATEGORIES, PERSPECTIVE_OF, LedgerRow, MonthlyLedger
 
 INTERVENTION, CONTROL = 0, 1
 
@@ -69,7 +69,16 @@ class FiscalClose:
     def close(self, year_index: int) -> None:
         year = self.calendar.year(12 * year_index)
         months = self.calendar.months_of_year(year_index)
-        rows_by_rep = self.ledger.year_rows(self.replications, year, months, self.payer_by_unit_month)
+        totals = self.ledger.year_totals(months, self.payer_by_unit_month)
+        rows_by_rep = totals.rows(self.replications, year)
+        # the borrower's and the municipality's savings per replication, summed over the keys in the
+        # rows' order (the same float sums as :meth:`_borrower_saving` / :meth:`_municipal_saving`)
+        borrower_savings, borrower_cash_savings = totals.signed_sums(
+            [self._is_borrower_effect(payer, category) for _, payer, category in totals.keys])
+        municipal_savings, _ = totals.signed_sums(
+            [self._is_municipal_effect(payer, category) for _, payer, category in totals.keys])
+        borrower_savings, borrower_cash_savings = borrower_savings.tolist(), borrower_cash_savings.tolist()
+        municipal_savings = municipal_savings.tolist()
         claims = self._claims(year_index, months)
         itv = self.config.intervention
         disbursed = float(itv.cost_sek_by_year.get(str(year), 0.0)) if self.active else 0.0
@@ -78,9 +87,8 @@ class FiscalClose:
         moved = any(self.payer_by_unit_month[u][last] not in self.borrower_units for u in self.borrower_own_units)
         surplus = self._budget_close(year_index, year, months)
         for r, replication in enumerate(self.replications):
-            rows = rows_by_rep[r]
-            self.ledger_rows[r].extend(rows)
-            borrower_saving, borrower_cash = self._borrower_saving(rows)
+            self.ledger_rows[r].extend(rows_by_rep[r])
+            borrower_saving, borrower_cash = borrower_savings[r], borrower_cash_savings[r]
             naive, adjusted, naive_total = claims[r]
             self.years[r].append(YearRecord(
                 year=year, borrower_saving_sek=borrower_saving, borrower_cash_saving_sek=borrower_cash,
@@ -93,7 +101,7 @@ class FiscalClose:
                         "deadweight_adjusted": adjusted}[self.config.evaluation]
             self.cumulative_measured_sek[r] += measured
             self.cumulative_borrower_sek[r] += borrower_saving
-            self.cumulative_municipal_sek[r] += self._municipal_saving(rows)
+            self.cumulative_municipal_sek[r] += municipal_savings[r]
             municipal = self.cumulative_municipal_sek[r]
             share = self.cumulative_borrower_sek[r] / municipal if municipal > 0 else 1.0
             for name, fund in self.funds[r].items():
@@ -126,6 +134,17 @@ class FiscalClose:
             if holder[u] in self.borrower_units:
                 surplus += frame[INTERVENTION] - spent[INTERVENTION]
         return surplus
+
+    def _is_borrower_effect(self, payer: str, category: str) -> bool:
+        """A key of the borrower's saving: the borrower's units' budget lines, financing excluded."""
+        return category not in FINANCING_CATEGORIES and payer in self.borrower_units \
+            and PERSPECTIVE_OF[category] == "budget"
+
+    @staticmethod
+    def _is_municipal_effect(payer: str, category: str) -> bool:
+        """A key of the municipality's saving: its budget lines (not region, state), financing excluded."""
+        return category not in FINANCING_CATEGORIES and PERSPECTIVE_OF[category] == "budget" \
+            and payer not in ("region", "state")
 
     @staticmethod
     def _municipal_saving(rows: list[LedgerRow]) -> float:
