@@ -238,10 +238,16 @@ def test_the_exit_hazard_compiled_is_numpys_to_the_bit():
     for choice in ("numba", "numpy"):
         hh.kernels = choice
         results[choice] = benefits.exit_hazards(caseload)
+    on = hh.on_eb
     for compiled, reference, name in zip(results["numba"], results["numpy"], ("base", "hazard", "at_risk")):
-        assert compiled.dtype == reference.dtype and np.array_equal(compiled, reference), name
+        assert compiled.dtype == reference.dtype, name
+        if name == "at_risk":
+            assert np.array_equal(compiled, reference), name
+        else:        # the households on EB, the only ones that can leave; 0 for the others (skipped)
+            assert np.array_equal(compiled[on], reference[on]) and (compiled[~on] == 0.0).all(), name
     base, hazard, at_risk = results["numpy"]
-    assert np.unique(base).size > 10 and at_risk.any()       # varied hazards, some eligible families
+    assert np.unique(base[on]).size > 10 and at_risk.any()       # varied hazards, some eligible families
+    assert (~on.any(axis=0)).any() and (on[0] != on[1]).any()    # off EB in both arms, and in one only
 
 
 def test_whole_finds_the_array_a_prefix_view_starts_and_forgets_views_that_are_gone():
@@ -543,9 +549,14 @@ def test_the_exit_hazard_with_the_caseload_hook_in_the_same_pass_is_the_hook_to_
         hooks = benefits.hook_factors(t, strength)
         assert hooks is not None and hooks[0] == policy.reaches(t, "caseload")
         compiled = benefits._exit_hazards_compiled(caseload, hooks)
+        on = hh.on_eb
         for got, expected, name in zip(compiled, (base, hazard, at_risk, treated),
                                        ("base", "hazard", "at_risk", "treated")):
-            assert got.dtype == expected.dtype and np.array_equal(got, expected), (t, strength, name)
+            assert got.dtype == expected.dtype, (t, strength, name)
+            if name in ("base", "hazard"):      # on EB; 0 off EB (no exit is possible there)
+                assert np.array_equal(got[on], expected[on]) and (got[~on] == 0.0).all(), (t, strength, name)
+            else:
+                assert np.array_equal(got, expected), (t, strength, name)
         changed += int(np.count_nonzero(hazard != unhooked))
         if policy.reaches(t, "caseload"):
             assert (hazard[1] != unhooked[1]).any()        # the policy reaches the control arm too
