@@ -209,9 +209,8 @@ def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb,
                 if not on:
                     new[a, r, i] = False
                     if keep:
-                        count = 0
-                        for k in range(n_risk_factors):
-                            count += risk[a, r, i, k]
+                        count = np.int64(((np.uint64(risk[a, r, i, 0]) * np.uint64(0x01010101)) >> np.uint64(24))
+                                         & np.uint64(0xFF))
                         kept_onset[a, r, i] = np.nan
                         kept_remission[a, r, i] = np.nan
                         kept_hazard[a, r, i] = np.nan
@@ -222,9 +221,11 @@ def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb,
                 in_work = (not hh_on_eb[a, r, h]) & (hh_last_exit_route[a, r, h] == work_route)
                 treated = hh_open_care_intensive[a, r, h] & (hh_open_care_months_left[a, r, h] > 0)
                 taking_part = hh_participant[a, r, h]
-                n_protective = np.int64(in_work)
-                for k in range(n_protective_factors):
-                    n_protective += protective[a, r, i, k]
+                # a child's four flags are one little-endian word (byte k = flag k, 0 or 1): one load
+                # and one store each instead of four; × 0x01010101 sums the bytes into the top byte
+                # (count_factors' trick)
+                protective_word = protective[a, r, i, 0]
+                n_protective = np.int64(in_work) + np.int64(((np.uint64(protective_word) * 0x01010101) >> 24) & 0xFF)
                 rate_on = onset_by_protection[n_protective]
                 rate_off = remission_rate
                 held = assigned_protective[a, r, i]
@@ -235,17 +236,21 @@ def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb,
                     for j in range(onset_held_factor.shape[0]):
                         if held == onset_held_factor[j]:
                             rate_on = np.float32(np.float64(rate_on) * onset_multiplier[j])
-                count = 0
+                word = np.uint64(risk[a, r, i, 0])
+                flips = np.uint64(0)
                 for k in range(n_risk_factors):
-                    was = risk[a, r, i, k]
+                    was = (word >> np.uint64(8 * k)) & np.uint64(1)
                     rate = rate_off if was else rate_on
-                    now = was != (u_risk[r, i, k] < rate)
-                    risk[a, r, i, k] = now
-                    count += now
+                    flips |= np.uint64(u_risk[r, i, k] < rate) << np.uint64(8 * k)
+                word ^= flips
+                risk[a, r, i, 0] = np.uint32(word)
+                count = np.int64(((word * np.uint64(0x01010101)) >> np.uint64(24)) & np.uint64(0xFF))
+                lost = np.uint64(0)
                 for k in range(n_protective_factors):
-                    lost = (k != held) & (u_protective[r, i, k] < protective_loss)
-                    protective[a, r, i, k] = protective[a, r, i, k] & (not lost)
-                conduct_months[a, r, i] += (age >= history_first) & (age < history_end) & risk[a, r, i, conduct]
+                    lost |= np.uint64((k != held) & (u_protective[r, i, k] < protective_loss)) << np.uint64(8 * k)
+                protective[a, r, i, 0] = np.uint32(np.uint64(protective_word) & ~lost)
+                conduct_months[a, r, i] += (age >= history_first) & (age < history_end) \
+                    & np.bool_((word >> np.uint64(8 * conduct)) & np.uint64(1))
                 hazard = hazard_table[r, count, n_protective]
                 if ever_placed[a, r, i] and since < replacement_window and replacement_hazard > hazard:
                     hazard = replacement_hazard

@@ -58,7 +58,9 @@ class ChildhoodProcess:
             return
         # compiled: one pass with the mechanisms' hooks as factors; a mechanism whose hooks cannot be
         # put as factors (none of today's) runs them as numpy hooks in the reference's passes
-        hooks = self.hook_factors(strength) if ch.kernels == "numba" else None
+        # (the compiled pass reads a child's four risk and four protective flags as one word each)
+        words = ch.risk.shape[-1] == ch.protective.shape[-1] == 4 and np.little_endian
+        hooks = self.hook_factors(strength) if ch.kernels == "numba" and words else None
         if hooks is not None:
             self.step_fused(t, strength, draws, hooks)
         else:
@@ -157,13 +159,13 @@ class ChildhoodProcess:
                             whole(hh.present), whole(hh.on_eb), whole(hh.last_exit_route),
                             whole(hh.open_care_intensive), whole(hh.open_care_months_left), whole(hh.participant),
                             whole(ch.household), np.minimum(len(hh), ch.n_households), whole(ch.birth_month),
-                            whole(ch.present), whole(ch.adult), whole(ch.protective),
+                            whole(ch.present), whole(ch.adult), whole(ch.protective).view(np.uint32),
                             np.int64(ch.protective.shape[-1]), self.onset_by_protection,
                             np.float32(pop.risk_remission_per_month), np.int64(INTERVENTION), held,
                             onset_multiplier, remission_multiplier, placement_multiplier,
                             np.int64(ch.risk.shape[-1]), np.int64(CONDUCT_PROBLEMS), np.int64(lo), np.int64(hi),
                             np.int64(REPLACEMENT_WINDOW_MONTHS), np.float64(self.replacement_hazard),
-                            whole(ch.risk), whole(ch.assigned_protective), np.float32(pop.protective_loss_per_month),
+                            whole(ch.risk).view(np.uint32), whole(ch.assigned_protective), np.float32(pop.protective_loss_per_month),
                             whole(draws.child_risk), whole(draws.protective_loss), whole(ch.conduct_problem_months),
                             whole(ch.placement), whole(ch.placement_months_left), whole(ch.months_since_return),
                             whole(ch.ever_placed), self.placement_hazard_table, whole(draws.placement), new,
