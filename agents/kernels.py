@@ -169,7 +169,8 @@ def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb,
     # placed (a minor at home whose draw falls under it), the control arm's counts and each family's
     # largest risk count over its minors (family_max of where(minors, n_risk, 0); family_risk starts
     # at 0). With keep, the minors and risk counts, and the rates and hazard of the minors, are kept
-    # (tests). The state arrays may be the whole arrays the model's views are prefixes of.
+    # (tests). The state arrays may be the whole arrays the model's views are prefixes of; risk and
+    # protective are the (arms, R, capacity, 4) bool flags viewed as (arms, R, capacity, 1) uint32 words.
     #
     # A child that is not on (an adult, not yet born or 18, not in the area, beyond its row's prefix:
     # 30-40 % of the window, measured) skips the rates, the factor loops and the hazard, because
