@@ -145,117 +145,6 @@ def compiled(name: str, loop):
 
 # --- a month of the children, fused (simulation/core/childhood.py's numpy path is the reference) ----
 
-def _child_rates_loop(month, adult_age_months, work_route, hh_present, hh_on_eb, hh_last_exit_route,
-                      hh_open_care_intensive, hh_open_care_months_left, hh_participant, household, n_households,
-                      birth_month, present, adult, protective, n_protective_factors, onset_by_protection, remission,
-                      minors, n_protective, onset, remission_out, intensive,
-                      participant):  # pragma: no cover - compiled by numba
-    # Per child of the (arms, R, W) window, in one pass: its household's state (present, a parent in
-    # work after an exit to work, in intensive treatment, participating; nothing for a household not
-    # yet arrived), presence while a minor, who is a minor present, the protective count (its own
-    # factors + a parent in work) and the onset and remission rates before the mechanisms change them.
-    n_arms, n_reps, n_children = minors.shape
-    for a in range(n_arms):
-        for r in range(n_reps):
-            limit = n_households[r]
-            for i in range(n_children):
-                h = household[r, i]
-                here = False
-                in_work = False
-                treated = False
-                taking_part = False
-                if h < limit:
-                    here = hh_present[a, r, h]
-                    in_work = (not hh_on_eb[a, r, h]) & (hh_last_exit_route[a, r, h] == work_route)
-                    treated = hh_open_care_intensive[a, r, h] & (hh_open_care_months_left[a, r, h] > 0)
-                    taking_part = hh_participant[a, r, h]
-                age = month - birth_month[r, i]
-                if age < adult_age_months:
-                    present[a, r, i] = here
-                minors[a, r, i] = present[a, r, i] & (not adult[a, r, i]) & (age >= 0) & (age < adult_age_months)
-                count = np.int64(in_work)
-                for k in range(n_protective_factors):
-                    count += protective[a, r, i, k]
-                n_protective[a, r, i] = count
-                onset[a, r, i] = onset_by_protection[count]
-                remission_out[a, r, i] = remission
-                intensive[a, r, i] = treated
-                participant[a, r, i] = taking_part
-
-
-def _child_factors_loop(month, n_risk_factors, n_protective_factors, conduct, history_first, history_end,
-                        replacement_window, replacement_hazard, risk, protective, assigned_protective, onset,
-                        remission, protective_loss, u_risk, u_protective, minors, birth_month, conduct_months,
-                        placement, placement_months_left, months_since_return, ever_placed, n_protective,
-                        hazard_table, n_risk, hazard):  # pragma: no cover - compiled by numba
-    # Per child, in one pass: risk factors start and stop and protective ones fade (as
-    # evolve_factors_numpy, in float32; branch-free, since the draws decide at random), a month of
-    # conduct history, placements count down and end, the risk count, and the placement hazard from
-    # the table (re-placement hazard for those recently home). The state arrays may be the whole
-    # arrays the model's views are prefixes of: only the first n_children of each row are used.
-    n_arms, n_reps, n_children = minors.shape
-    for a in range(n_arms):
-        for r in range(n_reps):
-            for i in range(n_children):
-                on = minors[a, r, i]
-                rate_on = onset[a, r, i]
-                rate_off = remission[a, r, i]
-                count = 0
-                for k in range(n_risk_factors):
-                    was = risk[a, r, i, k]
-                    rate = rate_off if was else rate_on
-                    now = was != (on & (u_risk[r, i, k] < rate))
-                    risk[a, r, i, k] = now
-                    count += now
-                held = assigned_protective[a, r, i]
-                for k in range(n_protective_factors):
-                    lost = on & (k != held) & (u_protective[r, i, k] < protective_loss)
-                    protective[a, r, i, k] = protective[a, r, i, k] & (not lost)
-                age = month - birth_month[r, i]
-                conduct_months[a, r, i] += on & (age >= history_first) & (age < history_end) & risk[a, r, i, conduct]
-                since = months_since_return[a, r, i] + 1
-                if placement[a, r, i] != 0:
-                    left = placement_months_left[a, r, i] - 1
-                    placement_months_left[a, r, i] = left
-                    if left <= 0:
-                        placement[a, r, i] = 0
-                        since = 0
-                months_since_return[a, r, i] = since
-                n_risk[a, r, i] = count
-                h = hazard_table[r, count, n_protective[a, r, i]]
-                if ever_placed[a, r, i] and since < replacement_window and replacement_hazard > h:
-                    h = replacement_hazard
-                hazard[a, r, i] = h
-
-
-def _child_new_placements_loop(minors, placement, u_place, hazard, household, n_households, n_risk, new,
-                               placements_control, minor_months_control,
-                               family_risk):  # pragma: no cover - compiled by numba
-    # who is placed this month (minors at home whose draw falls under the hazard), the control arm's
-    # counts for the calibration counters, and each family's largest risk count over its minors
-    # (as family_max of where(minors, n_risk, 0); family_risk starts at 0)
-    n_arms, n_reps, n_children = minors.shape
-    for a in range(n_arms):
-        for r in range(n_reps):
-            placed = 0
-            minor_count = 0
-            limit = n_households[r]
-            for i in range(n_children):
-                m = minors[a, r, i]
-                x = m & (placement[a, r, i] == 0) & (u_place[r, i] < hazard[a, r, i])
-                new[a, r, i] = x
-                placed += x
-                minor_count += m
-                h = household[r, i]
-                if h < limit:
-                    v = n_risk[a, r, i] if m else 0
-                    if v > family_risk[a, r, h]:
-                        family_risk[a, r, h] = v
-            if a == 1:
-                placements_control[r] += placed
-                minor_months_control[r] += minor_count
-
-
 def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb, hh_last_exit_route,
                       hh_open_care_intensive, hh_open_care_months_left, hh_participant, household, n_households,
                       birth_month, present, adult, protective, n_protective_factors, onset_by_protection,
@@ -266,13 +155,33 @@ def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb,
                       ever_placed, hazard_table, u_place, new, placements_control, minor_months_control,
                       family_risk, control, keep, kept_onset, kept_remission, kept_hazard, kept_minors,
                       kept_n_risk):  # pragma: no cover - compiled by numba
-    # _child_rates_loop, the mechanisms' rate hooks, _child_factors_loop, the placement hook and
-    # _child_new_placements_loop fused: one pass per child, the same operations in the same order
-    # and float types (their hooks are numpy's np.multiply(..., where=) with a float64 factor, in the
-    # intervention arm: onset × onset_multiplier[j] where the child holds the place of protective
-    # factor onset_held_factor[j], in order; remission × remission_multiplier[j] in intensive
-    # treatment; the placement hazard × placement_multiplier[j] in intensive treatment and a
-    # participant's child). With keep, the rates, hazard, minors and risk counts are kept (tests)
+    # simulation/core/childhood.py's step_numpy (the reference) in one pass per child, the same
+    # operations in the same order and float types: presence follows the household while a minor; a
+    # minor present ("on") has its onset rate by its protective count (its own factors + a parent in
+    # work after an exit to work) and the remission rate, changed by the mechanisms' hooks as factors
+    # (numpy's np.multiply(..., where=) with a float64 factor, in the intervention arm: onset ×
+    # onset_multiplier[j] where the child holds the place of protective factor onset_held_factor[j],
+    # in order; remission × remission_multiplier[j] in intensive treatment); its risk factors start
+    # and stop and protective ones fade (as evolve_factors_numpy, in float32; branch-free, since the
+    # draws decide at random), a month of conduct history; placements count down and end (every
+    # child); a minor's placement hazard from the table (the re-placement hazard for those recently
+    # home; × placement_multiplier[j] in intensive treatment and a participant's child), who is
+    # placed (a minor at home whose draw falls under it), the control arm's counts and each family's
+    # largest risk count over its minors (family_max of where(minors, n_risk, 0); family_risk starts
+    # at 0). With keep, the minors and risk counts, and the rates and hazard of the minors, are kept
+    # (tests). The state arrays may be the whole arrays the model's views are prefixes of; risk and
+    # protective are the (arms, R, capacity, 4) bool flags viewed as (arms, R, capacity, 1) uint32 words.
+    #
+    # A child that is not on (an adult, not yet born or 18, not in the area, beyond its row's prefix:
+    # 30-40 % of the window, measured) skips the rates, the factor loops and the hazard, because
+    # none of them can change anything for it (each follows from the code of the full path):
+    # - its risk factors stay: now = was != (on & ...) = was;
+    # - its protective factors stay: lost = on & ... = False;
+    # - it adds no conduct month (on & ... = 0), cannot be placed (x = on & ... = False), counts
+    #   no minor month (+= on) and gives its family 0 (v = 0, and family_risk starts at 0);
+    # - its rates and hazard are read only by those expressions (and by keep).
+    # The draws are made for every child beforehand (simulation/core/draws.py), so skipping them
+    # changes no stream. Its presence update and its placement's countdown still run.
     n_arms, n_reps, n_children = new.shape
     for a in range(n_arms):
         hooked = a == intervention
@@ -281,24 +190,43 @@ def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb,
             placed = 0
             minor_count = 0
             for i in range(n_children):
-                # --- the household's state, presence, minors and rates (_child_rates_loop)
                 h = household[r, i]
-                here = False
-                in_work = False
-                treated = False
-                taking_part = False
-                if h < limit:
-                    here = hh_present[a, r, h]
-                    in_work = (not hh_on_eb[a, r, h]) & (hh_last_exit_route[a, r, h] == work_route)
-                    treated = hh_open_care_intensive[a, r, h] & (hh_open_care_months_left[a, r, h] > 0)
-                    taking_part = hh_participant[a, r, h]
                 age = month - birth_month[r, i]
                 if age < adult_age_months:
+                    here = False
+                    if h < limit:
+                        here = hh_present[a, r, h]
                     present[a, r, i] = here
                 on = present[a, r, i] & (not adult[a, r, i]) & (age >= 0) & (age < adult_age_months)
-                n_protective = np.int64(in_work)
-                for k in range(n_protective_factors):
-                    n_protective += protective[a, r, i, k]
+                # placements count down and end, on or not (step_numpy's end_placements: every child)
+                since = months_since_return[a, r, i] + 1
+                if placement[a, r, i] != 0:
+                    left = placement_months_left[a, r, i] - 1
+                    placement_months_left[a, r, i] = left
+                    if left <= 0:
+                        placement[a, r, i] = 0
+                        since = 0
+                months_since_return[a, r, i] = since
+                if not on:
+                    new[a, r, i] = False
+                    if keep:
+                        count = np.int64(((np.uint64(risk[a, r, i, 0]) * np.uint64(0x01010101)) >> np.uint64(24))
+                                         & np.uint64(0xFF))
+                        kept_onset[a, r, i] = np.nan
+                        kept_remission[a, r, i] = np.nan
+                        kept_hazard[a, r, i] = np.nan
+                        kept_minors[a, r, i] = False
+                        kept_n_risk[a, r, i] = count
+                    continue
+                # --- a minor present: here is True, so h < limit (present was just set to here)
+                in_work = (not hh_on_eb[a, r, h]) & (hh_last_exit_route[a, r, h] == work_route)
+                treated = hh_open_care_intensive[a, r, h] & (hh_open_care_months_left[a, r, h] > 0)
+                taking_part = hh_participant[a, r, h]
+                # a child's four flags are one little-endian word (byte k = flag k, 0 or 1): one load
+                # and one store each instead of four; × 0x01010101 sums the bytes into the top byte
+                # (count_factors' trick)
+                protective_word = protective[a, r, i, 0]
+                n_protective = np.int64(in_work) + np.int64(((np.uint64(protective_word) * 0x01010101) >> 24) & 0xFF)
                 rate_on = onset_by_protection[n_protective]
                 rate_off = remission_rate
                 held = assigned_protective[a, r, i]
@@ -309,46 +237,38 @@ def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb,
                     for j in range(onset_held_factor.shape[0]):
                         if held == onset_held_factor[j]:
                             rate_on = np.float32(np.float64(rate_on) * onset_multiplier[j])
-                # --- factors, history, placements ending, the placement hazard (_child_factors_loop)
-                count = 0
+                word = np.uint64(risk[a, r, i, 0])
+                flips = np.uint64(0)
                 for k in range(n_risk_factors):
-                    was = risk[a, r, i, k]
+                    was = (word >> np.uint64(8 * k)) & np.uint64(1)
                     rate = rate_off if was else rate_on
-                    now = was != (on & (u_risk[r, i, k] < rate))
-                    risk[a, r, i, k] = now
-                    count += now
+                    flips |= np.uint64(u_risk[r, i, k] < rate) << np.uint64(8 * k)
+                word ^= flips
+                risk[a, r, i, 0] = np.uint32(word)
+                count = np.int64(((word * np.uint64(0x01010101)) >> np.uint64(24)) & np.uint64(0xFF))
+                lost = np.uint64(0)
                 for k in range(n_protective_factors):
-                    lost = on & (k != held) & (u_protective[r, i, k] < protective_loss)
-                    protective[a, r, i, k] = protective[a, r, i, k] & (not lost)
-                conduct_months[a, r, i] += on & (age >= history_first) & (age < history_end) & risk[a, r, i, conduct]
-                since = months_since_return[a, r, i] + 1
-                if placement[a, r, i] != 0:
-                    left = placement_months_left[a, r, i] - 1
-                    placement_months_left[a, r, i] = left
-                    if left <= 0:
-                        placement[a, r, i] = 0
-                        since = 0
-                months_since_return[a, r, i] = since
+                    lost |= np.uint64((k != held) & (u_protective[r, i, k] < protective_loss)) << np.uint64(8 * k)
+                protective[a, r, i, 0] = np.uint32(np.uint64(protective_word) & ~lost)
+                conduct_months[a, r, i] += (age >= history_first) & (age < history_end) \
+                    & np.bool_((word >> np.uint64(8 * conduct)) & np.uint64(1))
                 hazard = hazard_table[r, count, n_protective]
                 if ever_placed[a, r, i] and since < replacement_window and replacement_hazard > hazard:
                     hazard = replacement_hazard
                 if hooked and treated and taking_part:
                     for j in range(placement_multiplier.shape[0]):
                         hazard = hazard * placement_multiplier[j]
-                # --- who is placed, the control arm's counts, the family's risk (_child_new_placements_loop)
-                x = on & (placement[a, r, i] == 0) & (u_place[r, i] < hazard)
+                x = (placement[a, r, i] == 0) & (u_place[r, i] < hazard)
                 new[a, r, i] = x
                 placed += x
-                minor_count += on
-                if h < limit:
-                    v = count if on else 0
-                    if v > family_risk[a, r, h]:
-                        family_risk[a, r, h] = v
+                minor_count += 1
+                if count > family_risk[a, r, h]:
+                    family_risk[a, r, h] = count
                 if keep:
                     kept_onset[a, r, i] = rate_on
                     kept_remission[a, r, i] = rate_off
                     kept_hazard[a, r, i] = hazard
-                    kept_minors[a, r, i] = on
+                    kept_minors[a, r, i] = True
                     kept_n_risk[a, r, i] = count
             if a == control:
                 placements_control[r] += placed
@@ -449,6 +369,8 @@ def _eb_exits_loop(on_eb, u_exit, hazard, u_route, route_cdf, moved, last_exit_r
     # HouseholdPopulation.eb_exits in one pass: who leaves (the same draw in both arms), the route
     # of anyone leaving in either arm (searchsorted(route_cdf, u, "right"), capped at the last
     # route), and the leavers' state; moving away leaves the area
+    # (branch-free for households off EB: skipping them, 80 % of the window, with a branch was 9-25 %
+    # slower, measured, the branch being mispredicted where on and off EB alternate)
     n_arms, n_reps, n_households = exits.shape
     n_routes = route_cdf.shape[0]
     for r in range(n_reps):
@@ -560,9 +482,25 @@ def _exit_hazard_loop(n_adults, n_children, exit_propensity, months_on_eb, on_eb
     # k = reached by the policy path (+1) + a participant on EB in the intervention arm (+2),
     # factors[0] = 1 (x · 1 is x, bit for bit); and, with clip, numpy's clip to [0, 1]
     # (np.clip's comparisons: a NaN stays, −0.0 becomes 0.0)
+    #
+    # A household off EB gets base = hazard = 0 instead (numpy's path computes a value for it): every
+    # reader masks it away. eb_exits leaves only on EB (on_eb & (u < hazard)), the evaluation's
+    # expected exits sum only the participants on EB (treated), and a numpy hook's products of 0 are
+    # never read either. Off EB in every arm (about 80 % of the window, measured), the household's
+    # arithmetic is skipped: treated and at_risk need on_eb too, so both are False
     n_arms, n_reps, n_households = base.shape
     for r in range(n_reps):
         for i in range(n_households):
+            on_any = False
+            for a in range(n_arms):
+                on_any = on_any | on_eb[a, r, i]
+            if not on_any:
+                for a in range(n_arms):
+                    base[a, r, i] = 0.0
+                    hazard[a, r, i] = 0.0
+                treated[r, i] = False
+                at_risk[r, i] = False
+                continue
             entry = 2 * (np.int64(n_adults[r, i]) - 1) + (n_children[r, i] > 0)
             fading = fading_by_entry[entry] * exit_propensity[r, i]
             floor = floor_by_entry[entry]
@@ -570,16 +508,17 @@ def _exit_hazard_loop(n_adults, n_children, exit_propensity, months_on_eb, on_eb
             taking_part = participant[intervention, r, i] & on_eb[intervention, r, i]
             treated[r, i] = taking_part
             for a in range(n_arms):
+                on = on_eb[a, r, i]
                 months = months_on_eb[a, r, i]
                 b = fading * decay_by_month[months] + floor
-                base[a, r, i] = b
-                reach = policy_here & present[a, r, i] & on_eb[a, r, i] & (months >= policy_min_months)
+                reach = policy_here & present[a, r, i] & on & (months >= policy_min_months)
                 k = np.int64(reach) + 2 * np.int64(taking_part & (a == intervention))
                 h = b * caseload[a, r] * factors[k]
                 if clip:
                     h = h if (h > 0.0) | (h != h) else 0.0
                     h = h if (h < 1.0) | (h != h) else 1.0
-                hazard[a, r, i] = h
+                base[a, r, i] = b if on else 0.0
+                hazard[a, r, i] = h if on else 0.0
             at_risk[r, i] = on_eb[control, r, i] & with_children[composition[r, i]] \
                 & (months_on_eb[control, r, i] >= eligible_min_months)
 
@@ -697,9 +636,6 @@ def _entry(name: str, loop):
     return run
 
 
-child_rates = _entry("child_rates", _child_rates_loop)
-child_factors = _entry("child_factors", _child_factors_loop)
-child_new_placements = _entry("child_new_placements", _child_new_placements_loop)
 child_month = _entry("child_month", _child_month_loop)
 eb_exits = _entry("eb_exits", _eb_exits_loop)
 eb_reentries = _entry("eb_reentries", _eb_reentries_loop)

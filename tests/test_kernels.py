@@ -34,46 +34,6 @@ def random_children_state(seed: int, n_arms=2, n_reps=3, capacity=40, window=31,
                 active=active)
 
 
-def child_factors_compiled(state: dict, month: int = 0) -> np.ndarray:
-    """The compiled children's month (kernels.child_factors) on a random factor state, as the model
-    calls it (the loss as float32), with no placements; returns its count of risk factors."""
-    risk, active = state["risk"], state["active"]
-    shape = active.shape
-    n_reps, n_children = shape[1:]
-    n_risk = np.empty(shape, dtype=np.int8)
-    kernels.child_factors(np.int64(month), np.int64(risk.shape[-1]), np.int64(state["protective"].shape[-1]),
-                          np.int64(0), np.int64(84), np.int64(216), np.int64(24), np.float64(0.0),
-                          risk, state["protective"], state["assigned_protective"], state["onset_per_month"],
-                          state["remission_per_month"], np.float32(state["protective_loss_per_month"]),
-                          state["u_risk"], state["u_protective"], active,
-                          np.zeros((n_reps, n_children), dtype=np.int32), np.zeros(shape, dtype=np.int16),
-                          np.zeros(shape, dtype=np.int8), np.zeros(shape, dtype=np.int16),
-                          np.full(shape, 10_000, dtype=np.int32), np.zeros(shape, dtype=bool),
-                          np.zeros(shape, dtype=np.int8), np.zeros((n_reps, 5, 6)), n_risk,
-                          np.empty(shape, dtype=np.float64))
-    return n_risk
-
-
-@pytest.mark.parametrize("seed", range(5))
-def test_the_compiled_factor_update_equals_numpy(seed):
-    """The factor part of the compiled children's month against evolve_factors_numpy, on random states
-    with draws equal to rates and a float64 loss just above a float32 value (a float slip would show)."""
-    results = {}
-    for choice in ("numba", "numpy"):
-        state = random_children_state(seed)
-        before = (state["risk"].copy(), state["protective"].copy())
-        if choice == "numba":
-            n_risk = child_factors_compiled(state)
-            assert np.array_equal(n_risk, state["risk"].sum(axis=-1))     # and it counts what it set
-        else:
-            kernels.evolve_factors_numpy(**state)
-        results[choice] = (state["risk"], state["protective"], before)
-    (risk_nb, prot_nb, before), (risk_np, prot_np, _) = results["numba"], results["numpy"]
-    assert np.array_equal(risk_nb, risk_np) and np.array_equal(prot_nb, prot_np)
-    # and something moved: the comparison is not between two untouched copies
-    assert not np.array_equal(risk_np, before[0]) and not np.array_equal(prot_np, before[1])
-
-
 def test_evolve_factors_reference_follows_its_rules():
     state = random_children_state(11)
     risk0, prot0 = state["risk"].copy(), state["protective"].copy()
@@ -101,7 +61,7 @@ def test_auto_compiles_only_large_batches(monkeypatch):
     monkeypatch.setattr(kernels, "_COMPILED", {})      # as in a fresh process
     assert kernels.choose(kernels.AUTO_MIN_WORK) == "numba"
     assert kernels.choose(kernels.AUTO_MIN_WORK - 1) == "numpy"
-    monkeypatch.setattr(kernels, "_COMPILED", {"child_factors": object()})   # loaded: free from now on
+    monkeypatch.setattr(kernels, "_COMPILED", {"child_month": object()})   # loaded: free from now on
     assert kernels.choose(1) == "numba"
     monkeypatch.setenv(kernels.KERNELS_ENV, "numba")
     assert kernels.choose(1) == "numba"
@@ -129,32 +89,28 @@ def test_a_bad_kernel_choice_is_a_config_problem_before_any_work(monkeypatch):
     assert kernel_problems() == []
 
 
-def test_the_compiled_family_risk_equals_family_max_on_a_model_state():
-    """The families' largest risk count that the compiled new-placements loop gives, against
-    family_max_numpy (the reference), on a model state."""
+def test_family_max_gives_each_familys_largest_value_on_a_model_state():
+    """family_max_numpy (the reference the compiled children's month is held to for the families'
+    risk) on a model state: a household's value is the largest of its own children's, 0 without any."""
     from simulation.core.model import SifsimModel
     model = SifsimModel(make_config("replications=3", "horizon_years=6"), replications=[0, 1, 2])
     for _ in range(30):
         model.step()
     ch, hh = model.children, model.households
     rng = np.random.default_rng(3)
-    # as the model passes them: risk counts 0–4, for the minors among the children present so far
     n_risk = rng.integers(0, 5, size=(2,) + ch.household.shape).astype(np.int8)
     minors = (rng.random(n_risk.shape) < 0.7) & ch.active_mask()[None]
     values = np.where(minors, n_risk, 0)
     limits = np.minimum(len(hh), ch.n_households)
     reference = kernels.family_max_numpy(values, ch.household, ch._families, ch._family_first_child, limits, len(hh))
-    family_risk = np.zeros(values.shape[:2] + (len(hh),), dtype=np.int8)
-    shape = values.shape
-    kernels.child_new_placements(minors, np.zeros(shape, dtype=np.int8), np.ones(shape[1:], dtype=np.float32),
-                                 np.zeros(shape), kernels.whole(ch.household), limits, n_risk,
-                                 np.empty(shape, dtype=bool), np.zeros(3, dtype=np.int64), np.zeros(3, dtype=np.int64),
-                                 family_risk)
-    assert np.array_equal(family_risk, reference)
-    # and it is the families' maxima: a household's value is the largest of its own children's
+    checked = 0
     for r in range(3):
-        for h in np.unique(ch.household[r, :ch.n_active[r]])[:20]:
-            assert reference[0, r, h] == values[0, r][ch.household[r] == h].max()
+        for h in range(int(limits[r])):
+            own = ch.household[r] == h
+            expected = values[:, r][:, own].max(axis=-1) if own.any() else np.zeros(2)
+            assert np.array_equal(reference[:, r, h], expected), (r, h)
+            checked += int(own.any())
+    assert checked > 50 and reference.max() == 4
 
 
 def test_the_model_chooses_by_the_batch_size(monkeypatch):
@@ -282,10 +238,16 @@ def test_the_exit_hazard_compiled_is_numpys_to_the_bit():
     for choice in ("numba", "numpy"):
         hh.kernels = choice
         results[choice] = benefits.exit_hazards(caseload)
+    on = hh.on_eb
     for compiled, reference, name in zip(results["numba"], results["numpy"], ("base", "hazard", "at_risk")):
-        assert compiled.dtype == reference.dtype and np.array_equal(compiled, reference), name
+        assert compiled.dtype == reference.dtype, name
+        if name == "at_risk":
+            assert np.array_equal(compiled, reference), name
+        else:        # the households on EB, the only ones that can leave; 0 for the others (skipped)
+            assert np.array_equal(compiled[on], reference[on]) and (compiled[~on] == 0.0).all(), name
     base, hazard, at_risk = results["numpy"]
-    assert np.unique(base).size > 10 and at_risk.any()       # varied hazards, some eligible families
+    assert np.unique(base[on]).size > 10 and at_risk.any()       # varied hazards, some eligible families
+    assert (~on.any(axis=0)).any() and (on[0] != on[1]).any()    # off EB in both arms, and in one only
 
 
 def test_whole_finds_the_array_a_prefix_view_starts_and_forgets_views_that_are_gone():
@@ -387,83 +349,156 @@ def test_the_compiled_benefit_counts_include_the_fiscal_bookings_working_househo
     assert np.array_equal(compiled[2], working) and working.sum() > 0 and compiled[0].sum() > 0
 
 
-def test_the_fused_childrens_month_is_the_separate_loops_and_numpy_hooks_to_the_bit(monkeypatch):
-    """The children's month as one compiled pass (childhood.step_fused, the mechanisms' hooks as
-    factors) against the three loops with the hooks' numpy products between them (step_compiled),
-    from the same state and draws: the rates after the hooks, the placement hazard, minors, risk
-    counts and every state array after the month. The state is shuffled so that every hook applies
-    to many children: intensive treatment, participants, protective places of each mechanism."""
-    from agents.mechanisms.base import INTERVENTION
-    from agents.mechanisms.family_treatment import FamilyTreatment
+def shuffled_models(seed: int, monkeypatch):
+    """Two identical models of the default intervention 16 months in (compiled loops), their state
+    shuffled alike so that every branch of the children's month applies to many children: intensive
+    treatment, participants, each mechanism's protective places, risk and protective factors,
+    placements ending this month, children recently home (the re-placement hazard), adults among
+    the minors; and the month's draws, alike, with ties: risk draws equal to the onset and remission
+    rates a child can have, protective-loss draws at and next to the float32 loss. Some households
+    leave the area (their minors follow them, their grown children stay)."""
     from agents.mechanisms.protective import Protective
     from simulation.core.model import SifsimModel
     monkeypatch.setenv(kernels.KERNELS_ENV, "numba")
-    model = SifsimModel(make_config("replications=3", "horizon_years=6"), replications=[0, 1, 2])
-    for _ in range(16):                                 # into the project
-        model.step()
-    hh, ch, process = model.households, model.children, model.childhood
-    rng = np.random.default_rng(12)
-    hh.open_care_intensive[:] = rng.random(hh.open_care_intensive.shape) < 0.5
-    hh.open_care_months_left[:] = rng.integers(0, 3, size=hh.open_care_months_left.shape)
-    hh.participant[:] = rng.random(hh.participant.shape) < 0.5
-    mechanisms = model.intervention.mechanisms
-    factors = [m.factor for m in mechanisms if isinstance(m, Protective)]
-    assert factors and any(isinstance(m, FamilyTreatment) for m in mechanisms)
-    ch.assigned_protective[:] = rng.choice(np.array([-1, *factors], dtype=np.int8), size=ch.assigned_protective.shape)
-    t = model.month
-    draws = model.draws.draw(hh.n_active, ch.n_active, len(hh), len(ch))
-    strength = 0.8
-    hooks = process.hook_factors(strength)
-    assert hooks is not None and hooks[0].size == len(factors) and hooks[2].size == hooks[3].size == 1
-    counters = model.baseline
+    config = make_config("replications=3", "horizon_years=6")
+    models = [SifsimModel(config, replications=[0, 1, 2]) for _ in range(2)]
+    out = []
+    for model in models:
+        for _ in range(16):                             # into the project
+            model.step()
+        hh, ch = model.households, model.children
+        rng = np.random.default_rng(seed)
+        hh.open_care_intensive[:] = rng.random(hh.open_care_intensive.shape) < 0.5
+        hh.open_care_months_left[:] = rng.integers(0, 3, size=hh.open_care_months_left.shape)
+        hh.participant[:] = rng.random(hh.participant.shape) < 0.5
+        hh.present[:] &= rng.random(hh.present.shape) < 0.9      # gone: their minors follow, adults stay
+        factors = [m.factor for m in model.intervention.mechanisms if isinstance(m, Protective)]
+        ch.assigned_protective[:] = rng.choice(np.array([-1, *factors], dtype=np.int8),
+                                               size=ch.assigned_protective.shape)
+        ch.risk[:] = rng.random(ch.risk.shape) < 0.3
+        ch.protective[:] = rng.random(ch.protective.shape) < 0.5
+        kind = rng.choice(np.array([0, 0, 0, 1, 2], dtype=np.int8), size=ch.placement.shape)
+        ch.placement[:] = kind
+        ch.placement_months_left[:] = np.where(kind != 0, rng.integers(1, 4, size=kind.shape), 0)
+        ch.ever_placed[:] |= rng.random(ch.ever_placed.shape) < 0.3
+        ch.months_since_return[:] = np.where(ch.ever_placed, rng.integers(0, 40, size=kind.shape),
+                                             ch.months_since_return)
+        ch.conduct_problem_months[:] = rng.integers(0, 30, size=ch.conduct_problem_months.shape)
+        draws = model.draws.draw(hh.n_active, ch.n_active, len(hh), len(ch))
+        process, pop = model.childhood, model.config.population
+        rates = np.concatenate([process.onset_by_protection, [np.float32(pop.risk_remission_per_month)]])
+        tie = rng.random(draws.child_risk.shape) < 0.3
+        draws.child_risk[tie] = rng.choice(rates, size=int(tie.sum()))
+        loss = np.float32(pop.protective_loss_per_month)
+        near = np.array([loss, np.nextafter(loss, np.float32(0)), np.nextafter(loss, np.float32(1))])
+        tie = rng.random(draws.protective_loss.shape) < 0.3
+        draws.protective_loss[tie] = rng.choice(near, size=int(tie.sum()))
+        out.append((model, draws))
+    return out
 
-    def snapshot():
-        return ({(owner, name): arr.copy() for owner, pop in (("households", hh), ("children", ch))
-                 for name, arr in pop._arrays.items()},
-                counters.placements_this_year.copy(), counters.minor_months_this_year.copy())
 
-    def restore(state):
-        arrays, placed, minor_months = state
-        for owner, pop in (("households", hh), ("children", ch)):
-            for name, arr in pop._arrays.items():
-                arr[...] = arrays[owner, name]
-        counters.placements_this_year[:], counters.minor_months_this_year[:] = placed, minor_months
+def model_arrays(model) -> dict:
+    """Every array a children's month may change: both populations', the calibration counters and
+    the evaluation's (open care's intensive episodes are counted there)."""
+    arrays = {(owner, name): arr.copy() for owner, pop in (("households", model.households),
+                                                            ("children", model.children))
+              for name, arr in pop._arrays.items()}
+    for owner, obj in (("baseline", model.baseline), ("evaluation", model.evaluation)):
+        for name, value in vars(obj).items():
+            if isinstance(value, np.ndarray):
+                arrays[owner, name] = value.copy()
+    return arrays
 
-    before = snapshot()
+
+@pytest.mark.parametrize("seed", range(3))
+def test_the_compiled_childrens_month_is_numpys_to_the_bit(monkeypatch, seed):
+    """The children's month as one compiled pass (childhood.step_fused: kernels.child_month, the
+    mechanisms' hooks as factors) against the numpy reference (step_numpy, the hooks' own numpy
+    products), from the same shuffled state and draws: every state array after the month, the
+    counters, the families' risk open care reads, and the month's minors and risk counts, and the
+    minors' rates after the hooks and placement hazard (the pass skips them for the other children:
+    they change nothing). A float32/float64 slip, a hook applied to the wrong children or a
+    skipped update would show here."""
+    from agents.mechanisms.base import INTERVENTION
+    (fused, draws_fused), (numpy, draws_numpy) = shuffled_models(seed, monkeypatch)
+    assert np.array_equal(draws_fused.child_risk, draws_numpy.child_risk)
+    before = model_arrays(numpy)
+    t, strength = numpy.month, 0.8
+
     seen = {}
-    factors_loop, placements_loop = kernels.child_factors, kernels.child_new_placements
+    ch = numpy.children
+    ch.kernels = numpy.households.kernels = "numpy"          # the reference, numpy's passes throughout
+    evolve, placements, finish = ch.evolve_factors, ch.placements, numpy.childhood.finish_month
 
-    def capture_factors(*args):
-        seen.update(onset=args[11].copy(), remission=args[12].copy())     # after the rate hooks
-        factors_loop(*args)
-        seen.update(n_risk=args[25].copy())
+    def capture_rates(onset, remission, *args):
+        seen.update(onset=onset.copy(), remission=remission.copy())      # after the rate hooks
+        return evolve(onset, remission, *args)
 
-    def capture_placements(*args):
-        seen.update(minors=args[0].copy(), hazard=args[3].copy())         # after the placement hook
-        placements_loop(*args)
+    def capture_hazard(hazard, *args):
+        seen.update(hazard=hazard.copy(), minors=args[-1].copy())        # after the placement hook
+        return placements(hazard, *args)
 
-    monkeypatch.setattr(kernels, "child_factors", capture_factors)
-    monkeypatch.setattr(kernels, "child_new_placements", capture_placements)
-    process.step_compiled(t, strength, draws)
-    separate = snapshot()
-    restore(before)
-    kept = {}
-    process.step_fused(t, strength, draws, hooks, keep=kept)
-    fused = snapshot()
-    for name in ("onset", "remission", "hazard", "minors", "n_risk"):
-        assert kept[name].dtype == seen[name].dtype and np.array_equal(kept[name], seen[name]), name
-    for name in separate[0]:
-        assert np.array_equal(fused[0][name], separate[0][name]), name
-    assert np.array_equal(fused[1], separate[1]) and np.array_equal(fused[2], separate[2])
-    # the hooks changed the rates and the hazard (the comparison is not of unhooked values)
-    minors = seen["minors"][INTERVENTION]
-    assert (seen["onset"][INTERVENTION] != seen["onset"][1])[minors].any()
-    assert (seen["remission"][INTERVENTION] != seen["remission"][1])[minors].any()
-    assert (seen["hazard"][INTERVENTION] != seen["hazard"][1])[minors].any()
-    assert not np.array_equal(fused[0]["children", "risk"], before[0]["children", "risk"])   # the month moved factors
+    def capture_counts(t, strength, draws, minors, n_risk, family_risk=None):
+        seen.update(n_risk=n_risk.copy(),
+                    family_risk=ch.family_max(np.where(minors, n_risk, 0), len(numpy.households)))
+        return finish(t, strength, draws, minors, n_risk, family_risk)
+
+    monkeypatch.setattr(ch, "evolve_factors", capture_rates)
+    monkeypatch.setattr(ch, "placements", capture_hazard)
+    monkeypatch.setattr(numpy.childhood, "finish_month", capture_counts)
+    numpy.childhood.step_numpy(t, strength, draws_numpy)
+
+    kept, family_risk = {}, {}
+    open_care_step = fused.open_care.step
+
+    def capture_family_risk(t, strength, draws, risk, implementation="numpy"):
+        family_risk["fused"] = risk.copy()
+        return open_care_step(t, strength, draws, risk, implementation)
+
+    monkeypatch.setattr(fused.open_care, "step", capture_family_risk)
+    hooks = fused.childhood.hook_factors(strength)
+    assert hooks is not None and hooks[0].size >= 1 and hooks[2].size == hooks[3].size == 1
+    fused.childhood.step_fused(t, strength, draws_fused, hooks, keep=kept)
+
+    after_fused, after_numpy = model_arrays(fused), model_arrays(numpy)
+    assert after_fused.keys() == after_numpy.keys()
+    for name in after_numpy:
+        assert after_fused[name].dtype == after_numpy[name].dtype, name
+        assert np.array_equal(after_fused[name], after_numpy[name]), name
+    assert np.array_equal(family_risk["fused"], seen["family_risk"])
+    minors = seen["minors"]
+    assert np.array_equal(kept["minors"], minors) and np.array_equal(kept["n_risk"], seen["n_risk"])
+    for name in ("onset", "remission", "hazard"):
+        assert kept[name].dtype == seen[name].dtype, name
+        assert np.array_equal(kept[name][minors], seen[name][minors]), name
+        assert np.isnan(kept[name][~minors]).all(), name                 # not computed: nothing reads them
+    # what the comparison covers: hooked rates and hazards, ties, factors moving, placements
+    # starting and ending, the re-placement hazard, children the pass skips
+    on = minors[INTERVENTION]
+    for name in ("onset", "remission", "hazard"):
+        assert (seen[name][INTERVENTION] != seen[name][1])[on].any(), name
+    u = draws_numpy.child_risk[None]
+    assert ((u == seen["onset"][..., None]) & minors[..., None]).any()
+    assert ((u == seen["remission"][..., None]) & minors[..., None]).any()
+    assert (seen["hazard"][minors] == numpy.childhood.replacement_hazard).any()
+    changed = {name: not np.array_equal(after_numpy[name], before[name])
+               for name in before}
+    for name in (("children", "risk"), ("children", "protective"), ("children", "conduct_problem_months"),
+                 ("children", "placement"), ("children", "placement_months_left"),
+                 ("baseline", "placements_this_year")):
+        assert changed[name], name
+    placement_before, placement_after = before["children", "placement"], after_numpy["children", "placement"]
+    assert ((placement_before == 0) & (placement_after != 0)).any()          # placed this month
+    assert ((placement_before != 0) & (placement_after == 0)).any()          # and home again
+    window = ch.active_mask()[None]
+    skipped = ~minors & window                                                # children the pass skips
+    assert skipped.any() and (skipped & (placement_before[..., :ch.window] != 0)).any()
+    assert seen["family_risk"].max() >= 2
 
 
-def test_a_childrens_hook_without_factors_keeps_the_separate_loops(monkeypatch):
+def test_a_childrens_hook_without_factors_runs_the_numpy_month(monkeypatch):
+    """A mechanism whose children's hooks cannot be given as factors runs them in the reference's
+    passes (step_numpy), also when the compiled loops are chosen."""
     from agents.mechanisms.base import Mechanism
     from simulation.core.model import SifsimModel
     model = SifsimModel(make_config("replications=1", "horizon_years=2"), replications=[0])
@@ -473,14 +508,15 @@ def test_a_childrens_hook_without_factors_keeps_the_separate_loops(monkeypatch):
         def modify_placement_hazard(self, hazard, intensive_child, participant_child):
             hazard *= 0.5
 
-    model.intervention.mechanisms.append(Halving(model.intervention))
-    assert model.childhood.hook_factors(0.8) is None
     calls = []
-    monkeypatch.setattr(model.childhood, "step_compiled", lambda *args: calls.append("separate"))
+    monkeypatch.setattr(model.childhood, "step_numpy", lambda *args: calls.append("numpy"))
     monkeypatch.setattr(model.childhood, "step_fused", lambda *args: calls.append("fused"))
     model.children.kernels = "numba"
     model.childhood.step(0, 0.8, None)
-    assert calls == ["separate"]
+    model.intervention.mechanisms.append(Halving(model.intervention))
+    assert model.childhood.hook_factors(0.8) is None
+    model.childhood.step(0, 0.8, None)
+    assert calls == ["fused", "numpy"]
 
 
 def test_the_exit_hazard_with_the_caseload_hook_in_the_same_pass_is_the_hook_to_the_bit():
@@ -515,9 +551,14 @@ def test_the_exit_hazard_with_the_caseload_hook_in_the_same_pass_is_the_hook_to_
         hooks = benefits.hook_factors(t, strength)
         assert hooks is not None and hooks[0] == policy.reaches(t, "caseload")
         compiled = benefits._exit_hazards_compiled(caseload, hooks)
+        on = hh.on_eb
         for got, expected, name in zip(compiled, (base, hazard, at_risk, treated),
                                        ("base", "hazard", "at_risk", "treated")):
-            assert got.dtype == expected.dtype and np.array_equal(got, expected), (t, strength, name)
+            assert got.dtype == expected.dtype, (t, strength, name)
+            if name in ("base", "hazard"):      # on EB; 0 off EB (no exit is possible there)
+                assert np.array_equal(got[on], expected[on]) and (got[~on] == 0.0).all(), (t, strength, name)
+            else:
+                assert np.array_equal(got, expected), (t, strength, name)
         changed += int(np.count_nonzero(hazard != unhooked))
         if policy.reaches(t, "caseload"):
             assert (hazard[1] != unhooked[1]).any()        # the policy reaches the control arm too

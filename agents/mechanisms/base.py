@@ -61,9 +61,10 @@ class Mechanism:
 
     def child_hook_factors(self, strength: float) -> dict | None:
         """:meth:`modify_child_rates` and :meth:`modify_placement_hazard` as factors a compiled loop
-        applies per child (intervention arm), or None when they cannot be put so (then the hooks run
-        between the loops). Keys, each optional: ``onset_where_held`` (protective factor index, float64
-        multiplier): onset × multiplier where the child holds that factor's place;
+        applies per child (intervention arm), or None when they cannot be put so (then the month runs
+        with numpy, ``ChildhoodProcess.step_numpy``, the hooks on its arrays). Keys, each optional:
+        ``onset_where_held`` (protective factor index, float64 multiplier): onset × multiplier where
+        the child holds that factor's place;
         ``remission_where_intensive`` (float64): remission × it in intensive treatment;
         ``placement_where_intensive_participant`` (float64): the placement hazard × it in intensive
         treatment and a participant's child — each the hook's ``np.multiply(..., where=)``, the same

@@ -59,9 +59,11 @@ class BenefitProcess:
         the caseload factor (arms, R), and the control arm's eligible families on EB (R, N).
 
         Compiled when the households are (agents/kernels.py: the same operations in the same order,
-        so the same bits, tested); otherwise these numpy passes. ``hooks`` (compiled only): the
-        mechanisms' hook as ``(policy, factors)`` (``Mechanism.exit_hazard_factors``) applied in the
-        same pass, and the hazard clipped to [0, 1] — what :meth:`step` does after this otherwise.
+        so the same bits for the households on EB, tested; 0 for those off EB, which cannot leave and
+        whose values nothing reads: the compiled pass skips them); otherwise these numpy passes.
+        ``hooks`` (compiled only): the mechanisms' hook as ``(policy, factors)``
+        (``Mechanism.exit_hazard_factors``) applied in the same pass, and the hazard clipped to
+        [0, 1] — what :meth:`step` does after this otherwise.
         """
         hh = self.households
         if hh.kernels == "numba" and len(hh):

@@ -56,17 +56,18 @@ class ChildhoodProcess:
         if len(ch) == 0:
             self.open_care.step(t, strength, draws, np.zeros((2, hh.n_reps, len(hh))))
             return
-        if ch.kernels == "numba":
-            hooks = self.hook_factors(strength)
-            if hooks is not None:
-                self.step_fused(t, strength, draws, hooks)
-            else:
-                self.step_compiled(t, strength, draws)
+        # compiled: one pass with the mechanisms' hooks as factors; a mechanism whose hooks cannot be
+        # put as factors (none of today's) runs them as numpy hooks in the reference's passes
+        # (the compiled pass reads a child's four risk and four protective flags as one word each)
+        words = ch.risk.shape[-1] == ch.protective.shape[-1] == 4 and np.little_endian
+        hooks = self.hook_factors(strength) if ch.kernels == "numba" and words else None
+        if hooks is not None:
+            self.step_fused(t, strength, draws, hooks)
         else:
             self.step_numpy(t, strength, draws)
 
     def step_numpy(self, t: int, strength: float, draws) -> None:
-        """The month with numpy passes: the reference of :meth:`step_compiled` (the same bits)."""
+        """The month with numpy passes: the reference of :meth:`step_fused` (the same bits)."""
         ch, hh, pop = self.children, self.households, self.pop
         # household state the children need, packed into bits and spread to them in one pass
         flags = ch.of_households(
@@ -108,61 +109,6 @@ class ChildhoodProcess:
         ch.start_adult_outcomes(t)
         ch.adult_remission(self.adult_remission_per_month, draws.adult_remission)
 
-    def step_compiled(self, t: int, strength: float, draws) -> None:
-        """The month with the fused loops of agents/kernels.py: a pass over the children per phase.
-
-        The same arithmetic in the same order and float types as :meth:`step_numpy`
-        (``tests/test_kernels.py`` asserts equal tables); the mechanisms' hooks run between
-        the loops, on the same arrays.
-        """
-        ch, hh, pop = self.children, self.households, self.pop
-        whole = kernels.whole
-        shape = ch.present.shape
-        minors = np.empty(shape, dtype=bool)
-        n_protective = np.empty(shape, dtype=np.int8)
-        onset = np.empty(shape, dtype=np.float32)
-        remission = np.empty(shape, dtype=np.float32)
-        intensive = np.empty(shape, dtype=bool)
-        participant_child = np.empty(shape, dtype=bool)
-        # leaving home changes households' composition, children at home and norm only: none of
-        # the household state read below
-        self.leave_home(t)
-        kernels.child_rates(np.int64(t), np.int64(ADULT_AGE_MONTHS), np.int64(ROUTE_INDEX["work"]),
-                            whole(hh.present), whole(hh.on_eb), whole(hh.last_exit_route),
-                            whole(hh.open_care_intensive), whole(hh.open_care_months_left), whole(hh.participant),
-                            whole(ch.household), np.minimum(len(hh), ch.n_households), whole(ch.birth_month),
-                            whole(ch.present),
-                            whole(ch.adult), whole(ch.protective), np.int64(ch.protective.shape[-1]),
-                            self.onset_by_protection, np.float32(pop.risk_remission_per_month), minors,
-                            n_protective, onset, remission, intensive, participant_child)
-        for mechanism in self.intervention.mechanisms:
-            mechanism.modify_child_rates(strength, onset, remission, intensive)
-        lo, hi = self.history_ages_months
-        n_risk = np.empty(shape, dtype=np.int8)
-        hazard = np.empty(shape, dtype=np.float64)
-        kernels.child_factors(np.int64(t), np.int64(ch.risk.shape[-1]), np.int64(ch.protective.shape[-1]),
-                              np.int64(CONDUCT_PROBLEMS), np.int64(lo), np.int64(hi),
-                              np.int64(REPLACEMENT_WINDOW_MONTHS), np.float64(self.replacement_hazard),
-                              whole(ch.risk), whole(ch.protective), whole(ch.assigned_protective), onset, remission,
-                              np.float32(pop.protective_loss_per_month), whole(draws.child_risk),
-                              whole(draws.protective_loss), minors, whole(ch.birth_month),
-                              whole(ch.conduct_problem_months), whole(ch.placement), whole(ch.placement_months_left),
-                              whole(ch.months_since_return), whole(ch.ever_placed), n_protective,
-                              self.placement_hazard_table, n_risk, hazard)
-        for mechanism in self.intervention.mechanisms:
-            mechanism.modify_placement_hazard(hazard, intensive, participant_child)
-        new = np.empty(shape, dtype=bool)
-        family_risk = np.zeros(shape[:2] + (len(self.households),), dtype=np.int8)
-        kernels.child_new_placements(minors, whole(ch.placement), whole(draws.placement), hazard,
-                                     whole(ch.household), np.minimum(len(self.households), ch.n_households),
-                                     n_risk, new, self.baseline.placements_this_year,
-                                     self.baseline.minor_months_this_year, family_risk)
-        ch.place(new, draws.placement_kind, pop.hvb_share_of_placements, self.hvb_mean_months,
-                 self.family_home_mean_months)
-        self.finish_month(t, strength, draws, minors, n_risk, family_risk)
-        ch.start_adult_outcomes(t)          # numpy's passes: faster than a loop for these two
-        ch.adult_remission(self.adult_remission_per_month, draws.adult_remission)
-
     def hook_factors(self, strength: float) -> tuple[np.ndarray, ...] | None:
         """The mechanisms' children's hooks as the fused loop's factors, in the mechanisms' order:
         (protective factor held, onset multiplier), remission multipliers, placement multipliers
@@ -185,10 +131,11 @@ class ChildhoodProcess:
 
     def step_fused(self, t: int, strength: float, draws, hooks: tuple[np.ndarray, ...],
                    keep: dict | None = None) -> None:
-        """The month of :meth:`step_compiled` as one compiled pass over the children (agents/kernels.py:
+        """The month of :meth:`step_numpy` as one compiled pass over the children (agents/kernels.py:
         child_month), the mechanisms' hooks applied in it as factors (:meth:`hook_factors`): the same
-        bits (tests/test_kernels.py). ``keep`` (tests): a dict given the month's rates, placement
-        hazard, minors and risk counts as the separate loops compute them."""
+        bits (tests/test_kernels.py). ``keep`` (tests): a dict given the month's minors and risk
+        counts, and the rates and placement hazard of the minors (NaN for the other children, whose
+        rates and hazard the pass does not compute: they change nothing)."""
         ch, hh, pop = self.children, self.households, self.pop
         whole = kernels.whole
         shape = ch.present.shape
@@ -212,13 +159,14 @@ class ChildhoodProcess:
                             whole(hh.present), whole(hh.on_eb), whole(hh.last_exit_route),
                             whole(hh.open_care_intensive), whole(hh.open_care_months_left), whole(hh.participant),
                             whole(ch.household), np.minimum(len(hh), ch.n_households), whole(ch.birth_month),
-                            whole(ch.present), whole(ch.adult), whole(ch.protective),
+                            whole(ch.present), whole(ch.adult), whole(ch.protective).view(np.uint32),
                             np.int64(ch.protective.shape[-1]), self.onset_by_protection,
                             np.float32(pop.risk_remission_per_month), np.int64(INTERVENTION), held,
                             onset_multiplier, remission_multiplier, placement_multiplier,
                             np.int64(ch.risk.shape[-1]), np.int64(CONDUCT_PROBLEMS), np.int64(lo), np.int64(hi),
                             np.int64(REPLACEMENT_WINDOW_MONTHS), np.float64(self.replacement_hazard),
-                            whole(ch.risk), whole(ch.assigned_protective), np.float32(pop.protective_loss_per_month),
+                            whole(ch.risk).view(np.uint32), whole(ch.assigned_protective),
+                            np.float32(pop.protective_loss_per_month),
                             whole(draws.child_risk), whole(draws.protective_loss), whole(ch.conduct_problem_months),
                             whole(ch.placement), whole(ch.placement_months_left), whole(ch.months_since_return),
                             whole(ch.ever_placed), self.placement_hazard_table, whole(draws.placement), new,
