@@ -173,8 +173,8 @@ def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb,
     # protective are the (arms, R, capacity, 4) bool flags viewed as (arms, R, capacity, 1) uint32 words.
     #
     # A child that is not on (an adult, not yet born or 18, not in the area, beyond its row's prefix:
-    # 30-40 % of the window, measured) skips the rates, the factor loops and the hazard, because
-    # none of them can change anything for it (each follows from the code of the full path):
+    # 41 % of Öster's window, 28 % of a city's, measured over a run) skips the rates, the factor
+    # loops and the hazard, because none of them can change anything for it (each follows from the code of the full path):
     # - its risk factors stay: now = was != (on & ...) = was;
     # - its protective factors stay: lost = on & ... = False;
     # - it adds no conduct month (on & ... = 0), cannot be placed (x = on & ... = False), counts
@@ -486,8 +486,8 @@ def _exit_hazard_loop(n_adults, n_children, exit_propensity, months_on_eb, on_eb
     # A household off EB gets base = hazard = 0 instead (numpy's path computes a value for it): every
     # reader masks it away. eb_exits leaves only on EB (on_eb & (u < hazard)), the evaluation's
     # expected exits sum only the participants on EB (treated), and a numpy hook's products of 0 are
-    # never read either. Off EB in every arm (about 80 % of the window, measured), the household's
-    # arithmetic is skipped: treated and at_risk need on_eb too, so both are False
+    # never read either. Off EB in every arm (about three quarters of the window: 18–21 % of the
+    # slots are on EB, measured over Öster and city runs), the household's arithmetic is skipped: treated and at_risk need on_eb too, so both are False
     n_arms, n_reps, n_households = base.shape
     for r in range(n_reps):
         for i in range(n_households):

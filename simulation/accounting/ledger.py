@@ -195,7 +195,8 @@ class MonthlyLedger:
 @dataclass
 class YearTotals:
     """A year's totals: ``keys`` (arm, payer, category) and (keys, replications) arrays of the amount,
-    its cash part (amount × cash share) and the rest (amount − cash: money conserved exactly)."""
+    its cash part (amount × cash share) and the rest (amount − cash, as the rows always had it:
+    cash + rest equals the amount up to the last bit's rounding)."""
 
     keys: list[tuple[int, str, str]]
     amount: np.ndarray

@@ -249,7 +249,8 @@ def run_draws(spec: dict) -> dict:
 
 
 def run_explore_command(spec: dict) -> dict:
-    """A ``sifsim explore`` command: wall, and the CPU and peak memory of every process it started.
+    """A ``sifsim explore`` command: wall, the CPU of every process it started, and the largest
+    peak RSS among them (``ru_maxrss`` of the reaped children is a maximum, not a total).
 
     Its chunk workers are children of its fork server, not of the command; as subreaper
     (:func:`adopt_descendants`, called by :func:`main`) this process inherits and reaps them, so
