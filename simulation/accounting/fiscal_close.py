@@ -11,7 +11,7 @@ import numpy as np
 
 from simulation.accounting.budget import BudgetFrames, budget_rows, outturn_by_unit
 from simulation.accounting.fund import Fund, YearInputs
-from simulation.accounting.ledger import FINANCING_CATEGORIES, PERSPECTIVE_OF, LedgerRow, MonthlyLedger
+from simulation.accounting.ledger import FINANCING_CATEGORIES, PERSPECTIVE_OF, MonthlyLedger
 
 INTERVENTION, CONTROL = 0, 1
 
@@ -72,7 +72,8 @@ class FiscalClose:
         totals = self.ledger.year_totals(months, self.payer_by_unit_month)
         rows_by_rep = totals.rows(self.replications, year)
         # the borrower's and the municipality's savings per replication, summed over the keys in the
-        # rows' order (the same float sums as :meth:`_borrower_saving` / :meth:`_municipal_saving`)
+        # rows' order (the same float sums as adding the year's rows one by one, as 0.7.0 did:
+        # tests/test_yearly_close.py holds that code as the reference)
         borrower_savings, borrower_cash_savings = totals.signed_sums(
             [self._is_borrower_effect(payer, category) for _, payer, category in totals.keys])
         municipal_savings, _ = totals.signed_sums(
@@ -145,29 +146,6 @@ class FiscalClose:
         """A key of the municipality's saving: its budget lines (not region, state), financing excluded."""
         return category not in FINANCING_CATEGORIES and PERSPECTIVE_OF[category] == "budget" \
             and payer not in ("region", "state")
-
-    @staticmethod
-    def _municipal_saving(rows: list[LedgerRow]) -> float:
-        """Control − intervention on the municipality's budget lines (not region, state; financing excluded)."""
-        saving = 0.0
-        for row in rows:
-            if row.category in FINANCING_CATEGORIES or row.perspective != "budget" or row.payer in ("region", "state"):
-                continue
-            saving += row.amount_sek if row.arm == "control" else -row.amount_sek
-        return saving
-
-    def _borrower_saving(self, rows: list[LedgerRow]) -> tuple[float, float]:
-        """Control − intervention on the borrower's units (financing excluded): total and cash part."""
-        saving, cash_saving = 0.0, 0.0
-        for row in rows:
-            if row.category in FINANCING_CATEGORIES or row.payer not in self.borrower_units \
-                    or row.perspective != "budget":
-                continue
-            sign = 1.0 if row.arm == "control" else -1.0
-            saving += sign * row.amount_sek
-            if row.cash:
-                cash_saving += sign * row.amount_sek
-        return saving, cash_saving
 
     def _claims(self, year_index: int, months: range) -> list[tuple[float, float, float]]:
         """Each replication's claims of the year: EB and open care land on whoever held those budgets,
