@@ -105,12 +105,14 @@ def _workloads() -> dict[str, Workload]:
 WORKLOADS = _workloads()
 
 
-def run_worker(workload: Workload, extra_args: tuple[str, ...] = ()) -> dict:
-    """Run one workload in a fresh interpreter; return its JSON record."""
+def run_worker(workload: Workload, extra_args: tuple[str, ...] = (), spec_extra: dict | None = None) -> dict:
+    """Run one workload in a fresh interpreter; return its JSON record. ``spec_extra``: more fields
+    of the worker's spec (or ones it replaces, e.g. ``workdir``)."""
     with tempfile.TemporaryDirectory(prefix=f"sifsim-bench-{workload.name}-") as tmp:
         out = Path(tmp) / "record.json"
         spec = {"name": workload.name, "kind": workload.kind, "overrides": list(workload.overrides),
-                "months": workload.months, "sweep_grid": list(workload.sweep_grid), "workdir": tmp}
+                "months": workload.months, "sweep_grid": list(workload.sweep_grid), "workdir": tmp,
+                **(spec_extra or {})}
         cmd = [sys.executable, str(WORKER), json.dumps(spec), str(out), *extra_args]
         proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True)
         if proc.returncode != 0 or not out.exists():

@@ -29,7 +29,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -87,19 +86,12 @@ def run_explore(name: str, design_args: tuple[str, ...]) -> tuple[list[str], dic
         folder = Path(tmp) / "study"
         cmd = [sys.executable, "-m", "simulation", "explore", *design_args, *COMMON,
                f"explore.output_dir={folder}", "progress=false"]
-        load = os.getloadavg()[0]
-        spec = {"kind": "explore_command", "name": name, "overrides": [], "command": cmd,
-                "workdir": str(_bench.REPO)}
-        out = Path(tmp) / "measured.json"
-        worker = subprocess.run([sys.executable, str(_bench.WORKER), json.dumps(spec), str(out)],
-                                cwd=_bench.REPO, capture_output=True, text=True)
-        assert worker.returncode == 0, worker.stderr[-4000:]
-        measured_run = json.loads(out.read_text())
+        workload = _bench.Workload(name, "explore_command", (), describe="")
+        measured_run = _bench.run_worker(workload, spec_extra={"command": cmd, "workdir": str(_bench.REPO)})
         assert measured_run["returncode"] == 0, measured_run["stderr_tail"]
         record = json.loads((folder / "study.json").read_text())
         table = pd.read_parquet(folder / "explore_points.parquet")
-    measured = {"wall_s": measured_run["wall_s"], "cpu_s": measured_run["cpu_s"],
-                "maxrss_kb": measured_run["maxrss_kb"], "loadavg_1m": load}
+    measured = {key: measured_run[key] for key in ("wall_s", "cpu_s", "maxrss_kb", "loadavg_1m")}
     return cmd, record, table, measured
 
 
