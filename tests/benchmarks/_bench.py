@@ -47,12 +47,12 @@ def _workloads() -> dict[str, Workload]:
         ref_h, ref_months, default_reps, default_years = 1000, 24, 4, 4
         study_reps, city_h, city_reps, city_years, nat_h, nat_years = 2, 1000, 2, 4, 5000, 4
         sweep_reps, sweep_years = 2, 4
-        draws_city_reps, draws_default_reps = 1, 2
+        split_city_reps, split_default_reps = 1, 2
     else:
         ref_h, ref_months, default_reps, default_years = 10_000, 60, 100, 25
         study_reps, city_h, city_reps, city_years, nat_h, nat_years = 20, 10_000, 50, 20, 200_000, 20
         sweep_reps, sweep_years = 20, 20
-        draws_city_reps, draws_default_reps = 4, 50
+        split_city_reps, split_default_reps = 4, 50
     reference = ("population=city", f"population.households={ref_h}", "intervention=none",
                  "repayment=budget_model", "replications=1", f"horizon_years={ref_months // 12}", *BASE)
     city = ("population=city", f"population.households={city_h}", "intervention=hela_familjen_oster",
@@ -81,18 +81,21 @@ def _workloads() -> dict[str, Workload]:
              "intervention.participants_households=500", "replications=1", f"horizon_years={nat_years}",
              *BASE),
             describe=f"population=national, {nat_h:,} households, {nat_years} years, 1 paired replication"),
-        # the draws' part of two targets: a few replications serially, projected by replication count
-        "draws_default": Workload(
-            "draws_default", "draws", (f"replications={draws_default_reps}", f"horizon_years={default_years}",
+        # two targets' runs split into the draws, the model's compiled loops and the rest: a few
+        # replications serially, projected by replication count
+        "split_default": Workload(
+            "split_default", "split", (f"replications={split_default_reps}", f"horizon_years={default_years}",
                                        *BASE),
-            describe=f"the default scenario's draws: {draws_default_reps} paired replications × {default_years} "
+            describe=f"the default scenario split: {split_default_reps} paired replications × {default_years} "
                      f"years in one process (one worker's batch of default_run), the CPU inside MonthDraws.draw "
-                     f"timed; projected to default_run's {default_reps} on all cores"),
-        "draws_city": Workload(
-            "draws_city", "draws", (*city, f"replications={draws_city_reps}", f"horizon_years={city_years}",
+                     f"and inside the other compiled loops timed; projected to default_run's {default_reps} on "
+                     f"all cores"),
+        "split_city": Workload(
+            "split_city", "split", (*city, f"replications={split_city_reps}", f"horizon_years={city_years}",
                                     *BASE),
-            describe=f"city's draws: {draws_city_reps} paired replications × {city_years} years in one process, "
-                     f"the CPU inside MonthDraws.draw timed; projected to city's {city_reps} on all cores"),
+            describe=f"city split: {split_city_reps} paired replications × {city_years} years in one process, "
+                     f"the CPU inside MonthDraws.draw and inside the other compiled loops timed; projected to "
+                     f"city's {city_reps} on all cores"),
         "sweep": Workload(
             "sweep", "sweep",
             (f"replications={sweep_reps}", f"horizon_years={sweep_years}", *BASE),
@@ -189,31 +192,44 @@ TARGETS = {
 }
 
 
-#: what a draws row is projected to: (the row it belongs to, the target's time in seconds, its label);
-#: None: the target is a rate, its time comes from the yardstick (draws_row)
-DRAW_TARGETS = {"draws_default": ("default_run", 2.0, "the simulate target"),
-                "draws_city": ("city", None, "the 30× target's time")}
+#: what a split row is projected to: (the row it belongs to, the target's time in seconds, its label);
+#: None: the target is a rate, its time comes from the yardstick (split_row)
+SPLIT_TARGETS = {"split_default": ("default_run", 2.0, "the simulate target"),
+                 "split_city": ("city", None, "the 30× target's time")}
 
 
-def draws_row(r: dict, by_name: dict, ref_rate: float | None) -> tuple[str, ...]:
-    """A draws workload's row: its draws' CPU, and that CPU projected to its target row's replications
-    on all cores, a floor under that row's time (projection, labelled so), beside the target's time."""
-    target_name, target_s, label = DRAW_TARGETS[r["name"]]
+def split_row(r: dict, by_name: dict, ref_rate: float | None) -> tuple[str, ...]:
+    """A split workload's row: the CPU of its draws, of the model's compiled loops and of the rest,
+    each projected to its target row's replications on all cores (a projection, labelled so; the
+    draws and the loops together are a floor under that row's time), beside the target's time."""
+    target_name, target_s, label = SPLIT_TARGETS[r["name"]]
     target_reps = next((int(o.split("=")[1]) for o in WORKLOADS[target_name].overrides
                         if o.startswith("replications=")), r["replications"])
     cores = os.cpu_count() or 1
-    floor_s = r["draws_cpu_s"] / max(r["replications"], 1) * target_reps / cores
+
+    def projected(cpu: float) -> float:
+        return cpu / max(r["replications"], 1) * target_reps / cores
+
     if target_s is None:
         count = (by_name.get(target_name) or {}).get("nominal_household_months")
         target_s = count / (30 * ref_rate) if count and ref_rate else None
-    share = r["draws_cpu_s"] / r["cpu_s"] if r["cpu_s"] else 0.0
-    note = (f"draws {r["draws_cpu_s"]:.2f} s of the run's {r['cpu_s']:.1f} s CPU ({share:.0%}): "
-            f"{_fmt_count(r['floats'])} float32, {1e9 * r['draws_cpu_s'] / max(r['floats'], 1):.2f} ns each "
-            f"({'/'.join(r.get('implementations') or ['?'])}); "
-            f"× {target_reps}/{r['replications']} replications ÷ {cores} cores = **{floor_s:.2f} s of wall for "
-            f"the draws alone** ({target_name}; a projection)")
+    draws, loops, summarise = r["draws_cpu_s"], r.get("loops_cpu_s", 0.0), r.get("summarise_cpu_s", 0.0)
+    rest = r["cpu_s"] - draws - loops - summarise
+    top = ", ".join(f"{name} {s:.2f}" for name, s in list((r.get("loops_by_name_cpu_s") or {}).items())[:4])
+    note = (f"of the run's {r['cpu_s']:.1f} s CPU: draws {draws:.2f} s ({draws / r['cpu_s']:.0%}; "
+            f"{_fmt_count(r['floats'])} float32, {1e9 * draws / max(r['floats'], 1):.2f} ns each, "
+            f"{'/'.join(r.get('implementations') or ['?'])}), "
+            + (f"the model's compiled loops {loops:.2f} s ({loops / r['cpu_s']:.0%}; {top})" if top else
+               "no compiled loop ran (numpy's path: the loops' work is in the rest)")
+            + f", the rest of the simulation (Python and "
+            f"numpy: set-up, months, yearly close) {rest:.2f} s ({rest / r['cpu_s']:.0%}), the tables' summary "
+            f"after it {summarise:.2f} s. × {target_reps}/{r['replications']} replications ÷ {cores} cores "
+            f"(**a projection**): draws {projected(draws):.2f} s + compiled loops {projected(loops):.2f} s "
+            f"= **{projected(draws + loops):.2f} s of wall**, the rest of the simulation {projected(rest):.2f} s "
+            f"({target_name})")
     if target_s:
-        note += f", against {label} {target_s:.2f} s ({floor_s / target_s:.0%} of it)"
+        note += (f"; against {label} {target_s:.2f} s: the draws {projected(draws) / target_s:.0%} of it, "
+                 f"draws and compiled loops {projected(draws + loops) / target_s:.0%}")
     return (r["name"], f"{r['wall_s']:.1f}", "—", _fmt_cpu(r), "—", "—", _fmt_mb(r["maxrss_kb"]), note)
 
 
@@ -249,8 +265,8 @@ def table(records: list[dict]) -> str:
                          _fmt_mb(r["maxrss_kb"]), f"{r['points']:,} design points × {r['replications']} replications "
                          f"= {r['runs']:,} paired replications" + (f"; {r['note']}" if r.get("note") else "")))
             continue
-        if r["kind"] == "draws":
-            rows.append(draws_row(r, by_name, ref_rate))
+        if r["kind"] == "split":
+            rows.append(split_row(r, by_name, ref_rate))
             continue
         simulate = (r.get("timings_s") or {}).get("simulate")
         if r["name"] == "reference":

@@ -22,6 +22,9 @@ sys.path.insert(0, str(HERE))
 
 from _config import compose_config, serial_overrides  # noqa: E402
 
+#: the compiled loop of the month's uniforms (simulation/core/pcg64.py), inside MonthDraws.draw
+DRAWS_LOOP = "pcg64_month"
+
 
 def cpu_s(who: int = resource.RUSAGE_SELF) -> float:
     usage = resource.getrusage(who)
@@ -213,19 +216,46 @@ def run_command(spec: dict) -> dict:
             "maxrss_kb": max(maxrss_kb(resource.RUSAGE_CHILDREN), 0)}
 
 
-def run_draws(spec: dict) -> dict:
-    """A serial run with the month's uniforms timed: the CPU inside ``MonthDraws.draw`` (compiled
-    PCG64, :mod:`simulation.core.pcg64`) against the whole run's, and how many float32 it drew.
+def time_compiled_loops(spent: dict[str, float]) -> None:
+    """Time every call of a compiled loop from now on: CPU seconds per loop name into ``spent``.
 
-    Every replication draws from its own streams, one uniform per active agent slot and column, so
-    the draws of R replications are R times one's (to the timing noise): this measures the part of a
-    target's time that the random-stream layout fixes (issue 15)."""
-    from simulation.core import draws
-    from simulation.core.runner import run
+    Every compiled loop is looked up by name in ``agents.kernels._COMPILED`` each time it runs
+    (``kernels.compiled``), so a dict that hands out timed callables times them all, wherever they
+    are called from (the model's loops, the draws' PCG64 steps, the books' sums)."""
+    from agents import kernels
+
+    class Timed(dict):
+        def __getitem__(self, name):
+            loop = dict.__getitem__(self, name)
+
+            def run(*args):
+                t = time.process_time()
+                out = loop(*args)
+                spent[name] = spent.get(name, 0.0) + time.process_time() - t
+                return out
+            return run
+
+    kernels._COMPILED = Timed(kernels._COMPILED)
+
+
+def run_split(spec: dict) -> dict:
+    """A serial run split into its parts: the CPU inside ``MonthDraws.draw`` (the month's uniforms:
+    compiled PCG64, :mod:`simulation.core.pcg64`), inside the model's other compiled loops (by name),
+    in the tables' assembly and summary after the simulate phase (``runner.assemble``), and the rest
+    (Python and numpy: set-up, months, yearly close), against the whole run's; and how many float32
+    it drew.
+
+    Every replication draws from its own streams, one uniform per active agent slot and column, and
+    the compiled loops go over each replication's own rows, so both parts of R replications are R
+    times one's (to the timing noise): this measures how much of a target's time the random-stream
+    layout and the model's compiled work take (issue 15)."""
+    from simulation.core import draws, runner
 
     config = compose_config(spec["overrides"])
     original = draws.MonthDraws.draw
+    assemble = runner.assemble
     spent = {"cpu_s": 0.0, "floats": 0, "months": 0}
+    loops: dict[str, float] = {}
 
     def timed(self, households_active, children_active, household_window, child_window):
         t = time.process_time()
@@ -238,13 +268,26 @@ def run_draws(spec: dict) -> dict:
         spent.setdefault("implementations", set()).add(self.implementation)
         return out
 
+    def timed_assemble(*args, **kwargs):     # the tables and their summary: after the simulate phase
+        t = time.process_time()
+        out = assemble(*args, **kwargs)
+        spent["summarise_cpu_s"] = spent.get("summarise_cpu_s", 0.0) + time.process_time() - t
+        return out
+
     draws.MonthDraws.draw = timed
+    runner.assemble = timed_assemble
+    time_compiled_loops(loops)
     cpu0, t0 = cpu_s(), time.perf_counter()
-    results = run(config, progress=False)
+    results = runner.run(config, progress=False)
     wall, cpu = time.perf_counter() - t0, cpu_s() - cpu0
+    # the draws' own compiled loop is inside MonthDraws.draw: counted there, not twice
+    model_loops = {name: s for name, s in loops.items() if name != DRAWS_LOOP}
     return {"wall_s": wall, "cpu_s": cpu, "draws_cpu_s": spent["cpu_s"], "floats": spent["floats"],
             "draw_months": spent["months"], "replications": int(results.population["replication"].nunique()),
             "replications_expected": config.replications, "implementations": sorted(spent.get("implementations", ())),
+            "loops_cpu_s": sum(model_loops.values()), "loops_by_name_cpu_s": dict(sorted(
+                model_loops.items(), key=lambda kv: -kv[1])), "draws_loop_cpu_s": loops.get(DRAWS_LOOP, 0.0),
+            "summarise_cpu_s": spent.get("summarise_cpu_s", 0.0),
             "maxrss_kb": maxrss_kb()}
 
 
@@ -279,8 +322,8 @@ def main(argv: list[str]) -> None:
         record = run_sweep(spec, opts.get("--mode", "serial"))
     elif spec["kind"] == "command":
         record = run_command(spec)
-    elif spec["kind"] == "draws":
-        record = run_draws(spec)
+    elif spec["kind"] == "split":
+        record = run_split(spec)
     elif spec["kind"] == "explore_command":
         record = run_explore_command(spec)
     else:

@@ -63,14 +63,23 @@ def test_national():
     _check_sifsim(_record("national"))
 
 
-@pytest.mark.parametrize("workload", ["draws_default", "draws_city"])
-def test_draws(workload):
-    """The draws' share of a run (the floor the random-stream layout sets): the replications ran,
-    every month drew, and the draws' CPU is a part of the run's."""
+@pytest.mark.parametrize("workload", ["split_default", "split_city"])
+def test_split(workload):
+    """A run split into draws, compiled loops and the rest (how much of a target the random-stream
+    layout and the model's compiled work take): the replications ran, every month drew, and the
+    parts are parts of the run's CPU; a run on the compiled path timed its children's month."""
     record = _record(workload)
     assert record["replications"] == record["replications_expected"]
     assert record["draw_months"] > 0 and record["floats"] > 0
     assert 0 < record["draws_cpu_s"] < record["cpu_s"]
+    assert record["draws_cpu_s"] + record["loops_cpu_s"] + record["summarise_cpu_s"] < record["cpu_s"]
+    assert record["summarise_cpu_s"] > 0
+    if "numba" in record["implementations"]:
+        # the draws' own loop runs inside MonthDraws.draw: timed there, and not among the model's loops
+        assert 0 < record["draws_loop_cpu_s"] <= record["draws_cpu_s"]
+        assert "pcg64_month" not in record["loops_by_name_cpu_s"]
+        assert record["loops_by_name_cpu_s"].get("child_month", 0) > 0
+        assert record["loops_cpu_s"] == pytest.approx(sum(record["loops_by_name_cpu_s"].values()))
 
 
 def test_sweep():
