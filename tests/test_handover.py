@@ -218,10 +218,15 @@ def test_other_calls_compose_as_before():
         assert same.config_loader.load_configuration("config", composed.run_overrides, RunMode.RUN) \
             is composed.cfg
         assert composed.answered == ["get_mode", "load_configuration"]
-        # each once
+        # each once: Hydra's own functions are back as soon as the run's config is given
+        assert Hydra.get_mode.__qualname__ == "Hydra.get_mode"
+        assert ConfigLoaderImpl.load_configuration.__qualname__ == "ConfigLoaderImpl.load_configuration"
         assert same.config_loader.load_configuration("config", composed.run_overrides, RunMode.RUN) \
             is not composed.cfg
-    # restored
+    unused = handover.compose_run(ns, task.hydra_main, task.HYDRA_CONFIG_PATH, task.HYDRA_CONFIG_NAME)
+    with handover.handed_over(unused):
+        assert "handed_over" in Hydra.get_mode.__qualname__
+    # left without a run: restored
     assert Hydra.get_mode.__qualname__ == "Hydra.get_mode"
     assert ConfigLoaderImpl.load_configuration.__qualname__ == "ConfigLoaderImpl.load_configuration"
 

@@ -190,7 +190,8 @@ def compose_run(ns, task_function: Callable, config_path: str | None,
 @contextmanager
 def handed_over(composed: ComposedRun | None) -> Iterator[ComposedRun | None]:
     """While Hydra's ``@hydra.main`` runs: its ``get_mode`` and its run's ``load_configuration``
-    answered from ``composed`` (each once, for the call it was composed for). ``None``: nothing
+    answered from ``composed`` (each once, for the call it was composed for; Hydra's own
+    functions are back once the run's config is given, and on leaving). ``None``: nothing
     changes."""
     if composed is None:
         yield None
@@ -221,14 +222,18 @@ def handed_over(composed: ComposedRun | None) -> Iterator[ComposedRun | None]:
                 and list(overrides) == composed.run_overrides and run_mode == RunMode.RUN
                 and from_shell is True and validate_sweep_overrides is True and same_loader(self)):
             composed.answered.append("load_configuration")
+            restore()                # nothing more to answer: the rest of the run is Hydra's own
             return composed.cfg
         return original_load(self, config_name=config_name, overrides=overrides, run_mode=run_mode,
                              from_shell=from_shell, validate_sweep_overrides=validate_sweep_overrides)
+
+    def restore() -> None:
+        Hydra.get_mode = original_get_mode
+        ConfigLoaderImpl.load_configuration = original_load
 
     Hydra.get_mode = get_mode
     ConfigLoaderImpl.load_configuration = load_configuration
     try:
         yield composed
     finally:
-        Hydra.get_mode = original_get_mode
-        ConfigLoaderImpl.load_configuration = original_load
+        restore()
