@@ -180,7 +180,8 @@ def compose_run(ns, task_function: Callable, config_path: str | None,
         # time, which sifsim changes before the run (SIFSIM_SWEEP_OUTCOME)
         return None
     # the override _run_app appends, applied and recorded as the loader does with the last one
-    ConfigLoaderImpl._apply_overrides_to_config(OverridesParser.create().parse_overrides([RUN_MODE_OVERRIDE]), cfg)
+    run_mode = OverridesParser.create().parse_overrides([RUN_MODE_OVERRIDE])
+    ConfigLoaderImpl._apply_overrides_to_config(run_mode, cfg)
     cfg.hydra.overrides.hydra.append(RUN_MODE_OVERRIDE)
     return ComposedRun(config_name=config_name, command_overrides=command_overrides,
                        run_overrides=[*command_overrides, RUN_MODE_OVERRIDE],
