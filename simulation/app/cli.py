@@ -12,9 +12,10 @@
 The subcommands are the registry :data:`COMMANDS`: ``--help`` lists it, so a new
 subcommand is one entry there.
 
-A run or sweep is checked first (:func:`simulation.app.grid.preflight`), then
-handed to the Hydra task (:func:`simulation.app.task.hydra_main`). Nothing
-imports this module but the entry points.
+A run or sweep is checked first (:func:`simulation.app.grid.preflight_run`), then
+handed to the Hydra task (:func:`simulation.app.task.hydra_main`); a single run's
+checked config goes with it (:mod:`simulation.app.handover`). Nothing imports
+this module but the entry points.
 """
 
 from __future__ import annotations
@@ -99,7 +100,7 @@ def main() -> None:
         # core while this process composes and checks the config (simulation/app/warm.py)
         warm.start()
     from scenarios.registry import register_configs
-    from simulation.app import grid, sweep, task
+    from simulation.app import grid, handover, sweep, task
     register_configs()
     message = unknown_command(args)
     if message:
@@ -117,12 +118,16 @@ def main() -> None:
         _, extra = grid.search_dirs(ns) if ns is not None else (None, [])
         print(help_text({name: c.summary for name, c in COMMANDS.items()}, extra_dirs=extra))
         sys.exit(0)
-    code = grid.preflight(args)
+    # a single run's config is composed once, checked, and handed to Hydra's run
+    # (simulation/app/handover.py); None: Hydra composes it itself
+    code, composed = grid.preflight_run(args, task.hydra_main, task.HYDRA_CONFIG_PATH,
+                                        task.HYDRA_CONFIG_NAME)
     if code:
         sys.exit(code)
     with sweep.outcome_file() as path, sweep.terminate_children_on_sigterm():
         try:
-            task.hydra_main()
+            with handover.handed_over(composed):
+                task.hydra_main()
         except (SystemExit, KeyboardInterrupt):
             # Hydra exits 1 when a launcher fails (a killed or timed-out job): on_multirun_end
             # does not run then, so the table of what did finish is built here.

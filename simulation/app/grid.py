@@ -19,10 +19,10 @@ import re
 import sys
 import types
 import typing
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hydra.core.override_parser.types import Override
 from omegaconf import DictConfig, OmegaConf, open_dict
@@ -32,6 +32,9 @@ from scenarios.validation import ConfigError
 from scenarios.vocabulary import RETIRED_KEYS
 from simulation.app.resources import collect_run_problems
 from simulation.app.config import CONF_DIR, to_typed
+
+if TYPE_CHECKING:
+    from simulation.app.handover import ComposedRun
 
 BASIC_SWEEPER = "hydra._internal.core_plugins.basic_sweeper.BasicSweeper"
 
@@ -425,7 +428,11 @@ class GridChecker:
         cfg, problems = self.build(overrides)
         if cfg is None:
             return problems
-        problems += self.portfolio_problems(cfg, overrides)
+        return problems + self.config_problems(cfg, overrides)
+
+    def config_problems(self, cfg: DictConfig, overrides: Sequence[str]) -> list[str]:
+        """Every problem of a composed job config (without its ``hydra`` node) and its overrides."""
+        problems = self.portfolio_problems(cfg, overrides)
         try:
             typed = to_typed(cfg)
         except Exception as exc:  # noqa: BLE001
@@ -507,9 +514,10 @@ def yaml_problems(dirs: Sequence[str | Path]) -> list[str]:
     return problems
 
 
-def check_grid(arguments: Sequence[str], *, multirun: bool = True, conf_dir: str | None = None,
-               config_name: str = "config", extra_dirs: Sequence[str] = ()) -> list[JobCheck]:
-    """Check every job a command line would launch (the whole grid with ``multirun``)."""
+def _file_problems(arguments: Sequence[str], conf_dir: str | None,
+                   extra_dirs: Sequence[str]) -> list[JobCheck] | None:
+    """What stops any composing: an override that does not parse, a file of one's own that is
+    not YAML (the one failed check), else None."""
     from hydra.errors import OverrideParseException
     unparsable = []
     for line in arguments:
@@ -522,15 +530,54 @@ def check_grid(arguments: Sequence[str], *, multirun: bool = True, conf_dir: str
     broken = yaml_problems(extra_dirs)
     if broken:           # a config file of one's own that is not YAML: nothing can be composed
         return [JobCheck(0, [], broken)]
+    return None
+
+
+def check_run(arguments: Sequence[str], *, conf_dir: str | None = None, config_name: str = "config",
+              extra_dirs: Sequence[str] = (),
+              compose: Callable[[], ComposedRun | None] | None = None,
+              ) -> tuple[list[JobCheck], ComposedRun | None]:
+    """Check a single run; with ``compose``, on the config Hydra's run will compose (issue 15).
+
+    ``compose`` (:func:`simulation.app.handover.compose_run`) composes the run's whole config as
+    Hydra's run will; when it does and that config has no problem, it is returned with the
+    check, for Hydra's run to take (:func:`simulation.app.handover.handed_over`). Where it does
+    not apply, does not compose or finds a problem, the run is checked as :func:`check_grid`
+    checks it (the same messages) and nothing is returned to hand over.
+    """
+    failed = _file_problems(arguments, conf_dir, extra_dirs)
+    if failed:
+        return failed, None
     with checker(conf_dir, config_name, extra_dirs) as chk:
-        if multirun:
-            params, target = chk.sweeper(arguments)
-            if target != BASIC_SWEEPER:
-                raise ValueError(f"sweeper {target} chooses its own jobs; only the basic sweeper's "
-                                 "grid can be checked in advance")
-            jobs = expand_grid(params, arguments)
-        else:
-            jobs = [task_overrides(arguments)]
+        job = task_overrides(arguments)
+        unsafe = chk.command_line_problems(arguments)
+        if unsafe:      # nothing is composed: a path may point at a file outside conf/
+            return [JobCheck(0, job, unsafe)], None
+        composed = None
+        if compose is not None:
+            try:
+                composed = compose()
+            except Exception:  # noqa: BLE001 - the check below composes again and names it
+                composed = None
+        if composed is not None and not chk.config_problems(composed.task_config(), job):
+            return [JobCheck(0, job, [])], composed
+        return [JobCheck(0, job, chk.check(job))], None
+
+
+def check_grid(arguments: Sequence[str], *, multirun: bool = True, conf_dir: str | None = None,
+               config_name: str = "config", extra_dirs: Sequence[str] = ()) -> list[JobCheck]:
+    """Check every job a command line would launch (the whole grid with ``multirun``)."""
+    if not multirun:
+        return check_run(arguments, conf_dir=conf_dir, config_name=config_name, extra_dirs=extra_dirs)[0]
+    failed = _file_problems(arguments, conf_dir, extra_dirs)
+    if failed:
+        return failed
+    with checker(conf_dir, config_name, extra_dirs) as chk:
+        params, target = chk.sweeper(arguments)
+        if target != BASIC_SWEEPER:
+            raise ValueError(f"sweeper {target} chooses its own jobs; only the basic sweeper's "
+                             "grid can be checked in advance")
+        jobs = expand_grid(params, arguments)
         unsafe = chk.command_line_problems(arguments)
         if unsafe:      # nothing is composed: a path may point at a file outside conf/
             return [JobCheck(i, job, unsafe) for i, job in enumerate(jobs)]
@@ -650,10 +697,25 @@ def preflight(args: list[str]) -> int:
     here, so a bad value never reaches a run folder; a sweep whose sweeper
     chooses its own jobs is checked job by job inside each job.
     """
+    return preflight_run(args)[0]
+
+
+def preflight_run(args: list[str], task_function: Callable | None = None,
+                  config_path: str | None = None,
+                  config_name: str | None = None) -> tuple[int, ComposedRun | None]:
+    """:func:`preflight`, and for a single run of ``task_function`` (the ``@hydra.main`` task and
+    its decorator's ``config_path``, ``config_name``) the config its Hydra run will compose,
+    checked, for :func:`simulation.app.handover.handed_over` (None: Hydra composes it itself)."""
     ns = parse_command_line(args)
     if ns is None or ns.help or ns.hydra_help or ns.cfg or ns.info or ns.shell_completion \
             or ns.experimental_rerun:
-        return 0
+        return 0, None
+    code, composed = _preflight(ns, task_function, config_path, config_name)
+    return code, composed if code == 0 else None
+
+
+def _preflight(ns, task_function: Callable | None, decorator_config_path: str | None,
+               decorator_config_name: str | None) -> tuple[int, ComposedRun | None]:
     multirun = bool(ns.multirun)
     overrides = list(ns.overrides)
     conf_dir, extra_dirs = search_dirs(ns)
@@ -661,33 +723,45 @@ def preflight(args: list[str]) -> int:
     message = unknown_config_name(config_name, conf_dir, extra_dirs)
     if message:
         print(message, file=sys.stderr)
-        return 2
+        return 2, None
     try:
         if not multirun and any(o.is_sweep_override() for o in parse_overrides(overrides)):
-            return 0  # Hydra explains that a sweep needs --multirun
+            return 0, None  # Hydra explains that a sweep needs --multirun
     except Exception:  # noqa: BLE001 - an unparsable override: the check below names it
         pass
     message = output_dir_problem(overrides, multirun)
     if message:
         print(str(ConfigError([message])), file=sys.stderr)
-        return 2
+        return 2, None
+    composed = None
     try:
-        checks = check_grid(overrides, multirun=multirun, conf_dir=conf_dir,
-                            config_name=config_name, extra_dirs=extra_dirs)
+        if multirun:
+            checks = check_grid(overrides, multirun=True, conf_dir=conf_dir,
+                                config_name=config_name, extra_dirs=extra_dirs)
+        else:
+            compose = None
+            if task_function is not None:
+                from simulation.app import handover
+
+                def compose():
+                    return handover.compose_run(ns, task_function, decorator_config_path,
+                                                decorator_config_name)
+            checks, composed = check_run(overrides, conf_dir=conf_dir, config_name=config_name,
+                                         extra_dirs=extra_dirs, compose=compose)
     except Exception as exc:  # noqa: BLE001
         if multirun:
-            return 0   # a sweeper that picks its own jobs: each job is checked when it runs
+            return 0, None   # a sweeper that picks its own jobs: each job is checked when it runs
         print(f"sifsim: not started: {str(exc).splitlines()[0]}", file=sys.stderr)
-        return 2
+        return 2, None
     bad = [c for c in checks if c.problems]
     if not bad:
-        return 0
+        return 0, composed
     if multirun:
         print("sweep not started, invalid configuration:\n"
               + format_checks(checks, ok_lines=False), file=sys.stderr)
     else:
         print(str(ConfigError(bad[0].problems)), file=sys.stderr)
-    return 2
+    return 2, None
 
 
 #: the Hydra flags ``sifsim validate`` takes (each followed by a value), besides ``-m``

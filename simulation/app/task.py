@@ -247,7 +247,13 @@ def job_progress(total: int, job: int | None, every_s: float = SWEEP_PROGRESS_EV
     return update
 
 
-@hydra.main(version_base="1.3", config_path=CONF_DIR, config_name="config")
+#: ``@hydra.main``'s config path and name (sifsim's check composes the run's config with them:
+#: simulation/app/handover.py)
+HYDRA_CONFIG_PATH = CONF_DIR
+HYDRA_CONFIG_NAME = "config"
+
+
+@hydra.main(version_base="1.3", config_path=HYDRA_CONFIG_PATH, config_name=HYDRA_CONFIG_NAME)
 def hydra_main(cfg: DictConfig) -> None:
     """The Hydra task: one run, or one job of a sweep.
 
