@@ -34,6 +34,27 @@ ARMS = ("intervention", "control")
 REENTRY_LATE_AFTER_MONTHS = 24
 
 
+def _unique_pairs(replication: np.ndarray, household: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (replication, household) pairs in ascending order, and how often each occurs.
+
+    What ``np.unique(np.stack([replication, household]), axis=1, return_counts=True)`` gives. The
+    children leaving home come in ``np.nonzero``'s order and are stored household by household, so
+    their pairs are normally sorted already: then the distinct ones are where a pair differs from
+    the one before (a few passes over a few elements; ``np.unique`` over an axis sorts a structured
+    view, ≈ 0.1 ms a month on Öster's 50 replications). Unsorted pairs go to ``np.unique``.
+    """
+    if replication.size < 2:
+        return replication, household, np.ones(replication.size, dtype=np.intp)
+    row_up = replication[1:] > replication[:-1]
+    same_row = replication[1:] == replication[:-1]
+    if bool(np.all(row_up | (same_row & (household[1:] >= household[:-1])))):
+        starts = np.flatnonzero(np.concatenate(([True], ~same_row | (household[1:] != household[:-1]))))
+        counts = np.diff(np.append(starts, replication.size))
+        return replication[starts], household[starts], counts
+    pairs, counts = np.unique(np.stack([replication, household]), axis=1, return_counts=True)
+    return pairs[0], pairs[1], counts
+
+
 @dataclass(frozen=True)
 class Household:
     """One household in one arm, as seen at the current month."""
@@ -205,7 +226,7 @@ class HouseholdPopulation(ArrayPopulation):
         arrived = self._arrivals[:, month] if month < self._arrivals.shape[1] else np.zeros(self.n_reps, int)
         if arrived.any():
             old = self.n_active
-            self._bind(old + arrived)
+            self._set_active(old + arrived)
             rows = np.flatnonzero(arrived)
             if rows.size <= FEW_ROWS:                # each row's arrivals are one slice (long ones: a city)
                 for r in rows:
@@ -354,9 +375,8 @@ class HouseholdPopulation(ArrayPopulation):
         composition becomes its childless counterpart (eligibility follows). Returns the
         (replications, households) whose count changed, for the caller to set their EB norm.
         """
-        np.subtract.at(self.children_at_home, (replication, household), 1)
-        pairs = np.unique(np.stack([replication, household]), axis=1)
-        r, h = pairs[0], pairs[1]
+        r, h, counts = _unique_pairs(np.asarray(replication), np.asarray(household))
+        self.children_at_home[r, h] -= counts.astype(self.children_at_home.dtype)
         childless = self.children_at_home[r, h] <= 0
         comp = self.composition[r, h]
         np.copyto(comp, COMPOSITION_INDEX["single_adult"],

@@ -152,7 +152,8 @@ def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb,
                       placement_multiplier, n_risk_factors, conduct, history_first, history_end,
                       replacement_window, replacement_hazard, risk, assigned_protective, protective_loss, u_risk,
                       u_protective, conduct_months, placement, placement_months_left, months_since_return,
-                      ever_placed, hazard_table, u_place, new, placements_control, minor_months_control,
+                      ever_placed, hazard_table, u_place, n_children, new_arm, new_rep, new_child,
+                      placements_control, minor_months_control,
                       family_risk, control, keep, kept_onset, kept_remission, kept_hazard, kept_minors,
                       kept_n_risk):  # pragma: no cover - compiled by numba
     # simulation/core/childhood.py's step_numpy (the reference) in one pass per child, the same
@@ -166,10 +167,13 @@ def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb,
     # draws decide at random), a month of conduct history; placements count down and end (every
     # child); a minor's placement hazard from the table (the re-placement hazard for those recently
     # home; × placement_multiplier[j] in intensive treatment and a participant's child), who is
-    # placed (a minor at home whose draw falls under it), the control arm's counts and each family's
+    # placed (a minor at home whose draw falls under it: written as (arm, replication, child) to
+    # new_arm/new_rep/new_child in np.nonzero's order, their number returned, so that the caller
+    # places them without a pass over a mask), the control arm's counts and each family's
     # largest risk count over its minors (family_max of where(minors, n_risk, 0); family_risk starts
     # at 0). With keep, the minors and risk counts, and the rates and hazard of the minors, are kept
-    # (tests). The state arrays may be the whole arrays the model's views are prefixes of; risk and
+    # (tests). The first n_children children of each row are the window; the state arrays may be the
+    # whole arrays the model's views are prefixes of; risk and
     # protective are the (arms, R, capacity, 4) bool flags viewed as (arms, R, capacity, 1) uint32 words.
     #
     # A child that is not on (an adult, not yet born or 18, not in the area, beyond its row's prefix:
@@ -182,7 +186,8 @@ def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb,
     # - its rates and hazard are read only by those expressions (and by keep).
     # The draws are made for every child beforehand (simulation/core/draws.py), so skipping them
     # changes no stream. Its presence update and its placement's countdown still run.
-    n_arms, n_reps, n_children = new.shape
+    n_arms, n_reps = present.shape[0], present.shape[1]
+    n_new = 0
     for a in range(n_arms):
         hooked = a == intervention
         for r in range(n_reps):
@@ -208,7 +213,6 @@ def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb,
                         since = 0
                 months_since_return[a, r, i] = since
                 if not on:
-                    new[a, r, i] = False
                     if keep:
                         count = np.int64(((np.uint64(risk[a, r, i, 0]) * np.uint64(0x01010101)) >> np.uint64(24))
                                          & np.uint64(0xFF))
@@ -259,7 +263,11 @@ def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb,
                     for j in range(placement_multiplier.shape[0]):
                         hazard = hazard * placement_multiplier[j]
                 x = (placement[a, r, i] == 0) & (u_place[r, i] < hazard)
-                new[a, r, i] = x
+                if x:       # few: the branch is predictable
+                    new_arm[n_new] = a
+                    new_rep[n_new] = r
+                    new_child[n_new] = i
+                    n_new += 1
                 placed += x
                 minor_count += 1
                 if count > family_risk[a, r, h]:
@@ -273,6 +281,7 @@ def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb,
             if a == control:
                 placements_control[r] += placed
                 minor_months_control[r] += minor_count
+    return n_new
 
 
 def _open_care_month_loop(n_children, present, months_left, month_index, family_risk, need_by_family_risk,
@@ -581,6 +590,41 @@ def find_equal(values: np.ndarray, target: int, window: int, limit_values: np.nd
     return rows[:found], columns[:found]
 
 
+# --- where each row's first value >= a limit is (the children of the households present) --------
+
+def _search_left_loop(values, limits, out):  # pragma: no cover - compiled by numba
+    # out[r] = values[r].searchsorted(limits[r], side="left"), numpy's (2.5) binary search step for
+    # step (npysort/binsearch.cpp: the branch-free halving, base += (pivot < key) · half, then one
+    # last comparison): the same probes, so the same index on any row, sorted or not
+    n = values.shape[1]
+    for r in range(values.shape[0]):
+        key = limits[r]
+        if n <= 0:
+            out[r] = 0
+            continue
+        base = 0
+        length = n
+        while length > 1:
+            half = length >> 1
+            length -= half
+            base += np.int64(values[r, base + half] < key) * half
+        base += np.int64(values[r, base] < key)
+        out[r] = base
+
+
+def search_left(values: np.ndarray, limits: np.ndarray, implementation: str = "numpy") -> np.ndarray:
+    """(R,) int64: ``values[r].searchsorted(limits[r], side="left")`` for each row of the (R, N) integer
+    ``values``; compiled with ``implementation`` "numba" (one call instead of one ``searchsorted`` per
+    row: 50 a month on Öster), numpy's otherwise. An index, so the same either way."""
+    limits = np.asarray(limits, dtype=np.int64)
+    if implementation != "numba" or values.shape[0] == 0:
+        return np.array([np.searchsorted(values[r], limits[r], side="left") for r in range(values.shape[0])],
+                        dtype=np.int64)
+    out = np.empty(values.shape[0], dtype=np.int64)
+    compiled("search_left", _search_left_loop)(values, limits, out)
+    return out
+
+
 # --- counts over the agent axis -----------------------------------------------------------------
 
 def _count_true_loop(rows, out):  # pragma: no cover - compiled by numba
@@ -630,7 +674,7 @@ def count_by_route(leaving: np.ndarray, route: np.ndarray, n_routes: int) -> np.
 def _entry(name: str, loop):
     """A function that runs ``loop`` compiled (its arguments as the loop names them)."""
     def run(*args):
-        compiled(name, loop)(*args)
+        return compiled(name, loop)(*args)
     run.__name__, run.__qualname__ = name, name
     run.__doc__ = f"The compiled :func:`{loop.__name__}` (arguments as it names them)."
     return run

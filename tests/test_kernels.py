@@ -579,3 +579,77 @@ def test_an_exit_hazard_hook_without_factors_runs_as_a_hook(monkeypatch):
 
     model.intervention.mechanisms.append(Doubling(model.intervention))
     assert benefits.hook_factors(30, 0.8) is None
+
+
+def test_search_left_is_numpys_searchsorted_per_row_sorted_or_not():
+    """The compiled binary search makes numpy's probes: the same index as ``searchsorted(side="left")``
+    on sorted rows (the children's households, padding last), on rows with ties, and on unsorted rows
+    (where only the same probes give the same answer), for limits below, inside and beyond a row."""
+    rng = np.random.default_rng(12)
+    sorted_rows = np.sort(rng.integers(0, 60, size=(7, 301)), axis=1).astype(np.int32)
+    sorted_rows[:, -20:] = np.iinfo(np.int32).max                           # padding: never a household
+    unsorted_rows = rng.integers(0, 60, size=(7, 300)).astype(np.int32)
+    for values in (sorted_rows, unsorted_rows, sorted_rows[:, :1], sorted_rows[:, :0]):
+        for limits in (rng.integers(-2, 64, size=7), np.full(7, 30), np.array([0, 1, 59, 60, 61, 2 ** 40, -5])):
+            expected = np.array([np.searchsorted(values[r], limits[r], side="left") for r in range(7)])
+            found = kernels.search_left(values, limits, "numba")
+            assert found.dtype == np.int64 and np.array_equal(found, expected), (values.shape, limits)
+            assert np.array_equal(kernels.search_left(values, limits, "numpy"), expected)
+    inside = kernels.search_left(sorted_rows, np.full(7, 30), "numba")
+    assert ((inside > 0) & (inside < 281)).all()                            # the search did not end at a bound
+
+
+def test_the_children_of_arriving_households_are_bound_with_or_without_a_new_window(monkeypatch):
+    """Children's prefixes follow the households present (compiled search, numpy's reference); the
+    views are re-made only when the window changes, and are then the right width and known prefixes."""
+    from simulation.core.model import SifsimModel
+    monkeypatch.setenv(kernels.KERNELS_ENV, "numba")
+    model = SifsimModel(make_config("replications=3", "horizon_years=2"), replications=[0, 1, 2])
+    ch, hh = model.children, model.households
+    assert ch.kernels == "numba"
+    household = ch.full("household")
+    n_households = hh.n_active.copy()
+    reference = np.array([np.searchsorted(household[r], n_households[r]) for r in range(3)])
+    assert np.array_equal(ch.n_active, reference)
+    # the same window, other prefixes: the views stay, the prefixes follow
+    views = {name: getattr(ch, name) for name in ch.FIXED + ch.STATE}
+    longest = int(np.argmax(ch.n_active))
+    fewer = n_households.copy()
+    fewer[(longest + 1) % 3] = 0
+    ch.activate_households(fewer)
+    assert ch.n_active[(longest + 1) % 3] == 0 and ch.window == reference.max()
+    assert all(getattr(ch, name) is view for name, view in views.items())
+    # a wider window: new views of the new width, known to whole()
+    more = n_households + 5
+    ch.activate_households(more)
+    expected = np.array([np.searchsorted(household[r], more[r]) for r in range(3)])
+    assert np.array_equal(ch.n_active, expected) and ch.window == expected.max() > reference.max()
+    for name in ch.FIXED + ch.STATE:
+        view = getattr(ch, name)
+        assert view.shape[ch.agent_axis(name)] == ch.window, name
+        assert kernels.whole(view) is ch.full(name), name
+    # and narrower again (a retirement): re-bound to the narrower window
+    ch.activate_households(np.zeros(3, dtype=np.int64))
+    assert ch.window == 0 and ch.present.shape[-1] == 0
+
+
+def test_the_families_leaving_home_are_numpys_unique_pairs_sorted_or_not():
+    """children_leave_home's distinct (replication, household) pairs and their counts are
+    ``np.unique(..., axis=1, return_counts=True)``'s, from sorted pairs (the fast path) and from
+    unsorted ones."""
+    from agents.households import _unique_pairs
+    rng = np.random.default_rng(13)
+    for trial in range(20):
+        n = int(rng.integers(0, 40))
+        replication = rng.integers(0, 4, size=n)
+        household = rng.integers(0, 12, size=n).astype(np.int32)
+        if trial % 2 == 0:                               # np.nonzero's order of children stored by household
+            order = np.lexsort((household, replication))
+            replication, household = replication[order], household[order]
+        r, h, counts = _unique_pairs(replication, household)
+        if n:
+            pairs, expected_counts = np.unique(np.stack([replication, household]), axis=1, return_counts=True)
+        else:
+            pairs, expected_counts = np.zeros((2, 0), dtype=int), np.zeros(0, dtype=int)
+        assert np.array_equal(r, pairs[0]) and np.array_equal(h, pairs[1]), trial
+        assert np.array_equal(counts, expected_counts) and counts.sum() == n, trial
