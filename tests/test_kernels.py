@@ -653,3 +653,35 @@ def test_the_families_leaving_home_are_numpys_unique_pairs_sorted_or_not():
             pairs, expected_counts = np.zeros((2, 0), dtype=int), np.zeros(0, dtype=int)
         assert np.array_equal(r, pairs[0]) and np.array_equal(h, pairs[1]), trial
         assert np.array_equal(counts, expected_counts) and counts.sum() == n, trial
+
+
+def test_placing_children_by_index_is_placing_them_by_mask():
+    """place_at (the compiled month's list of new placements) changes what place (a mask) changes:
+    the placed children get their kind and length from their own draw and are ever placed; nobody
+    else changes."""
+    from agents.children import ChildPopulation, FAMILY_HOME, HOME, HVB
+    rng = np.random.default_rng(14)
+    n, reps = 60, 3
+
+    def population():
+        gen = np.random.default_rng(5)
+        ch = ChildPopulation(household=[np.arange(n)] * reps, birth_month=[np.zeros(n, int)] * reps,
+                             risk=[np.zeros((n, 4), bool)] * reps, protective=[np.zeros((n, 4), bool)] * reps,
+                             priority=[gen.random(n) for _ in range(reps)],
+                             adult_outcome_draws=[gen.random((n, 3), dtype=np.float32) for _ in range(reps)])
+        ch.activate_households(np.full(reps, n))
+        ch.ever_placed[:] = gen.random(ch.ever_placed.shape) < 0.3
+        return ch
+
+    by_mask, by_index = population(), population()
+    before = by_mask.ever_placed.copy()
+    new = rng.random(by_mask.placement.shape) < 0.2
+    u = rng.random((reps, n)).astype(np.float32)
+    by_mask.place(new, u, 0.4, 5.0, 20.0)
+    by_index.place_at(*np.nonzero(new), u, 0.4, 5.0, 20.0)
+    assert np.array_equal(by_mask.ever_placed, before | new) and (new & ~before).any()
+    for name in ("placement", "placement_months_left", "ever_placed"):
+        assert np.array_equal(by_index.full(name), by_mask.full(name)), name
+    kinds = by_mask.placement[new]
+    assert set(kinds.tolist()) == {HVB, FAMILY_HOME} and (by_mask.placement[~new] == HOME).all()
+    assert (by_mask.placement_months_left[new] >= 1).all() and (by_mask.placement_months_left[~new] == 0).all()
