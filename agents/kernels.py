@@ -145,8 +145,35 @@ def compiled(name: str, loop):
 
 # --- a month of the children, fused (simulation/core/childhood.py's numpy path is the reference) ----
 
-def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb, hh_last_exit_route,
-                      hh_open_care_intensive, hh_open_care_months_left, hh_participant, household, n_households,
+def _household_flags_loop(n_households, present, on_eb, last_exit_route, open_care_intensive,
+                          open_care_months_left, participant, work_route, flags):  # pragma: no cover - compiled
+    # flags[a, r, i] for the first n_households households of every row: bit 0 present, bit 1 off EB after
+    # an exit to work (a parent in work), bit 2 in an intensive open-care episode, bit 3 a participant
+    # (childhood.household_flags, the numpy reference, packs the same bits); branch-free, vectorised
+    n_arms, n_reps = flags.shape[0], flags.shape[1]
+    for a in range(n_arms):
+        for r in range(n_reps):
+            for i in range(n_households):
+                flags[a, r, i] = np.uint8(present[a, r, i]) \
+                    | (np.uint8((not on_eb[a, r, i]) & (last_exit_route[a, r, i] == work_route)) << 1) \
+                    | (np.uint8(open_care_intensive[a, r, i] & (open_care_months_left[a, r, i] > 0)) << 2) \
+                    | (np.uint8(participant[a, r, i]) << 3)
+
+
+def household_flags(households, work_route: int) -> np.ndarray:
+    """(arms, R, window) uint8: the households' state the children's month reads, packed into bits
+    in one compiled pass (:func:`_household_flags_loop`), so that a child reads one byte of its
+    household instead of six arrays."""
+    hh = households
+    flags = np.empty(hh.present.shape, dtype=np.uint8)
+    compiled("household_flags", _household_flags_loop)(
+        np.int64(hh.window), whole(hh.present), whole(hh.on_eb), whole(hh.last_exit_route),
+        whole(hh.open_care_intensive), whole(hh.open_care_months_left), whole(hh.participant),
+        np.int64(work_route), flags)
+    return flags
+
+
+def _child_month_loop(month, adult_age_months, hh_flags, household, n_households,
                       birth_month, present, adult, protective, n_protective_factors, onset_by_protection,
                       remission_rate, intervention, onset_held_factor, onset_multiplier, remission_multiplier,
                       placement_multiplier, n_risk_factors, conduct, history_first, history_end,
@@ -200,7 +227,7 @@ def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb,
                 if age < adult_age_months:
                     here = False
                     if h < limit:
-                        here = hh_present[a, r, h]
+                        here = (hh_flags[a, r, h] & np.uint8(1)) != 0
                     present[a, r, i] = here
                 on = present[a, r, i] & (not adult[a, r, i]) & (age >= 0) & (age < adult_age_months)
                 # placements count down and end, on or not (step_numpy's end_placements: every child)
@@ -223,9 +250,12 @@ def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb,
                         kept_n_risk[a, r, i] = count
                     continue
                 # --- a minor present: here is True, so h < limit (present was just set to here)
-                in_work = (not hh_on_eb[a, r, h]) & (hh_last_exit_route[a, r, h] == work_route)
-                treated = hh_open_care_intensive[a, r, h] & (hh_open_care_months_left[a, r, h] > 0)
-                taking_part = hh_participant[a, r, h]
+                # its household's state, one byte (household_flags): bit 1 a parent in work (off EB
+                # after an exit to work), bit 2 in intensive treatment, bit 3 a participant
+                state = hh_flags[a, r, h]
+                in_work = (state >> np.uint8(1)) & np.uint8(1)
+                treated = ((state >> np.uint8(2)) & np.uint8(1)) != 0
+                taking_part = ((state >> np.uint8(3)) & np.uint8(1)) != 0
                 # a child's four flags are one little-endian word (byte k = flag k, 0 or 1): one load
                 # and one store each instead of four; × 0x01010101 sums the bytes into the top byte
                 # (count_factors' trick)

@@ -685,3 +685,24 @@ def test_placing_children_by_index_is_placing_them_by_mask():
     kinds = by_mask.placement[new]
     assert set(kinds.tolist()) == {HVB, FAMILY_HOME} and (by_mask.placement[~new] == HOME).all()
     assert (by_mask.placement_months_left[new] >= 1).all() and (by_mask.placement_months_left[~new] == 0).all()
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_the_compiled_household_flags_are_the_numpy_bits(monkeypatch, seed):
+    """kernels.household_flags (the byte the compiled children's month reads per household) is
+    childhood.household_flags (step_numpy's bits) on shuffled states: every bit set and unset somewhere,
+    parents in work after an exit to work and off EB after other exits, episodes of both kinds,
+    some ending (0 months left)."""
+    from simulation.core.childhood import household_flags
+    (model, _), _ = shuffled_models(seed, monkeypatch)
+    hh = model.households
+    rng = np.random.default_rng(seed)
+    hh.on_eb[:] = rng.random(hh.on_eb.shape) < 0.5
+    hh.last_exit_route[:] = rng.integers(-1, len(ROUTE_INDEX), size=hh.last_exit_route.shape)
+    compiled = kernels.household_flags(hh, ROUTE_INDEX["work"])
+    expected = household_flags(hh)
+    assert compiled.dtype == expected.dtype == np.uint8 and compiled.shape == expected.shape == hh.on_eb.shape
+    assert np.array_equal(compiled, expected)
+    for bit in range(4):
+        assert ((expected >> bit) & 1).any() and not ((expected >> bit) & 1).all(), bit
+    assert (expected < 16).all()

@@ -20,6 +20,17 @@ REPLACEMENT_WINDOW_MONTHS = 24
 MAX_RISK_FACTORS = 4
 
 
+def household_flags(households) -> np.ndarray:
+    """(arms, R, window) uint8, the households' state the children's month reads, in bits: 0 present,
+    1 a parent in work (off EB after an exit to work), 2 in an intensive open-care episode, 3 a
+    participant. The numpy reference of ``kernels.household_flags`` (the compiled month's)."""
+    hh = households
+    return (hh.present.view(np.uint8)
+            | ((~hh.on_eb & (hh.last_exit_route == ROUTE_INDEX["work"])).view(np.uint8) << 1)
+            | ((hh.open_care_intensive & (hh.open_care_months_left > 0)).view(np.uint8) << 2)
+            | (hh.participant.view(np.uint8) << 3))
+
+
 class ChildhoodProcess:
     """One month of the children of both arms; open care runs from here (it needs family risk)."""
 
@@ -73,11 +84,7 @@ class ChildhoodProcess:
         """The month with numpy passes: the reference of :meth:`step_fused` (the same bits)."""
         ch, hh, pop = self.children, self.households, self.pop
         # household state the children need, packed into bits and spread to them in one pass
-        flags = ch.of_households(
-            hh.present.view(np.uint8)
-            | ((~hh.on_eb & (hh.last_exit_route == ROUTE_INDEX["work"])).view(np.uint8) << 1)
-            | ((hh.open_care_intensive & (hh.open_care_months_left > 0)).view(np.uint8) << 2)
-            | (hh.participant.view(np.uint8) << 3))
+        flags = ch.of_households(household_flags(hh))
         ch.sync_presence((flags & 1).view(bool), t)
         self.leave_home(t)
         age = ch.age_months(t)
@@ -161,10 +168,8 @@ class ChildhoodProcess:
         # the household state read below
         self.leave_home(t)
         held, onset_multiplier, remission_multiplier, placement_multiplier = hooks
-        n_new = kernels.child_month(np.int64(t), np.int64(ADULT_AGE_MONTHS), np.int64(ROUTE_INDEX["work"]),
-                            whole(hh.present), whole(hh.on_eb), whole(hh.last_exit_route),
-                            whole(hh.open_care_intensive), whole(hh.open_care_months_left), whole(hh.participant),
-                            whole(ch.household), np.minimum(len(hh), ch.n_households), whole(ch.birth_month),
+        flags = kernels.household_flags(hh, ROUTE_INDEX["work"])     # one byte per household: what a child reads
+        n_new = kernels.child_month(np.int64(t), np.int64(ADULT_AGE_MONTHS), flags, whole(ch.household), np.minimum(len(hh), ch.n_households), whole(ch.birth_month),
                             whole(ch.present), whole(ch.adult), whole(ch.protective).view(np.uint32),
                             np.int64(ch.protective.shape[-1]), self.onset_by_protection,
                             np.float32(pop.risk_remission_per_month), np.int64(INTERVENTION), held,
