@@ -228,7 +228,11 @@ class HouseholdPopulation(ArrayPopulation):
             old = self.n_active
             self._set_active(old + arrived)
             rows = np.flatnonzero(arrived)
-            if rows.size <= FEW_ROWS:                # each row's arrivals are one slice (long ones: a city)
+            if self.kernels == "numba":              # one compiled pass over the arrivals of every row
+                whole = kernels.whole
+                kernels.arrive(rows, old, self.n_active, whole(self.present), whole(self.on_eb),
+                               whole(self.months_on_eb))
+            elif rows.size <= FEW_ROWS:                # each row's arrivals are one slice (long ones: a city)
                 for r in rows:
                     new = slice(int(old[r]), int(self.n_active[r]))
                     self.present[:, r, new] = True
@@ -338,7 +342,15 @@ class HouseholdPopulation(ArrayPopulation):
         mask of the households that left EB for old-age support this month.
         """
         if self.kernels == "numba":
-            return self._reach_pension_age_sparse(month, pension_age_months)
+            # the few households whose adult turns the age this month, found and changed in one compiled
+            # pass (kernels.reach_pension_age): the same changes, without passes over every household
+            to_support = np.zeros(self.on_eb.shape, dtype=bool)
+            whole = kernels.whole
+            kernels.reach_pension_age(whole(self.adult_birth_month), np.int64(month - pension_age_months),
+                                      np.int64(self.window), whole(self.present), whole(self.on_eb),
+                                      whole(self.old_age_support), whole(self.pensioned), whole(self.last_exit_route),
+                                      whole(self.months_since_exit), np.int64(NO_ROUTE), to_support)
+            return to_support
         reaching = self.present & ((month - self.adult_birth_month) == pension_age_months)[None]
         if not reaching.any():
             return reaching
@@ -348,24 +360,6 @@ class HouseholdPopulation(ArrayPopulation):
         self.pensioned |= reaching
         self.last_exit_route[reaching] = NO_ROUTE
         self.months_since_exit[to_support] = 0
-        return to_support
-
-    def _reach_pension_age_sparse(self, month: int, pension_age_months: int) -> np.ndarray:
-        """:meth:`reach_pension_age` for the few households whose adult turns the age this month only
-        (found in one compiled pass): the same changes, without passes over every household."""
-        rows, columns = kernels.find_equal(kernels.whole(self.adult_birth_month), month - pension_age_months,
-                                           self.window)
-        to_support = np.zeros(self.on_eb.shape, dtype=bool)
-        if rows.size == 0:
-            return to_support
-        reaching = self.present[:, rows, columns]                       # (arms, k)
-        leaving = reaching & self.on_eb[:, rows, columns]
-        self.on_eb[:, rows, columns] &= ~leaving
-        self.old_age_support[:, rows, columns] |= leaving
-        self.pensioned[:, rows, columns] |= reaching
-        self.last_exit_route[:, rows, columns] = np.where(reaching, NO_ROUTE, self.last_exit_route[:, rows, columns])
-        self.months_since_exit[:, rows, columns] = np.where(leaving, 0, self.months_since_exit[:, rows, columns])
-        to_support[:, rows, columns] = leaving
         return to_support
 
     def children_leave_home(self, replication: np.ndarray, household: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -655,6 +655,46 @@ def search_left(values: np.ndarray, limits: np.ndarray, implementation: str = "n
     return out
 
 
+# --- the households' dated events and arrivals, sparse (agents/households.py's numpy lines are the references) --
+
+def _reach_pension_age_loop(adult_birth_month, target, window, present, on_eb, old_age_support, pensioned,
+                            last_exit_route, months_since_exit, no_route, to_support):  # pragma: no cover
+    # HouseholdPopulation.reach_pension_age for the households whose adult was born in month target
+    # (found in the same pass, as find_equal finds them; few, so the branch is predictable): in the
+    # area (present) it is pensioned and its exit route cleared; on EB it leaves for old-age support
+    # (months since exit 0); returns how many left (to_support starts False)
+    n_arms = present.shape[0]
+    left = 0
+    for r in range(adult_birth_month.shape[0]):
+        for i in range(window):
+            if adult_birth_month[r, i] == target:
+                for a in range(n_arms):
+                    reaching = present[a, r, i]
+                    leaving = reaching & on_eb[a, r, i]
+                    on_eb[a, r, i] = on_eb[a, r, i] & (not leaving)
+                    old_age_support[a, r, i] = old_age_support[a, r, i] | leaving
+                    pensioned[a, r, i] = pensioned[a, r, i] | reaching
+                    if reaching:
+                        last_exit_route[a, r, i] = no_route
+                    if leaving:
+                        months_since_exit[a, r, i] = 0
+                    to_support[a, r, i] = leaving
+                    left += leaving
+    return left
+
+
+def _arrive_loop(rows, old, new, present, on_eb, months_on_eb):  # pragma: no cover - compiled by numba
+    # HouseholdPopulation.enter: the households [old[r], new[r]) of each row r in rows arrive, present
+    # and on EB at duration 0, in every arm
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        for a in range(present.shape[0]):
+            for i in range(old[r], new[r]):
+                present[a, r, i] = True
+                on_eb[a, r, i] = True
+                months_on_eb[a, r, i] = 0
+
+
 # --- counts over the agent axis -----------------------------------------------------------------
 
 def _count_true_loop(rows, out):  # pragma: no cover - compiled by numba
@@ -718,3 +758,5 @@ open_care_month = _entry("open_care_month", _open_care_month_loop)
 household_cost_counts = _entry("household_cost_counts", _household_cost_counts_loop)
 child_cost_counts = _entry("child_cost_counts", _child_cost_counts_loop)
 exit_hazard = _entry("exit_hazard", _exit_hazard_loop)
+reach_pension_age = _entry("reach_pension_age", _reach_pension_age_loop)
+arrive = _entry("arrive", _arrive_loop)

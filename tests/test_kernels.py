@@ -706,3 +706,61 @@ def test_the_compiled_household_flags_are_the_numpy_bits(monkeypatch, seed):
     for bit in range(4):
         assert ((expected >> bit) & 1).any() and not ((expected >> bit) & 1).all(), bit
     assert (expected < 16).all()
+
+
+def test_the_compiled_pension_age_is_numpys_on_shuffled_households(monkeypatch):
+    """reach_pension_age in one compiled pass (found and changed) against the numpy reference, from the
+    same shuffled state: some households whose adult turns the age this month on EB (to old-age
+    support), off EB (pensioned, route cleared) and gone from the area (unchanged); every household
+    array and the returned mask equal."""
+    (compiled, _), (numpy, _) = shuffled_models(3, monkeypatch)
+    t = numpy.month
+    pension_age_months = numpy.benefits.pension_age_months
+    for model in (compiled, numpy):
+        hh = model.households
+        rng = np.random.default_rng(21)
+        turning = rng.random(hh.adult_birth_month.shape) < 0.2
+        longest = int(np.argmax(hh.n_active))
+        turning[longest, hh.window - 1] = True                        # the window's last household too
+        hh.adult_birth_month[turning] = t - pension_age_months
+        hh.on_eb[:] = rng.random(hh.on_eb.shape) < 0.5
+        hh.present[:, longest, hh.window - 1] = hh.on_eb[:, longest, hh.window - 1] = True
+        hh.last_exit_route[:] = np.where(hh.on_eb, hh.last_exit_route, rng.integers(0, 4, size=hh.on_eb.shape))
+        hh.months_since_exit[:] = rng.integers(1, 30, size=hh.on_eb.shape)
+    numpy.households.kernels = "numpy"
+    assert compiled.households.kernels == "numba"
+    to_support = {name: model.households.reach_pension_age(t, pension_age_months)
+                  for name, model in (("compiled", compiled), ("numpy", numpy))}
+    assert np.array_equal(to_support["compiled"], to_support["numpy"]) and to_support["numpy"].any()
+    for name in numpy.households.STATE + numpy.households.FIXED:
+        assert np.array_equal(compiled.households.full(name), numpy.households.full(name)), name
+    hh = numpy.households
+    assert hh.old_age_support[:, int(np.argmax(hh.n_active)), hh.window - 1].all()
+    turned = (hh.adult_birth_month == t - pension_age_months)[None] & hh.present
+    assert (turned & ~hh.old_age_support).any() and (hh.last_exit_route[turned] == -1).all()
+    assert ((hh.adult_birth_month == t - pension_age_months)[None] & ~hh.present & ~hh.pensioned).any()
+
+
+@pytest.mark.parametrize("n_reps", [3, 7])
+def test_the_compiled_arrivals_are_numpys(monkeypatch, n_reps):
+    """enter's compiled pass over every row's arrivals against numpy's (a slice per row for a few
+    rows, one index for many): the same households present, on EB and at duration 0, in both arms,
+    month by month; nothing beyond the arrivals changes."""
+    from simulation.core.model import SifsimModel
+    monkeypatch.setenv(kernels.KERNELS_ENV, "numba")
+    config = make_config(f"replications={n_reps}", "horizon_years=3")
+    compiled, numpy = (SifsimModel(config, replications=list(range(n_reps))) for _ in range(2))
+    numpy.households.kernels = "numpy"
+    arrived_in_rows = 0
+    for t in range(14):
+        for model in (compiled, numpy):       # a state the arrivals would overwrite, alike in both
+            model.households.months_on_eb[:] += 3
+            model.households.on_eb[:] = False
+        counts = [model.households.enter(t) for model in (compiled, numpy)]
+        assert np.array_equal(counts[0], counts[1])
+        arrived_in_rows = max(arrived_in_rows, int(np.count_nonzero(counts[0])))
+        for name in numpy.households.STATE + numpy.households.FIXED:
+            assert np.array_equal(compiled.households.full(name), numpy.households.full(name)), (t, name)
+        assert np.array_equal(compiled.households.n_active, numpy.households.n_active)
+    assert arrived_in_rows > (4 if n_reps > 4 else 0)              # the many-rows path was compared too
+    assert numpy.households.on_eb.any() and not numpy.households.on_eb.all()

@@ -31,8 +31,12 @@ class OpenCare:
         if implementation == "numba" and len(hh):
             whole = kernels.whole
             start = np.empty(hh.present.shape, dtype=bool)
+            # the compiled children's month gives the families' risk as int8: indexed as it is (a
+            # conversion to intp was a pass and an 8-byte copy of every household slot a month)
+            if family_risk.dtype != np.int8 or not family_risk.flags.c_contiguous:
+                family_risk = np.ascontiguousarray(family_risk, dtype=np.intp)
             kernels.open_care_month(whole(hh.n_children), whole(hh.present), whole(hh.open_care_months_left),
-                                    whole(hh.open_care_month_index), np.ascontiguousarray(family_risk, dtype=np.intp),
+                                    whole(hh.open_care_month_index), family_risk,
                                     self.need_by_family_risk, whole(draws.open_care), start)
             self.start(t, strength, start, draws)
             return
