@@ -342,12 +342,15 @@ class HouseholdPopulation(ArrayPopulation):
         mask of the households that left EB for old-age support this month.
         """
         if self.kernels == "numba":
-            # the few households whose adult turns the age this month, found and changed in one compiled
-            # pass (kernels.reach_pension_age): the same changes, without passes over every household
+            # the few households whose adult turns the age this month (found in one compiled pass) changed
+            # in a second one (kernels.reach_pension_age): the same changes, without passes over every
+            # household (the fancy-indexed numpy lines over the pairs it replaces cost ≈ 0.15 ms a month)
             to_support = np.zeros(self.on_eb.shape, dtype=bool)
             whole = kernels.whole
-            kernels.reach_pension_age(whole(self.adult_birth_month), np.int64(month - pension_age_months),
-                                      np.int64(self.window), whole(self.present), whole(self.on_eb),
+            rows, columns = kernels.find_equal(whole(self.adult_birth_month), month - pension_age_months, self.window)
+            if rows.size == 0:
+                return to_support
+            kernels.reach_pension_age(rows, columns, whole(self.present), whole(self.on_eb),
                                       whole(self.old_age_support), whole(self.pensioned), whole(self.last_exit_route),
                                       whole(self.months_since_exit), np.int64(NO_ROUTE), to_support)
             return to_support
