@@ -331,6 +331,23 @@ def _open_care_month_loop(n_children, present, months_left, month_index, family_
                     & (u_open_care[r, i] < hazard)
 
 
+def _start_open_care_loop(n_households, start, intensive, with_intensive, lengths, months_left, month_index,
+                          open_care_intensive):  # pragma: no cover - compiled by numba
+    # HouseholdPopulation.start_open_care with OpenCare.start's lengths: where start is set, the episode
+    # begins with lengths[intensive] months (already cast to months_left's type, as numpy's copyto
+    # casts np.where's lengths), month 0, and its variant (intensive is all False without
+    # with_intensive); starts are few a month, so the branch is predictable
+    n_arms, n_reps = start.shape[0], start.shape[1]
+    for a in range(n_arms):
+        for r in range(n_reps):
+            for i in range(n_households):
+                if start[a, r, i]:
+                    kind = with_intensive and intensive[a, r, i]
+                    months_left[a, r, i] = lengths[np.int64(kind)]
+                    month_index[a, r, i] = 0
+                    open_care_intensive[a, r, i] = kind
+
+
 def _household_cost_counts_loop(n_active, present, on_eb, last_exit_route, months_since_exit, routes, months,
                                 counts):  # pragma: no cover - compiled by numba
     # per (arm, replication): households present and off EB whose last exit was routes[k] less than
@@ -757,3 +774,4 @@ child_cost_counts = _entry("child_cost_counts", _child_cost_counts_loop)
 exit_hazard = _entry("exit_hazard", _exit_hazard_loop)
 reach_pension_age = _entry("reach_pension_age", _reach_pension_age_loop)
 arrive = _entry("arrive", _arrive_loop)
+start_open_care = _entry("start_open_care", _start_open_care_loop)

@@ -764,3 +764,31 @@ def test_the_compiled_arrivals_are_numpys(monkeypatch, n_reps):
         assert np.array_equal(compiled.households.n_active, numpy.households.n_active)
     assert arrived_in_rows > (4 if n_reps > 4 else 0)              # the many-rows path was compared too
     assert numpy.households.on_eb.any() and not numpy.households.on_eb.all()
+
+
+@pytest.mark.parametrize("strength", [0.8, 0.0])
+def test_open_care_episodes_begun_compiled_are_numpys(monkeypatch, strength):
+    """OpenCare.start's compiled pass (kernels.start_open_care) against its numpy lines, from the same
+    shuffled state and start mask (episodes running and not, participants and not): every household
+    array and the evaluation's counts equal; with strength 0 the mechanism gives no intensive
+    variant (None), with 0.8 some episodes are intensive and some ordinary, restarted ones too."""
+    (compiled, draws_compiled), (numpy, draws_numpy) = shuffled_models(4, monkeypatch)
+    t = numpy.month
+    rng = np.random.default_rng(22)
+    start = rng.random(numpy.households.present.shape) < 0.3
+    before = numpy.households.open_care_months_left.copy()
+    compiled.open_care.start(t, strength, start.copy(), draws_compiled, compiled=True)
+    numpy.open_care.start(t, strength, start.copy(), draws_numpy)
+    after_compiled, after_numpy = model_arrays(compiled), model_arrays(numpy)
+    for name in after_numpy:
+        assert np.array_equal(after_compiled[name], after_numpy[name]), name
+    hh = numpy.households
+    lengths = set(hh.open_care_months_left[start].tolist())
+    ordinary = numpy.config.economy.ordinary_treatment_months
+    assert ordinary in lengths and (hh.open_care_month_index[start] == 0).all()
+    assert (start & (before > 0)).any()                                    # restarted episodes too
+    if strength > 0:
+        assert hh.open_care_intensive[start].any() and not hh.open_care_intensive[start].all()
+        assert len(lengths) == 2
+    else:
+        assert not hh.open_care_intensive[start].any() and lengths == {ordinary}
