@@ -169,7 +169,8 @@ class ChildhoodProcess:
         self.leave_home(t)
         held, onset_multiplier, remission_multiplier, placement_multiplier = hooks
         flags = kernels.household_flags(hh, ROUTE_INDEX["work"])     # one byte per household: what a child reads
-        n_new = kernels.child_month(np.int64(t), np.int64(ADULT_AGE_MONTHS), flags, whole(ch.household), np.minimum(len(hh), ch.n_households), whole(ch.birth_month),
+        n_new = kernels.child_month(np.int64(t), np.int64(ADULT_AGE_MONTHS), flags, whole(ch.household),
+                                    np.minimum(len(hh), ch.n_households), whole(ch.birth_month),
                             whole(ch.present), whole(ch.adult), whole(ch.protective).view(np.uint32),
                             np.int64(ch.protective.shape[-1]), self.onset_by_protection,
                             np.float32(pop.risk_remission_per_month), np.int64(INTERVENTION), held,
@@ -181,7 +182,8 @@ class ChildhoodProcess:
                             whole(draws.child_risk), whole(draws.protective_loss), whole(ch.conduct_problem_months),
                             whole(ch.placement), whole(ch.placement_months_left), whole(ch.months_since_return),
                             whole(ch.ever_placed), self.placement_hazard_table, whole(draws.placement),
-                            np.int64(shape[-1]), new_arm, new_rep, new_child, self.baseline.placements_this_year, self.baseline.minor_months_this_year, family_risk,
+                            np.int64(shape[-1]), new_arm, new_rep, new_child, self.baseline.placements_this_year,
+                            self.baseline.minor_months_this_year, family_risk,
                             np.int64(CONTROL), keep is not None, *kept)
         if n_new:
             ch.place_at(new_arm[:n_new], new_rep[:n_new], new_child[:n_new], draws.placement_kind,
