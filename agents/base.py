@@ -96,6 +96,17 @@ class ArrayPopulation:
             whole = self._arrays[name]
             setattr(self, name, remember_prefix(whole[:, :, :w], whole))
 
+    def _set_active(self, n_active: np.ndarray) -> None:
+        """:meth:`_bind`, re-binding the views only when the window changes: the views of the same
+        window are the same slices of the same arrays (the monthly arrivals change the window in few
+        months, the prefixes in most; 18 views re-made, ≈ 0.1 ms, each time)."""
+        n_active = np.asarray(n_active, dtype=np.int64)
+        if self.n_reps and int(n_active.max()) == self.window and hasattr(self, self.STATE[0] if self.STATE
+                                                                          else self.FIXED[0]):
+            self.n_active = n_active
+        else:
+            self._bind(n_active)
+
     def rebind(self) -> None:
         """Re-bind the attribute views to the current active prefixes (after :meth:`_compact_row`)."""
         self._bind(self.n_active)

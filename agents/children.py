@@ -147,9 +147,7 @@ class ChildPopulation(ArrayPopulation):
     def activate_households(self, n_households: np.ndarray) -> None:
         """Re-bind every attribute to the children of the first ``n_households`` households of each row."""
         self.n_households = np.asarray(n_households, dtype=np.int64).copy()
-        hh = self._arrays["household"]
-        self._bind(np.array([np.searchsorted(hh[r], self.n_households[r], side="left")
-                             for r in range(self.n_reps)], dtype=np.int64))
+        self._set_active(kernels.search_left(self._arrays["household"], self.n_households, self.kernels))
 
     def start_placed(self, r: int, index: np.ndarray, kind: np.ndarray, months_left: np.ndarray) -> None:
         """Children of replication ``r`` already in care when the simulation starts (both arms alike)."""
@@ -288,9 +286,15 @@ class ChildPopulation(ArrayPopulation):
         """The children in ``new`` (arms, R, N) are placed: kind and length from their draw (see :meth:`placements`)."""
         if not new.any():
             return
+        arm, rep, child = np.nonzero(new)
+        self.place_at(arm, rep, child, u_kind_length, hvb_share, hvb_mean_months, family_home_mean_months)
+
+    def place_at(self, arm: np.ndarray, rep: np.ndarray, child: np.ndarray, u_kind_length: np.ndarray,
+                 hvb_share: float, hvb_mean_months: float, family_home_mean_months: float) -> None:
+        """:meth:`place` for the children at (``arm``, ``rep``, ``child``) (distinct, as ``np.nonzero``
+        gives them): the compiled children's month lists them, so no mask is searched."""
         # kind and length from the placed children's own draws (the same in both arms): computed
         # for them only, not for every child
-        arm, rep, child = np.nonzero(new)
         u_kind_length = u_kind_length[rep, child]
         hvb = u_kind_length < hvb_share
         kind = np.where(hvb, HVB, FAMILY_HOME).astype(np.int8)
@@ -304,7 +308,7 @@ class ChildPopulation(ArrayPopulation):
         length = np.minimum(length, MAX_PLACEMENT_MONTHS).astype(np.int16)
         self.placement[arm, rep, child] = kind
         self.placement_months_left[arm, rep, child] = length
-        self.ever_placed |= new
+        self.ever_placed[arm, rep, child] = True
 
     def end_placements(self) -> np.ndarray:
         """Count down placements; those reaching zero go home. Returns the mask returned."""

@@ -145,14 +145,42 @@ def compiled(name: str, loop):
 
 # --- a month of the children, fused (simulation/core/childhood.py's numpy path is the reference) ----
 
-def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb, hh_last_exit_route,
-                      hh_open_care_intensive, hh_open_care_months_left, hh_participant, household, n_households,
+def _household_flags_loop(n_households, present, on_eb, last_exit_route, open_care_intensive,
+                          open_care_months_left, participant, work_route, flags):  # pragma: no cover - compiled
+    # flags[a, r, i] for the first n_households households of every row: bit 0 present, bit 1 off EB after
+    # an exit to work (a parent in work), bit 2 in an intensive open-care episode, bit 3 a participant
+    # (childhood.household_flags, the numpy reference, packs the same bits); branch-free, vectorised
+    n_arms, n_reps = flags.shape[0], flags.shape[1]
+    for a in range(n_arms):
+        for r in range(n_reps):
+            for i in range(n_households):
+                flags[a, r, i] = np.uint8(present[a, r, i]) \
+                    | (np.uint8((not on_eb[a, r, i]) & (last_exit_route[a, r, i] == work_route)) << 1) \
+                    | (np.uint8(open_care_intensive[a, r, i] & (open_care_months_left[a, r, i] > 0)) << 2) \
+                    | (np.uint8(participant[a, r, i]) << 3)
+
+
+def household_flags(households, work_route: int) -> np.ndarray:
+    """(arms, R, window) uint8: the households' state the children's month reads, packed into bits
+    in one compiled pass (:func:`_household_flags_loop`), so that a child reads one byte of its
+    household instead of six arrays."""
+    hh = households
+    flags = np.empty(hh.present.shape, dtype=np.uint8)
+    compiled("household_flags", _household_flags_loop)(
+        np.int64(hh.window), whole(hh.present), whole(hh.on_eb), whole(hh.last_exit_route),
+        whole(hh.open_care_intensive), whole(hh.open_care_months_left), whole(hh.participant),
+        np.int64(work_route), flags)
+    return flags
+
+
+def _child_month_loop(month, adult_age_months, hh_flags, household, n_households,
                       birth_month, present, adult, protective, n_protective_factors, onset_by_protection,
                       remission_rate, intervention, onset_held_factor, onset_multiplier, remission_multiplier,
                       placement_multiplier, n_risk_factors, conduct, history_first, history_end,
                       replacement_window, replacement_hazard, risk, assigned_protective, protective_loss, u_risk,
                       u_protective, conduct_months, placement, placement_months_left, months_since_return,
-                      ever_placed, hazard_table, u_place, new, placements_control, minor_months_control,
+                      ever_placed, hazard_table, u_place, n_children, new_arm, new_rep, new_child,
+                      placements_control, minor_months_control,
                       family_risk, control, keep, kept_onset, kept_remission, kept_hazard, kept_minors,
                       kept_n_risk):  # pragma: no cover - compiled by numba
     # simulation/core/childhood.py's step_numpy (the reference) in one pass per child, the same
@@ -166,10 +194,13 @@ def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb,
     # draws decide at random), a month of conduct history; placements count down and end (every
     # child); a minor's placement hazard from the table (the re-placement hazard for those recently
     # home; × placement_multiplier[j] in intensive treatment and a participant's child), who is
-    # placed (a minor at home whose draw falls under it), the control arm's counts and each family's
+    # placed (a minor at home whose draw falls under it: written as (arm, replication, child) to
+    # new_arm/new_rep/new_child in np.nonzero's order, their number returned, so that the caller
+    # places them without a pass over a mask), the control arm's counts and each family's
     # largest risk count over its minors (family_max of where(minors, n_risk, 0); family_risk starts
     # at 0). With keep, the minors and risk counts, and the rates and hazard of the minors, are kept
-    # (tests). The state arrays may be the whole arrays the model's views are prefixes of; risk and
+    # (tests). The first n_children children of each row are the window; the state arrays may be the
+    # whole arrays the model's views are prefixes of; risk and
     # protective are the (arms, R, capacity, 4) bool flags viewed as (arms, R, capacity, 1) uint32 words.
     #
     # A child that is not on (an adult, not yet born or 18, not in the area, beyond its row's prefix:
@@ -182,7 +213,8 @@ def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb,
     # - its rates and hazard are read only by those expressions (and by keep).
     # The draws are made for every child beforehand (simulation/core/draws.py), so skipping them
     # changes no stream. Its presence update and its placement's countdown still run.
-    n_arms, n_reps, n_children = new.shape
+    n_arms, n_reps = present.shape[0], present.shape[1]
+    n_new = 0
     for a in range(n_arms):
         hooked = a == intervention
         for r in range(n_reps):
@@ -195,7 +227,7 @@ def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb,
                 if age < adult_age_months:
                     here = False
                     if h < limit:
-                        here = hh_present[a, r, h]
+                        here = (hh_flags[a, r, h] & np.uint8(1)) != 0
                     present[a, r, i] = here
                 on = present[a, r, i] & (not adult[a, r, i]) & (age >= 0) & (age < adult_age_months)
                 # placements count down and end, on or not (step_numpy's end_placements: every child)
@@ -208,7 +240,6 @@ def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb,
                         since = 0
                 months_since_return[a, r, i] = since
                 if not on:
-                    new[a, r, i] = False
                     if keep:
                         count = np.int64(((np.uint64(risk[a, r, i, 0]) * np.uint64(0x01010101)) >> np.uint64(24))
                                          & np.uint64(0xFF))
@@ -219,9 +250,12 @@ def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb,
                         kept_n_risk[a, r, i] = count
                     continue
                 # --- a minor present: here is True, so h < limit (present was just set to here)
-                in_work = (not hh_on_eb[a, r, h]) & (hh_last_exit_route[a, r, h] == work_route)
-                treated = hh_open_care_intensive[a, r, h] & (hh_open_care_months_left[a, r, h] > 0)
-                taking_part = hh_participant[a, r, h]
+                # its household's state, one byte (household_flags): bit 1 a parent in work (off EB
+                # after an exit to work), bit 2 in intensive treatment, bit 3 a participant
+                state = hh_flags[a, r, h]
+                in_work = (state >> np.uint8(1)) & np.uint8(1)
+                treated = ((state >> np.uint8(2)) & np.uint8(1)) != 0
+                taking_part = ((state >> np.uint8(3)) & np.uint8(1)) != 0
                 # a child's four flags are one little-endian word (byte k = flag k, 0 or 1): one load
                 # and one store each instead of four; × 0x01010101 sums the bytes into the top byte
                 # (count_factors' trick)
@@ -259,7 +293,11 @@ def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb,
                     for j in range(placement_multiplier.shape[0]):
                         hazard = hazard * placement_multiplier[j]
                 x = (placement[a, r, i] == 0) & (u_place[r, i] < hazard)
-                new[a, r, i] = x
+                if x:       # few: the branch is predictable
+                    new_arm[n_new] = a
+                    new_rep[n_new] = r
+                    new_child[n_new] = i
+                    n_new += 1
                 placed += x
                 minor_count += 1
                 if count > family_risk[a, r, h]:
@@ -273,6 +311,7 @@ def _child_month_loop(month, adult_age_months, work_route, hh_present, hh_on_eb,
             if a == control:
                 placements_control[r] += placed
                 minor_months_control[r] += minor_count
+    return n_new
 
 
 def _open_care_month_loop(n_children, present, months_left, month_index, family_risk, need_by_family_risk,
@@ -290,6 +329,23 @@ def _open_care_month_loop(n_children, present, months_left, month_index, family_
                 hazard = need_by_family_risk[family_risk[a, r, i]]
                 start[a, r, i] = (n_children[r, i] > 0) & present[a, r, i] & (left == 0) \
                     & (u_open_care[r, i] < hazard)
+
+
+def _start_open_care_loop(n_households, start, intensive, with_intensive, lengths, months_left, month_index,
+                          open_care_intensive):  # pragma: no cover - compiled by numba
+    # HouseholdPopulation.start_open_care with OpenCare.start's lengths: where start is set, the episode
+    # begins with lengths[intensive] months (already cast to months_left's type, as numpy's copyto
+    # casts np.where's lengths), month 0, and its variant (intensive is all False without
+    # with_intensive); starts are few a month, so the branch is predictable
+    n_arms, n_reps = start.shape[0], start.shape[1]
+    for a in range(n_arms):
+        for r in range(n_reps):
+            for i in range(n_households):
+                if start[a, r, i]:
+                    kind = with_intensive and intensive[a, r, i]
+                    months_left[a, r, i] = lengths[np.int64(kind)]
+                    month_index[a, r, i] = 0
+                    open_care_intensive[a, r, i] = kind
 
 
 def _household_cost_counts_loop(n_active, present, on_eb, last_exit_route, months_since_exit, routes, months,
@@ -581,6 +637,78 @@ def find_equal(values: np.ndarray, target: int, window: int, limit_values: np.nd
     return rows[:found], columns[:found]
 
 
+# --- where each row's first value >= a limit is (the children of the households present) --------
+
+def _search_left_loop(values, limits, out):  # pragma: no cover - compiled by numba
+    # out[r] = values[r].searchsorted(limits[r], side="left"), numpy's (2.5) binary search step for
+    # step (npysort/binsearch.cpp: the branch-free halving, base += (pivot < key) · half, then one
+    # last comparison): the same probes, so the same index on any row, sorted or not
+    n = values.shape[1]
+    for r in range(values.shape[0]):
+        key = limits[r]
+        if n <= 0:
+            out[r] = 0
+            continue
+        base = 0
+        length = n
+        while length > 1:
+            half = length >> 1
+            length -= half
+            base += np.int64(values[r, base + half] < key) * half
+        base += np.int64(values[r, base] < key)
+        out[r] = base
+
+
+def search_left(values: np.ndarray, limits: np.ndarray, implementation: str = "numpy") -> np.ndarray:
+    """(R,) int64: ``values[r].searchsorted(limits[r], side="left")`` for each row of the (R, N) integer
+    ``values``; compiled with ``implementation`` "numba" (one call instead of one ``searchsorted`` per
+    row: 50 a month on Öster), numpy's otherwise. An index, so the same either way."""
+    limits = np.asarray(limits, dtype=np.int64)
+    if implementation != "numba" or values.shape[0] == 0:
+        return np.array([np.searchsorted(values[r], limits[r], side="left") for r in range(values.shape[0])],
+                        dtype=np.int64)
+    out = np.empty(values.shape[0], dtype=np.int64)
+    compiled("search_left", _search_left_loop)(values, limits, out)
+    return out
+
+
+# --- the households' dated events and arrivals, sparse (agents/households.py's numpy lines are the references) --
+
+def _reach_pension_age_loop(rows, columns, present, on_eb, old_age_support, pensioned, last_exit_route,
+                            months_since_exit, no_route, to_support):  # pragma: no cover - compiled by numba
+    # HouseholdPopulation.reach_pension_age for the households (rows[k], columns[k]) whose adult turns
+    # the age this month (find_equal's pairs, distinct): in the area (present) it is pensioned and its
+    # exit route cleared; on EB it leaves for old-age support (months since exit 0); to_support starts
+    # False. (Finding them in this loop too was 5× slower than find_equal's own pass, measured.)
+    n_arms = present.shape[0]
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        i = columns[k]
+        for a in range(n_arms):
+            reaching = present[a, r, i]
+            leaving = reaching & on_eb[a, r, i]
+            on_eb[a, r, i] = on_eb[a, r, i] & (not leaving)
+            old_age_support[a, r, i] = old_age_support[a, r, i] | leaving
+            pensioned[a, r, i] = pensioned[a, r, i] | reaching
+            if reaching:
+                last_exit_route[a, r, i] = no_route
+            if leaving:
+                months_since_exit[a, r, i] = 0
+            to_support[a, r, i] = leaving
+
+
+def _arrive_loop(rows, old, new, present, on_eb, months_on_eb):  # pragma: no cover - compiled by numba
+    # HouseholdPopulation.enter: the households [old[r], new[r]) of each row r in rows arrive, present
+    # and on EB at duration 0, in every arm
+    for k in range(rows.shape[0]):
+        r = rows[k]
+        for a in range(present.shape[0]):
+            for i in range(old[r], new[r]):
+                present[a, r, i] = True
+                on_eb[a, r, i] = True
+                months_on_eb[a, r, i] = 0
+
+
 # --- counts over the agent axis -----------------------------------------------------------------
 
 def _count_true_loop(rows, out):  # pragma: no cover - compiled by numba
@@ -630,7 +758,7 @@ def count_by_route(leaving: np.ndarray, route: np.ndarray, n_routes: int) -> np.
 def _entry(name: str, loop):
     """A function that runs ``loop`` compiled (its arguments as the loop names them)."""
     def run(*args):
-        compiled(name, loop)(*args)
+        return compiled(name, loop)(*args)
     run.__name__, run.__qualname__ = name, name
     run.__doc__ = f"The compiled :func:`{loop.__name__}` (arguments as it names them)."
     return run
@@ -644,3 +772,6 @@ open_care_month = _entry("open_care_month", _open_care_month_loop)
 household_cost_counts = _entry("household_cost_counts", _household_cost_counts_loop)
 child_cost_counts = _entry("child_cost_counts", _child_cost_counts_loop)
 exit_hazard = _entry("exit_hazard", _exit_hazard_loop)
+reach_pension_age = _entry("reach_pension_age", _reach_pension_age_loop)
+arrive = _entry("arrive", _arrive_loop)
+start_open_care = _entry("start_open_care", _start_open_care_loop)

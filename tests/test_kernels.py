@@ -579,3 +579,216 @@ def test_an_exit_hazard_hook_without_factors_runs_as_a_hook(monkeypatch):
 
     model.intervention.mechanisms.append(Doubling(model.intervention))
     assert benefits.hook_factors(30, 0.8) is None
+
+
+def test_search_left_is_numpys_searchsorted_per_row_sorted_or_not():
+    """The compiled binary search makes numpy's probes: the same index as ``searchsorted(side="left")``
+    on sorted rows (the children's households, padding last), on rows with ties, and on unsorted rows
+    (where only the same probes give the same answer), for limits below, inside and beyond a row."""
+    rng = np.random.default_rng(12)
+    sorted_rows = np.sort(rng.integers(0, 60, size=(7, 301)), axis=1).astype(np.int32)
+    sorted_rows[:, -20:] = np.iinfo(np.int32).max                           # padding: never a household
+    unsorted_rows = rng.integers(0, 60, size=(7, 300)).astype(np.int32)
+    for values in (sorted_rows, unsorted_rows, sorted_rows[:, :1], sorted_rows[:, :0]):
+        for limits in (rng.integers(-2, 64, size=7), np.full(7, 30), np.array([0, 1, 59, 60, 61, 2 ** 40, -5])):
+            expected = np.array([np.searchsorted(values[r], limits[r], side="left") for r in range(7)])
+            found = kernels.search_left(values, limits, "numba")
+            assert found.dtype == np.int64 and np.array_equal(found, expected), (values.shape, limits)
+            assert np.array_equal(kernels.search_left(values, limits, "numpy"), expected)
+    inside = kernels.search_left(sorted_rows, np.full(7, 30), "numba")
+    assert ((inside > 0) & (inside < 281)).all()                            # the search did not end at a bound
+
+
+def test_the_children_of_arriving_households_are_bound_with_or_without_a_new_window(monkeypatch):
+    """Children's prefixes follow the households present (compiled search, numpy's reference); the
+    views are re-made only when the window changes, and are then the right width and known prefixes."""
+    from simulation.core.model import SifsimModel
+    monkeypatch.setenv(kernels.KERNELS_ENV, "numba")
+    model = SifsimModel(make_config("replications=3", "horizon_years=2"), replications=[0, 1, 2])
+    ch, hh = model.children, model.households
+    assert ch.kernels == "numba"
+    household = ch.full("household")
+    n_households = hh.n_active.copy()
+    reference = np.array([np.searchsorted(household[r], n_households[r]) for r in range(3)])
+    assert np.array_equal(ch.n_active, reference)
+    # the same window, other prefixes: the views stay, the prefixes follow
+    views = {name: getattr(ch, name) for name in ch.FIXED + ch.STATE}
+    longest = int(np.argmax(ch.n_active))
+    fewer = n_households.copy()
+    fewer[(longest + 1) % 3] = 0
+    ch.activate_households(fewer)
+    assert ch.n_active[(longest + 1) % 3] == 0 and ch.window == reference.max()
+    assert all(getattr(ch, name) is view for name, view in views.items())
+    # a wider window: new views of the new width, known to whole()
+    more = n_households + 5
+    ch.activate_households(more)
+    expected = np.array([np.searchsorted(household[r], more[r]) for r in range(3)])
+    assert np.array_equal(ch.n_active, expected) and ch.window == expected.max() > reference.max()
+    for name in ch.FIXED + ch.STATE:
+        view = getattr(ch, name)
+        assert view.shape[ch.agent_axis(name)] == ch.window, name
+        assert kernels.whole(view) is ch.full(name), name
+    # and narrower again (a retirement): re-bound to the narrower window
+    ch.activate_households(np.zeros(3, dtype=np.int64))
+    assert ch.window == 0 and ch.present.shape[-1] == 0
+
+
+def test_the_families_leaving_home_are_numpys_unique_pairs_sorted_or_not():
+    """children_leave_home's distinct (replication, household) pairs and their counts are
+    ``np.unique(..., axis=1, return_counts=True)``'s, from sorted pairs (the fast path) and from
+    unsorted ones."""
+    from agents.households import _unique_pairs
+    rng = np.random.default_rng(13)
+    for trial in range(20):
+        n = int(rng.integers(0, 40))
+        replication = rng.integers(0, 4, size=n)
+        household = rng.integers(0, 12, size=n).astype(np.int32)
+        if trial % 2 == 0:                               # np.nonzero's order of children stored by household
+            order = np.lexsort((household, replication))
+            replication, household = replication[order], household[order]
+        r, h, counts = _unique_pairs(replication, household)
+        if n:
+            pairs, expected_counts = np.unique(np.stack([replication, household]), axis=1, return_counts=True)
+        else:
+            pairs, expected_counts = np.zeros((2, 0), dtype=int), np.zeros(0, dtype=int)
+        assert np.array_equal(r, pairs[0]) and np.array_equal(h, pairs[1]), trial
+        assert np.array_equal(counts, expected_counts) and counts.sum() == n, trial
+
+
+def test_placing_children_by_index_is_placing_them_by_mask():
+    """place_at (the compiled month's list of new placements) changes what place (a mask) changes:
+    the placed children get their kind and length from their own draw and are ever placed; nobody
+    else changes."""
+    from agents.children import ChildPopulation, FAMILY_HOME, HOME, HVB
+    rng = np.random.default_rng(14)
+    n, reps = 60, 3
+
+    def population():
+        gen = np.random.default_rng(5)
+        ch = ChildPopulation(household=[np.arange(n)] * reps, birth_month=[np.zeros(n, int)] * reps,
+                             risk=[np.zeros((n, 4), bool)] * reps, protective=[np.zeros((n, 4), bool)] * reps,
+                             priority=[gen.random(n) for _ in range(reps)],
+                             adult_outcome_draws=[gen.random((n, 3), dtype=np.float32) for _ in range(reps)])
+        ch.activate_households(np.full(reps, n))
+        ch.ever_placed[:] = gen.random(ch.ever_placed.shape) < 0.3
+        return ch
+
+    by_mask, by_index = population(), population()
+    before = by_mask.ever_placed.copy()
+    new = rng.random(by_mask.placement.shape) < 0.2
+    u = rng.random((reps, n)).astype(np.float32)
+    by_mask.place(new, u, 0.4, 5.0, 20.0)
+    by_index.place_at(*np.nonzero(new), u, 0.4, 5.0, 20.0)
+    assert np.array_equal(by_mask.ever_placed, before | new) and (new & ~before).any()
+    for name in ("placement", "placement_months_left", "ever_placed"):
+        assert np.array_equal(by_index.full(name), by_mask.full(name)), name
+    kinds = by_mask.placement[new]
+    assert set(kinds.tolist()) == {HVB, FAMILY_HOME} and (by_mask.placement[~new] == HOME).all()
+    assert (by_mask.placement_months_left[new] >= 1).all() and (by_mask.placement_months_left[~new] == 0).all()
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_the_compiled_household_flags_are_the_numpy_bits(monkeypatch, seed):
+    """kernels.household_flags (the byte the compiled children's month reads per household) is
+    childhood.household_flags (step_numpy's bits) on shuffled states: every bit set and unset somewhere,
+    parents in work after an exit to work and off EB after other exits, episodes of both kinds,
+    some ending (0 months left)."""
+    from simulation.core.childhood import household_flags
+    (model, _), _ = shuffled_models(seed, monkeypatch)
+    hh = model.households
+    rng = np.random.default_rng(seed)
+    hh.on_eb[:] = rng.random(hh.on_eb.shape) < 0.5
+    hh.last_exit_route[:] = rng.integers(-1, len(ROUTE_INDEX), size=hh.last_exit_route.shape)
+    compiled = kernels.household_flags(hh, ROUTE_INDEX["work"])
+    expected = household_flags(hh)
+    assert compiled.dtype == expected.dtype == np.uint8 and compiled.shape == expected.shape == hh.on_eb.shape
+    assert np.array_equal(compiled, expected)
+    for bit in range(4):
+        assert ((expected >> bit) & 1).any() and not ((expected >> bit) & 1).all(), bit
+    assert (expected < 16).all()
+
+
+def test_the_compiled_pension_age_is_numpys_on_shuffled_households(monkeypatch):
+    """reach_pension_age in one compiled pass (found and changed) against the numpy reference, from the
+    same shuffled state: some households whose adult turns the age this month on EB (to old-age
+    support), off EB (pensioned, route cleared) and gone from the area (unchanged); every household
+    array and the returned mask equal."""
+    (compiled, _), (numpy, _) = shuffled_models(3, monkeypatch)
+    t = numpy.month
+    pension_age_months = numpy.benefits.pension_age_months
+    for model in (compiled, numpy):
+        hh = model.households
+        rng = np.random.default_rng(21)
+        turning = rng.random(hh.adult_birth_month.shape) < 0.2
+        longest = int(np.argmax(hh.n_active))
+        turning[longest, hh.window - 1] = True                        # the window's last household too
+        hh.adult_birth_month[turning] = t - pension_age_months
+        hh.on_eb[:] = rng.random(hh.on_eb.shape) < 0.5
+        hh.present[:, longest, hh.window - 1] = hh.on_eb[:, longest, hh.window - 1] = True
+        hh.last_exit_route[:] = np.where(hh.on_eb, hh.last_exit_route, rng.integers(0, 4, size=hh.on_eb.shape))
+        hh.months_since_exit[:] = rng.integers(1, 30, size=hh.on_eb.shape)
+    numpy.households.kernels = "numpy"
+    assert compiled.households.kernels == "numba"
+    to_support = {name: model.households.reach_pension_age(t, pension_age_months)
+                  for name, model in (("compiled", compiled), ("numpy", numpy))}
+    assert np.array_equal(to_support["compiled"], to_support["numpy"]) and to_support["numpy"].any()
+    for name in numpy.households.STATE + numpy.households.FIXED:
+        assert np.array_equal(compiled.households.full(name), numpy.households.full(name)), name
+    hh = numpy.households
+    assert hh.old_age_support[:, int(np.argmax(hh.n_active)), hh.window - 1].all()
+    turned = (hh.adult_birth_month == t - pension_age_months)[None] & hh.present
+    assert (turned & ~hh.old_age_support).any() and (hh.last_exit_route[turned] == -1).all()
+    assert ((hh.adult_birth_month == t - pension_age_months)[None] & ~hh.present & ~hh.pensioned).any()
+
+
+@pytest.mark.parametrize("n_reps", [3, 7])
+def test_the_compiled_arrivals_are_numpys(monkeypatch, n_reps):
+    """enter's compiled pass over every row's arrivals against numpy's (a slice per row for a few
+    rows, one index for many): the same households present, on EB and at duration 0, in both arms,
+    month by month; nothing beyond the arrivals changes."""
+    from simulation.core.model import SifsimModel
+    monkeypatch.setenv(kernels.KERNELS_ENV, "numba")
+    config = make_config(f"replications={n_reps}", "horizon_years=3")
+    compiled, numpy = (SifsimModel(config, replications=list(range(n_reps))) for _ in range(2))
+    numpy.households.kernels = "numpy"
+    arrived_in_rows = 0
+    for t in range(14):
+        for model in (compiled, numpy):       # a state the arrivals would overwrite, alike in both
+            model.households.months_on_eb[:] += 3
+            model.households.on_eb[:] = False
+        counts = [model.households.enter(t) for model in (compiled, numpy)]
+        assert np.array_equal(counts[0], counts[1])
+        arrived_in_rows = max(arrived_in_rows, int(np.count_nonzero(counts[0])))
+        for name in numpy.households.STATE + numpy.households.FIXED:
+            assert np.array_equal(compiled.households.full(name), numpy.households.full(name)), (t, name)
+        assert np.array_equal(compiled.households.n_active, numpy.households.n_active)
+    assert arrived_in_rows > (4 if n_reps > 4 else 0)              # the many-rows path was compared too
+    assert numpy.households.on_eb.any() and not numpy.households.on_eb.all()
+
+
+@pytest.mark.parametrize("strength", [0.8, 0.0])
+def test_open_care_episodes_begun_compiled_are_numpys(monkeypatch, strength):
+    """OpenCare.start's compiled pass (kernels.start_open_care) against its numpy lines, from the same
+    shuffled state and start mask (episodes running and not, participants and not): every household
+    array and the evaluation's counts equal; with strength 0 the mechanism gives no intensive
+    variant (None), with 0.8 some episodes are intensive and some ordinary, restarted ones too."""
+    (compiled, draws_compiled), (numpy, draws_numpy) = shuffled_models(4, monkeypatch)
+    t = numpy.month
+    rng = np.random.default_rng(22)
+    start = rng.random(numpy.households.present.shape) < 0.3
+    before = numpy.households.open_care_months_left.copy()
+    compiled.open_care.start(t, strength, start.copy(), draws_compiled, compiled=True)
+    numpy.open_care.start(t, strength, start.copy(), draws_numpy)
+    after_compiled, after_numpy = model_arrays(compiled), model_arrays(numpy)
+    for name in after_numpy:
+        assert np.array_equal(after_compiled[name], after_numpy[name]), name
+    hh = numpy.households
+    lengths = set(hh.open_care_months_left[start].tolist())
+    ordinary = numpy.config.economy.ordinary_treatment_months
+    assert ordinary in lengths and (hh.open_care_month_index[start] == 0).all()
+    assert (start & (before > 0)).any()                                    # restarted episodes too
+    if strength > 0:
+        assert hh.open_care_intensive[start].any() and not hh.open_care_intensive[start].all()
+        assert len(lengths) == 2
+    else:
+        assert not hh.open_care_intensive[start].any() and lengths == {ordinary}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from agents import kernels
@@ -16,6 +18,17 @@ from simulation.core.population import eb_amount_sek_per_month
 #: hazard (``population.replacement_within_2_years``; Vinnerljung, Öman & Gunnarson 2004)
 REPLACEMENT_WINDOW_MONTHS = 24
 MAX_RISK_FACTORS = 4
+
+
+def household_flags(households) -> np.ndarray:
+    """(arms, R, window) uint8, the households' state the children's month reads, in bits: 0 present,
+    1 a parent in work (off EB after an exit to work), 2 in an intensive open-care episode, 3 a
+    participant. The numpy reference of ``kernels.household_flags`` (the compiled month's)."""
+    hh = households
+    return (hh.present.view(np.uint8)
+            | ((~hh.on_eb & (hh.last_exit_route == ROUTE_INDEX["work"])).view(np.uint8) << 1)
+            | ((hh.open_care_intensive & (hh.open_care_months_left > 0)).view(np.uint8) << 2)
+            | (hh.participant.view(np.uint8) << 3))
 
 
 class ChildhoodProcess:
@@ -50,6 +63,7 @@ class ChildhoodProcess:
         self.history_ages_months = (12 * first, 12 * (last + 1))
         first, last = pop.adult_outcome_onset_age_years
         self.onset_first_month, self.onset_months = 12 * first, 12 * (last - first + 1)
+        self._new_placements: np.ndarray | None = None     # step_fused's buffer of new placements
 
     def step(self, t: int, strength: float, draws) -> None:
         ch, hh = self.children, self.households
@@ -70,11 +84,7 @@ class ChildhoodProcess:
         """The month with numpy passes: the reference of :meth:`step_fused` (the same bits)."""
         ch, hh, pop = self.children, self.households, self.pop
         # household state the children need, packed into bits and spread to them in one pass
-        flags = ch.of_households(
-            hh.present.view(np.uint8)
-            | ((~hh.on_eb & (hh.last_exit_route == ROUTE_INDEX["work"])).view(np.uint8) << 1)
-            | ((hh.open_care_intensive & (hh.open_care_months_left > 0)).view(np.uint8) << 2)
-            | (hh.participant.view(np.uint8) << 3))
+        flags = ch.of_households(household_flags(hh))
         ch.sync_presence((flags & 1).view(bool), t)
         self.leave_home(t)
         age = ch.age_months(t)
@@ -140,7 +150,10 @@ class ChildhoodProcess:
         whole = kernels.whole
         shape = ch.present.shape
         lo, hi = self.history_ages_months
-        new = np.empty(shape, dtype=bool)
+        # the new placements' (arm, replication, child), at most one per slot; kept while the window fits
+        if self._new_placements is None or self._new_placements.shape[1] < math.prod(shape):
+            self._new_placements = np.empty((3, math.prod(shape)), dtype=np.intp)
+        new_arm, new_rep, new_child = self._new_placements
         family_risk = np.zeros(shape[:2] + (len(hh),), dtype=np.int8)
         if keep is not None:
             keep.update(onset=np.empty(shape, dtype=np.float32), remission=np.empty(shape, dtype=np.float32),
@@ -155,10 +168,9 @@ class ChildhoodProcess:
         # the household state read below
         self.leave_home(t)
         held, onset_multiplier, remission_multiplier, placement_multiplier = hooks
-        kernels.child_month(np.int64(t), np.int64(ADULT_AGE_MONTHS), np.int64(ROUTE_INDEX["work"]),
-                            whole(hh.present), whole(hh.on_eb), whole(hh.last_exit_route),
-                            whole(hh.open_care_intensive), whole(hh.open_care_months_left), whole(hh.participant),
-                            whole(ch.household), np.minimum(len(hh), ch.n_households), whole(ch.birth_month),
+        flags = kernels.household_flags(hh, ROUTE_INDEX["work"])     # one byte per household: what a child reads
+        n_new = kernels.child_month(np.int64(t), np.int64(ADULT_AGE_MONTHS), flags, whole(ch.household),
+                                    np.minimum(len(hh), ch.n_households), whole(ch.birth_month),
                             whole(ch.present), whole(ch.adult), whole(ch.protective).view(np.uint32),
                             np.int64(ch.protective.shape[-1]), self.onset_by_protection,
                             np.float32(pop.risk_remission_per_month), np.int64(INTERVENTION), held,
@@ -169,11 +181,13 @@ class ChildhoodProcess:
                             np.float32(pop.protective_loss_per_month),
                             whole(draws.child_risk), whole(draws.protective_loss), whole(ch.conduct_problem_months),
                             whole(ch.placement), whole(ch.placement_months_left), whole(ch.months_since_return),
-                            whole(ch.ever_placed), self.placement_hazard_table, whole(draws.placement), new,
-                            self.baseline.placements_this_year, self.baseline.minor_months_this_year, family_risk,
+                            whole(ch.ever_placed), self.placement_hazard_table, whole(draws.placement),
+                            np.int64(shape[-1]), new_arm, new_rep, new_child, self.baseline.placements_this_year,
+                            self.baseline.minor_months_this_year, family_risk,
                             np.int64(CONTROL), keep is not None, *kept)
-        ch.place(new, draws.placement_kind, pop.hvb_share_of_placements, self.hvb_mean_months,
-                 self.family_home_mean_months)
+        if n_new:
+            ch.place_at(new_arm[:n_new], new_rep[:n_new], new_child[:n_new], draws.placement_kind,
+                        pop.hvb_share_of_placements, self.hvb_mean_months, self.family_home_mean_months)
         self.finish_month(t, strength, draws, None, None, family_risk)
         ch.start_adult_outcomes(t)          # numpy's passes: faster than a loop for these two
         ch.adult_remission(self.adult_remission_per_month, draws.adult_remission)

@@ -31,10 +31,14 @@ class OpenCare:
         if implementation == "numba" and len(hh):
             whole = kernels.whole
             start = np.empty(hh.present.shape, dtype=bool)
+            # the compiled children's month gives the families' risk as int8: indexed as it is (a
+            # conversion to intp was a pass and an 8-byte copy of every household slot a month)
+            if family_risk.dtype != np.int8 or not family_risk.flags.c_contiguous:
+                family_risk = np.ascontiguousarray(family_risk, dtype=np.intp)
             kernels.open_care_month(whole(hh.n_children), whole(hh.present), whole(hh.open_care_months_left),
-                                    whole(hh.open_care_month_index), np.ascontiguousarray(family_risk, dtype=np.intp),
+                                    whole(hh.open_care_month_index), family_risk,
                                     self.need_by_family_risk, whole(draws.open_care), start)
-            self.start(t, strength, start, draws)
+            self.start(t, strength, start, draws, compiled=True)
             return
         hh.tick_open_care()
         with_children = (hh.n_children > 0)[None] & hh.present
@@ -44,13 +48,28 @@ class OpenCare:
         start = with_children & (hh.open_care_months_left == 0) & (draws.open_care[None] < hazard)
         self.start(t, strength, start, draws)
 
-    def start(self, t: int, strength: float, start: np.ndarray, draws) -> None:
-        """Episodes begin where ``start`` is set: ordinary length, or the intervention's intensive one."""
+    def start(self, t: int, strength: float, start: np.ndarray, draws, compiled: bool = False) -> None:
+        """Episodes begin where ``start`` is set: ordinary length, or the intervention's intensive one.
+
+        ``compiled``: the episodes are begun in one compiled pass (``kernels.start_open_care``: the
+        same lengths, cast as numpy's ``copyto`` casts them) instead of ``np.where`` and three passes."""
         intensive = None
         for mechanism in self.intervention.mechanisms:
             chosen = mechanism.intensive_episodes(t, strength, start, draws)
             if chosen is not None:
                 intensive = chosen
+        hh = self.households
+        if compiled:
+            whole = kernels.whole
+            # np.where's lengths (ordinary, intensive), cast to the months' type as copyto casts them
+            lengths = np.array([self.eco.ordinary_treatment_months, self.intensive_months])
+            lengths = lengths.astype(hh.open_care_months_left.dtype, casting="unsafe")
+            with_intensive = intensive is not None
+            kernels.start_open_care(np.int64(hh.window), start,
+                                    np.ascontiguousarray(intensive, dtype=bool) if with_intensive else start,
+                                    with_intensive, lengths, whole(hh.open_care_months_left),
+                                    whole(hh.open_care_month_index), whole(hh.open_care_intensive))
+            return
         if intensive is None:
             intensive = np.zeros_like(start)
         length = np.where(intensive, self.intensive_months, self.eco.ordinary_treatment_months)
