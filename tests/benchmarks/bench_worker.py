@@ -248,7 +248,8 @@ def run_split(spec: dict) -> dict:
     Every replication draws from its own streams, one uniform per active agent slot and column, and
     the compiled loops go over each replication's own rows, so both parts of R replications are R
     times one's (to the timing noise): this measures how much of a target's time the random-stream
-    layout and the model's compiled work take (issue 15)."""
+    layout and the model's compiled work take (issue 15). The loops are loaded before the timed run,
+    as in a command's workers."""
     from simulation.core import draws, runner
 
     config = compose_config(spec["overrides"])
@@ -274,6 +275,10 @@ def run_split(spec: dict) -> dict:
         spent["summarise_cpu_s"] = spent.get("summarise_cpu_s", 0.0) + time.process_time() - t
         return out
 
+    # as a command's replication worker is before its batch (a fork of the warm server, which ran
+    # simulation/app/preload.py's tiny run): numba started and the loops loaded from its cache,
+    # outside the timing (else ≈ 0.3 s of numba's start lands in whichever loop runs first)
+    from simulation.app import preload
     draws.MonthDraws.draw = timed
     runner.assemble = timed_assemble
     time_compiled_loops(loops)
@@ -287,7 +292,7 @@ def run_split(spec: dict) -> dict:
             "replications_expected": config.replications, "implementations": sorted(spent.get("implementations", ())),
             "loops_cpu_s": sum(model_loops.values()), "loops_by_name_cpu_s": dict(sorted(
                 model_loops.items(), key=lambda kv: -kv[1])), "draws_loop_cpu_s": loops.get(DRAWS_LOOP, 0.0),
-            "summarise_cpu_s": spent.get("summarise_cpu_s", 0.0),
+            "summarise_cpu_s": spent.get("summarise_cpu_s", 0.0), "loops_preloaded": preload.LOADED,
             "maxrss_kb": maxrss_kb()}
 
 
