@@ -33,7 +33,7 @@ BASE = ["charts=false", "progress=false", "seed=20140101"]
 @dataclass(frozen=True)
 class Workload:
     name: str
-    kind: str                      # reference | sifsim | sweep
+    kind: str      # reference | sifsim | sifsim_parallel | command | split | sweep; explore: its own module
     overrides: tuple[str, ...]
     describe: str
     months: int = 0                # for the reference: months to simulate
@@ -215,14 +215,15 @@ def split_row(r: dict, by_name: dict, ref_rate: float | None) -> tuple[str, ...]
         target_s = count / (30 * ref_rate) if count and ref_rate else None
     draws, loops, summarise = r["draws_cpu_s"], r.get("loops_cpu_s", 0.0), r.get("summarise_cpu_s", 0.0)
     rest = r["cpu_s"] - draws - loops - summarise
+    cpu = r["cpu_s"] or float("nan")      # shares of a run that took no measurable CPU: nan, not a crash
     top = ", ".join(f"{name} {s:.2f}" for name, s in list((r.get("loops_by_name_cpu_s") or {}).items())[:4])
-    note = (f"of the run's {r['cpu_s']:.1f} s CPU: draws {draws:.2f} s ({draws / r['cpu_s']:.0%}; "
+    note = (f"of the run's {r['cpu_s']:.1f} s CPU: draws {draws:.2f} s ({draws / cpu:.0%}; "
             f"{_fmt_count(r['floats'])} float32, {1e9 * draws / max(r['floats'], 1):.2f} ns each, "
             f"{'/'.join(r.get('implementations') or ['?'])}), "
-            + (f"the model's compiled loops {loops:.2f} s ({loops / r['cpu_s']:.0%}; {top})" if top else
+            + (f"the model's compiled loops {loops:.2f} s ({loops / cpu:.0%}; {top})" if top else
                "no compiled loop ran (numpy's path: the loops' work is in the rest)")
             + f", the rest of the simulation (Python and "
-            f"numpy: set-up, months, yearly close) {rest:.2f} s ({rest / r['cpu_s']:.0%}), the tables' summary "
+            f"numpy: set-up, months, yearly close) {rest:.2f} s ({rest / cpu:.0%}), the tables' summary "
             f"after it {summarise:.2f} s. × {target_reps}/{r['replications']} replications ÷ {cores} cores "
             f"(**a projection**): draws {projected(draws):.2f} s + compiled loops {projected(loops):.2f} s "
             f"= **{projected(draws + loops):.2f} s of wall**, the rest of the simulation {projected(rest):.2f} s "
