@@ -23,11 +23,10 @@ platform has no fork server, ``spawn`` (the workers then import and load what th
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from multiprocessing.context import BaseContext
 
-from simulation.present.workers import CHART_PRELOAD, forkserver_context, main_module_imports
+from simulation.present.workers import CHART_PRELOAD, forkserver_available, forkserver_context, main_module_imports
 
 #: the module whose import (in the fork server only) runs a tiny replication with the compiled
 #: loops, so that numba loads them there once
@@ -46,9 +45,9 @@ def preload_modules() -> list[str]:
     return [*MODEL_PRELOAD, KERNEL_PRELOAD, *CHART_PRELOAD, *main_module_imports()]
 
 
-def available() -> bool:
-    """Whether this platform has a fork server (Linux, macOS; not Windows)."""
-    return "forkserver" in multiprocessing.get_all_start_methods()
+#: whether this platform has a fork server (Linux, macOS; not Windows): the check the worker pools'
+#: start method makes (simulation/present/workers.py)
+available = forkserver_available
 
 
 def context() -> BaseContext:

@@ -27,13 +27,18 @@ def main_module_imports() -> list[str]:
                    if callable(v) and str(getattr(v, "__module__", "")).startswith("simulation.")})
 
 
+def forkserver_available() -> bool:
+    """Whether this platform has a fork server (Linux, macOS; not Windows)."""
+    return "forkserver" in multiprocessing.get_all_start_methods()
+
+
 def forkserver_context(preload: Sequence[str]) -> BaseContext:
     """The start method of a worker pool: ``forkserver`` preloaded with ``preload`` where the
     platform has it (Linux, macOS), else ``spawn`` (the workers then import what they need).
 
     Python has one fork server per process and reads the preload list when the server starts,
     so a server already running keeps the list it was started with."""
-    if "forkserver" not in multiprocessing.get_all_start_methods():
+    if not forkserver_available():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(list(preload))
