@@ -479,6 +479,105 @@ def _eb_reentries_loop(present, on_eb, last_exit_route, months_since_exit, month
                         months_on_eb[a, r, i] = np.int32(np.floor(memory * months_on_eb[a, r, i]))
 
 
+def _eb_month_loop(n_adults, n_children, exit_propensity, months_on_eb, on_eb, composition, fading_by_entry,
+                  floor_by_entry, decay_by_month, caseload, with_children, eligible_min_months, control,
+                  present, participant, intervention, policy_on, policy_by_composition, policy_min_months,
+                  factors, clip, want_base, u_exit, u_route, route_cdf, moved, last_exit_route,
+                  months_since_exit, u_reentry, reentry_table, n_routes, late_after_months, window_months,
+                  memory, base, at_risk, treated, exits, route, back, n_exits, n_back):  # pragma: no cover - compiled
+    # The households' EB month in one pass per household: _exit_hazard_loop, then _eb_exits_loop, then
+    # _eb_reentries_loop, each the same operations in the same order and float types as there (those
+    # three, run one after the other, are this loop's reference: tests/test_kernels.py). One pass is
+    # the same as three because each household's outcome reads only its own slots and the month's
+    # draws: the hazard reads the state before any exit; a household leaving gets months_since_exit 0,
+    # which the re-entry test (since >= 1) excludes, exactly as when the re-entries ran after every
+    # exit; one off EB cannot leave, and its re-entry reads only state no exit of another household
+    # changes. What no reader needs is not written: the hazard (read only by the exits, here), the
+    # base only with want_base (the evaluation's expected exits, in project months). Also the month's
+    # counts: n_exits[a, r] and n_back[a, r] (count_true of exits and of back).
+    n_arms, n_reps, n_households = exits.shape
+    n_cdf = route_cdf.shape[0]
+    for a in range(n_arms):
+        for r in range(n_reps):
+            n_exits[a, r] = 0
+            n_back[a, r] = 0
+    for r in range(n_reps):
+        for i in range(n_households):
+            on_any = False
+            for a in range(n_arms):
+                on_any = on_any | on_eb[a, r, i]
+            if not on_any:
+                # off EB in every arm: no hazard, no exit (_exit_hazard_loop's skip; base 0 as there)
+                if want_base:
+                    for a in range(n_arms):
+                        base[a, r, i] = 0.0
+                treated[r, i] = False
+                at_risk[r, i] = False
+                route[r, i] = -1
+                for a in range(n_arms):
+                    exits[a, r, i] = False
+            else:
+                # --- the hazard (_exit_hazard_loop)
+                entry = 2 * (np.int64(n_adults[r, i]) - 1) + (n_children[r, i] > 0)
+                fading = fading_by_entry[entry] * exit_propensity[r, i]
+                floor = floor_by_entry[entry]
+                policy_here = policy_on & policy_by_composition[composition[r, i]]
+                taking_part = participant[intervention, r, i] & on_eb[intervention, r, i]
+                treated[r, i] = taking_part
+                u = u_exit[r, i]
+                leaving = False
+                for a in range(n_arms):
+                    on = on_eb[a, r, i]
+                    months = months_on_eb[a, r, i]
+                    b = fading * decay_by_month[months] + floor
+                    reach = policy_here & present[a, r, i] & on & (months >= policy_min_months)
+                    k = np.int64(reach) + 2 * np.int64(taking_part & (a == intervention))
+                    h = b * caseload[a, r] * factors[k]
+                    if clip:
+                        h = h if (h > 0.0) | (h != h) else 0.0
+                        h = h if (h < 1.0) | (h != h) else 1.0
+                    if want_base:
+                        base[a, r, i] = b if on else 0.0
+                    # --- who leaves (_eb_exits_loop): the same draw in both arms
+                    e = on & (u < (h if on else 0.0))
+                    exits[a, r, i] = e
+                    leaving = leaving | e
+                at_risk[r, i] = on_eb[control, r, i] & with_children[composition[r, i]] \
+                    & (months_on_eb[control, r, i] >= eligible_min_months)
+                chosen = -1
+                if leaving:
+                    v = np.float64(u_route[r, i])
+                    kk = 0
+                    for c in range(n_cdf):
+                        kk += route_cdf[c] <= v
+                    chosen = min(kk, n_cdf - 1)
+                route[r, i] = chosen
+                if leaving:
+                    for a in range(n_arms):
+                        if exits[a, r, i]:
+                            on_eb[a, r, i] = False
+                            last_exit_route[a, r, i] = chosen
+                            months_since_exit[a, r, i] = 0
+                            if chosen == moved:
+                                present[a, r, i] = False
+                            n_exits[a, r] += 1
+            # --- who comes back (_eb_reentries_loop), after this household's exits
+            for a in range(n_arms):
+                since = months_since_exit[a, r, i]
+                exit_route = last_exit_route[a, r, i]
+                row = max(exit_route, 0) + n_routes * (since >= late_after_months)
+                bk = present[a, r, i] & (not on_eb[a, r, i]) & (exit_route >= 0) & (since >= 1) \
+                    & (since < window_months) & (u_reentry[r, i] < reentry_table[row])
+                back[a, r, i] = bk
+                if bk:
+                    on_eb[a, r, i] = True
+                    n_back[a, r] += 1
+                    if memory <= 0.0:
+                        months_on_eb[a, r, i] = 0
+                    elif memory < 1.0:
+                        months_on_eb[a, r, i] = np.int32(np.floor(memory * months_on_eb[a, r, i]))
+
+
 def _advance_month_loop(n_arms, n_reps, n_households, on_eb, present, months_on_eb,
                         months_since_exit):  # pragma: no cover - compiled by numba
     # HouseholdPopulation.advance_month: durations tick for everyone present
@@ -767,6 +866,7 @@ def _entry(name: str, loop):
 child_month = _entry("child_month", _child_month_loop)
 eb_exits = _entry("eb_exits", _eb_exits_loop)
 eb_reentries = _entry("eb_reentries", _eb_reentries_loop)
+eb_month = _entry("eb_month", _eb_month_loop)
 advance_month = _entry("advance_month", _advance_month_loop)
 open_care_month = _entry("open_care_month", _open_care_month_loop)
 household_cost_counts = _entry("household_cost_counts", _household_cost_counts_loop)

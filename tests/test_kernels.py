@@ -815,3 +815,51 @@ def test_open_care_episodes_begun_compiled_are_numpys(monkeypatch, strength):
         assert len(lengths) == 2
     else:
         assert not hh.open_care_intensive[start].any() and lengths == {ordinary}
+
+
+@pytest.mark.parametrize("overrides", [
+    ("replications=3", "horizon_years=9"),
+    # the caseload moves every month (a hazard per arm and replication), a memory of the months on EB
+    # between 0 and 1, many moving away: every branch of the one-pass month
+    ("replications=2", "horizon_years=7", "population.caseload_elasticity=0.8",
+     "population.reentry_duration_memory=0.5", "population=city", "population.households=600",
+     "intervention.participants_households=60"),
+])
+def test_the_households_eb_month_in_one_pass_is_its_three_passes_to_the_bit(overrides):
+    """kernels.eb_month (the hazard, the exits and the re-entries in one pass) leaves every
+    household array, the month's counts, the evaluation's records and every table as the three
+    compiled passes it replaces do (BenefitProcess.fused False), month after month: in project
+    months and after, with exits to every route, re-entries and pension ages."""
+    from simulation.core.model import SifsimModel
+    config = make_config(*overrides)
+    models = [SifsimModel(config, replications=list(range(config.replications))) for _ in range(2)]
+    for model in models:
+        model.households.kernels = model.children.kernels = "numba"
+    models[1].benefits.fused = False
+    calls = {"eb_month": 0}
+    original = kernels.eb_month
+
+    def counted(*args):
+        calls["eb_month"] += 1
+        return original(*args)
+
+    kernels.eb_month = counted
+    try:
+        exits = back = 0
+        while models[0].running:
+            for model in models:
+                model.step()
+            one, three = models
+            assert np.array_equal(one._exits, three._exits) and np.array_equal(one._entries, three._entries)
+            for name, array in one.households._arrays.items():
+                assert np.array_equal(array, three.households.full(name)), (one.month, name)
+            for name in ("eb_sek", "expected_anyway_sek"):
+                assert np.array_equal(getattr(one.evaluation, name), getattr(three.evaluation, name)), name
+            exits += int(one._exits.sum())
+            back += int(one._entries.sum())
+    finally:
+        kernels.eb_month = original
+    assert calls["eb_month"] == models[0].month              # the one pass ran every month, in model 0 only
+    assert exits > 0 and back > 0
+    for r in range(config.replications):
+        assert models[0].replication_rows(r) == models[1].replication_rows(r)

@@ -7,7 +7,7 @@ import numpy as np
 
 from agents import kernels
 from agents.hazards import caseload_factor, fading_exit_hazard_per_month
-from agents.households import COMPOSITION_INDEX, ROUTE_INDEX
+from agents.households import COMPOSITION_INDEX, REENTRY_LATE_AFTER_MONTHS, ROUTE_INDEX
 from agents.mechanisms.base import CONTROL, INTERVENTION
 from simulation.core.calibration import ELIGIBLE_FAMILY_MIN_MONTHS_ON_EB
 from simulation.core.population import (HAS_CHILDREN, exit_floor_by_composition, reentry_hazard_by_route,
@@ -26,6 +26,10 @@ class BenefitProcess:
     Posts of the EB unit are fixed at the start (its caseload per worker at the
     starting stock); a growing stock dilutes them (``population.caseload_elasticity``).
     """
+
+    #: the compiled path in one pass (``kernels.eb_month``); False: its three compiled passes
+    #: (``kernels.exit_hazard``, ``eb_exits``, ``eb_reentries``), which tests compare it with
+    fused = True
 
     def __init__(self, config, households, eb_unit_households_per_worker: float, intervention, evaluation):
         self.pop = config.population
@@ -114,6 +118,58 @@ class BenefitProcess:
             return None
         return changing[0] if changing else (False, np.ones(4))
 
+    def _step_fused(self, t: int, draws, caseload: np.ndarray, hooks: tuple, counting: bool,
+                    to_pension: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`step`'s compiled path in one pass (``kernels.eb_month``): the exit hazard with the
+        mechanism's factors and the clip, who leaves and by which route, who comes back; then the
+        same counts and evaluation records as :meth:`step`'s other path, from the same arrays."""
+        hh, pop, itv, whole = self.households, self.pop, self.intervention, kernels.whole
+        shape = hh.on_eb.shape
+        base = np.empty(shape, dtype=np.float64) if counting else np.empty((1, 1, 1), dtype=np.float64)
+        at_risk, treated = np.empty(shape[1:], dtype=bool), np.empty(shape[1:], dtype=bool)
+        exits, back = np.empty(shape, dtype=bool), np.empty(shape, dtype=bool)
+        route = np.empty(shape[1:], dtype=np.int8)
+        n_exits, n_back = np.empty(shape[:2], dtype=np.int64), np.empty(shape[:2], dtype=np.int64)
+        policy, factors = hooks
+        ordinary = self.intervention.ordinary_practice
+        multiplier = pop.reentry_hazard_multiplier_after_24_months
+        kernels.eb_month(whole(hh.n_adults), whole(hh.n_children), whole(hh.exit_propensity),
+                         whole(hh.months_on_eb), whole(hh.on_eb), whole(hh.composition),
+                         self.fading_by_entry, self.floor_by_entry, self.duration_decay_by_month,
+                         np.ascontiguousarray(caseload, dtype=np.float64), self.with_children,
+                         np.int64(ELIGIBLE_FAMILY_MIN_MONTHS_ON_EB), np.int64(CONTROL), whole(hh.present),
+                         whole(hh.participant), np.int64(INTERVENTION), bool(policy),
+                         ordinary.eligible_by_composition, np.int64(ordinary.min_months_on_eb),
+                         np.asarray(factors, dtype=np.float64), True, counting,
+                         whole(draws.eb_exit), whole(draws.exit_route), np.asarray(self.route_cdf, dtype=np.float64),
+                         np.int64(ROUTE_INDEX["moved"]), whole(hh.last_exit_route), whole(hh.months_since_exit),
+                         whole(draws.reentry), self._reentry_table(multiplier),
+                         np.int64(self.reentry_hazard.shape[0]), np.int64(REENTRY_LATE_AFTER_MONTHS),
+                         np.int64(pop.reentry_window_months), np.float64(pop.reentry_duration_memory),
+                         base, at_risk, treated, exits, route, back, n_exits, n_back)
+        if counting:
+            self.evaluation.count_expected_exits(t, base[INTERVENTION] * caseload[INTERVENTION][:, None],
+                                                 hh.eb_sek_per_month, treated)
+        if self.counters is not None:
+            self.counters.count_eligible_family_exits(at_risk, exits[CONTROL], hh.kernels)
+        if self.participant_counts is not None:
+            self.participant_counts.count_exits(t, exits, route, hh.participant, hh.kernels)
+        if counting:
+            claimed = exits[INTERVENTION] & hh.participant[INTERVENTION]
+            if not self.count_exits_to_other_benefit:
+                claimed &= route != ROUTE_INDEX["other_benefit"]
+            self.evaluation.count_exits(t, claimed, hh.eb_sek_per_month)
+        # a household reaching pension age this month left EB before the exits and cannot also exit
+        # (exits need on EB): the two are disjoint, so the count of their union is the sum
+        return n_exits + kernels.count_true(to_pension, hh.kernels), n_back
+
+    def _reentry_table(self, after_24_multiplier: float) -> np.ndarray:
+        """The re-entry hazard by row (the route; + routes after ``REENTRY_LATE_AFTER_MONTHS`` off EB),
+        as ``HouseholdPopulation.eb_reentries`` builds it."""
+        hazard_by_route = self.reentry_hazard
+        return np.ascontiguousarray(np.concatenate([hazard_by_route, hazard_by_route * after_24_multiplier]),
+                                    dtype=np.float64)
+
     def step(self, t: int, draws, strength: float) -> tuple[np.ndarray, np.ndarray]:
         """Exits and re-entries this month; returns (exits, entries) counted per arm and replication."""
         hh, pop, itv = self.households, self.pop, self.intervention
@@ -124,6 +180,11 @@ class BenefitProcess:
         caseload = caseload_factor(self.eb_posts, self.households_per_worker,
                                    kernels.count_true(hh.on_eb, hh.kernels), pop.caseload_elasticity)
         hooks = self.hook_factors(t, strength) if hh.kernels == "numba" and len(hh) else None
+        counting = itv.active and t <= itv.t_end     # a pre/post evaluation counts project months
+        if hooks is not None and self.fused:
+            # the hazard, the exits and the re-entries in one compiled pass (the same bits as the
+            # three compiled passes below, tested)
+            return self._step_fused(t, draws, caseload, hooks, counting, to_pension)
         if hooks is not None:
             # one compiled pass: the hazard, the mechanism's factors and the clip (the same bits)
             base, hazard, at_risk, treated = self._exit_hazards_compiled(caseload, hooks)
@@ -133,7 +194,6 @@ class BenefitProcess:
             for mechanism in itv.mechanisms:
                 mechanism.modify_exit_hazard(t, strength, hazard, treated)
             np.clip(hazard, 0.0, 1.0, out=hazard)            # in place: this month's own array
-        counting = itv.active and t <= itv.t_end     # a pre/post evaluation counts project months
         if counting:
             self.evaluation.count_expected_exits(t, base[INTERVENTION] * caseload[INTERVENTION][:, None],
                                                  hh.eb_sek_per_month, treated)
