@@ -86,22 +86,26 @@ class BenefitProcess:
 
     def _exit_hazards_compiled(self, caseload: np.ndarray, hooks: tuple | None):
         """:meth:`exit_hazards` in one compiled pass; also the participants on EB (R, N)."""
-        hh, whole = self.households, kernels.whole
-        shape = hh.on_eb.shape
+        shape = self.households.on_eb.shape
         base, hazard = np.empty(shape, dtype=np.float64), np.empty(shape, dtype=np.float64)
         at_risk, treated = np.empty(shape[1:], dtype=bool), np.empty(shape[1:], dtype=bool)
+        kernels.exit_hazard(*self._hazard_arguments(caseload, hooks), base, hazard, at_risk, treated)
+        return base, hazard, at_risk, treated
+
+    def _hazard_arguments(self, caseload: np.ndarray, hooks: tuple | None) -> tuple:
+        """The exit hazard's inputs as the compiled loops take them (``kernels.exit_hazard`` and
+        ``kernels.eb_month`` begin with them), the hook's factors and the clip (with ``hooks``)."""
+        hh, whole = self.households, kernels.whole
         policy, factors = hooks if hooks is not None else (False, np.ones(4))
         ordinary = self.intervention.ordinary_practice
-        kernels.exit_hazard(whole(hh.n_adults), whole(hh.n_children), whole(hh.exit_propensity),
-                            whole(hh.months_on_eb), whole(hh.on_eb), whole(hh.composition),
-                            self.fading_by_entry, self.floor_by_entry, self.duration_decay_by_month,
-                            np.ascontiguousarray(caseload, dtype=np.float64), self.with_children,
-                            np.int64(ELIGIBLE_FAMILY_MIN_MONTHS_ON_EB), np.int64(CONTROL), whole(hh.present),
-                            whole(hh.participant), np.int64(INTERVENTION), bool(policy),
-                            ordinary.eligible_by_composition, np.int64(ordinary.min_months_on_eb),
-                            np.asarray(factors, dtype=np.float64), hooks is not None, base, hazard, at_risk,
-                            treated)
-        return base, hazard, at_risk, treated
+        return (whole(hh.n_adults), whole(hh.n_children), whole(hh.exit_propensity),
+                whole(hh.months_on_eb), whole(hh.on_eb), whole(hh.composition),
+                self.fading_by_entry, self.floor_by_entry, self.duration_decay_by_month,
+                np.ascontiguousarray(caseload, dtype=np.float64), self.with_children,
+                np.int64(ELIGIBLE_FAMILY_MIN_MONTHS_ON_EB), np.int64(CONTROL), whole(hh.present),
+                whole(hh.participant), np.int64(INTERVENTION), bool(policy),
+                ordinary.eligible_by_composition, np.int64(ordinary.min_months_on_eb),
+                np.asarray(factors, dtype=np.float64), hooks is not None)
 
     def hook_factors(self, t: int, strength: float) -> tuple | None:
         """The mechanisms' exit-hazard hooks as one ``(policy, factors)`` for the compiled pass, or
@@ -123,24 +127,15 @@ class BenefitProcess:
         """:meth:`step`'s compiled path in one pass (``kernels.eb_month``): the exit hazard with the
         mechanism's factors and the clip, who leaves and by which route, who comes back; then the
         same counts and evaluation records as :meth:`step`'s other path, from the same arrays."""
-        hh, pop, itv, whole = self.households, self.pop, self.intervention, kernels.whole
+        hh, pop, whole = self.households, self.pop, kernels.whole
         shape = hh.on_eb.shape
         base = np.empty(shape, dtype=np.float64) if counting else np.empty((1, 1, 1), dtype=np.float64)
         at_risk, treated = np.empty(shape[1:], dtype=bool), np.empty(shape[1:], dtype=bool)
         exits, back = np.empty(shape, dtype=bool), np.empty(shape, dtype=bool)
         route = np.empty(shape[1:], dtype=np.int8)
         n_exits, n_back = np.empty(shape[:2], dtype=np.int64), np.empty(shape[:2], dtype=np.int64)
-        policy, factors = hooks
-        ordinary = self.intervention.ordinary_practice
         multiplier = pop.reentry_hazard_multiplier_after_24_months
-        kernels.eb_month(whole(hh.n_adults), whole(hh.n_children), whole(hh.exit_propensity),
-                         whole(hh.months_on_eb), whole(hh.on_eb), whole(hh.composition),
-                         self.fading_by_entry, self.floor_by_entry, self.duration_decay_by_month,
-                         np.ascontiguousarray(caseload, dtype=np.float64), self.with_children,
-                         np.int64(ELIGIBLE_FAMILY_MIN_MONTHS_ON_EB), np.int64(CONTROL), whole(hh.present),
-                         whole(hh.participant), np.int64(INTERVENTION), bool(policy),
-                         ordinary.eligible_by_composition, np.int64(ordinary.min_months_on_eb),
-                         np.asarray(factors, dtype=np.float64), True, counting,
+        kernels.eb_month(*self._hazard_arguments(caseload, hooks), counting,
                          whole(draws.eb_exit), whole(draws.exit_route), np.asarray(self.route_cdf, dtype=np.float64),
                          np.int64(ROUTE_INDEX["moved"]), whole(hh.last_exit_route), whole(hh.months_since_exit),
                          whole(draws.reentry), self._reentry_table(multiplier),
