@@ -77,6 +77,7 @@ class ArrayPopulation:
         self._archive: dict[int, list[dict[str, np.ndarray]]] = {}
         self.retired_present = 0
         self._pending: list | None = None      # rows queued for one batched compaction
+        self._word_layouts: dict = {}          # the arrays as the compiled compaction sees them
 
     def full(self, name: str) -> np.ndarray:
         """The whole array of one attribute, every agent ever in the area (for inspection, tests)."""
@@ -145,26 +146,38 @@ class ArrayPopulation:
         if not pending:
             return []
         if getattr(self, "kernels", "numpy") == "numba" and self._compact_compiled(pending):
-            pass
-        elif len(pending) <= FEW_ROWS:      # long rows: a memory move per row beats a batched gather
+            return [r for r, *_ in pending]
+        if len(pending) <= FEW_ROWS:        # long rows: a memory move per row beats a batched gather
             for r, keep, gone, future_start, future_end in pending:
                 self._compact_by_slices(r, keep, gone, future_start, future_end)
         else:
             self._compact_by_one_gather(pending)
-        self._retire_blocks([(r, keep.size + (future_end - future_start), gone.size)
-                             for r, keep, gone, future_start, future_end in pending])
+        for r, keep, gone, future_start, future_end in pending:
+            self._retire_block(r, keep.size + (future_end - future_start), gone.size)
         return [r for r, *_ in pending]
 
     def _compact_compiled(self, pending: list[tuple]) -> bool:
-        """The queued rows' compactions as byte moves in one compiled loop per array
-        (agents/kernels_compaction.py; the same bytes as the gathers). False, and nothing moved, if
-        an array is not C-contiguous (then the numpy paths run)."""
+        """The queued rows' compactions and :meth:`_retire_block`'s work (archive, inert state, the
+        retired present) in one compiled loop per array (agents/kernels_compaction.py): the same
+        bits as the numpy paths. False, and nothing done, if an array is not C-contiguous (then the
+        numpy paths run)."""
         if not all(arr.flags.c_contiguous for arr in self._arrays.values()):
             return False
         from agents.kernels_compaction import CompactionPlan
         plan = CompactionPlan(pending)
+        archived = {}
         for name, arr in self._arrays.items():
-            plan.apply(arr, 0 if name in self.FIXED else 1)
+            layout = self._word_layouts.get(name)
+            if layout is None or layout.array is not arr:
+                from agents.kernels_compaction import WordLayout
+                layout = self._word_layouts[name] = WordLayout(arr, 1 if name in self.STATE else 0, self.INERT.get(name))
+            archived[name] = plan.apply(layout, archive=name in self.STATE)
+        for i, r in enumerate(plan.rows.tolist()):
+            part = slice(int(plan.gone_offsets[i]), int(plan.gone_offsets[i + 1]))
+            self._archive.setdefault(r, []).append({name: archived[name][:, part] for name in self.STATE})
+        if "present" in self.STATE:
+            # still in the area when retired (both arms counted): for head counts of the area
+            self.retired_present += int(np.count_nonzero(archived["present"]))
         return True
 
     def _compact_by_one_gather(self, pending: list[tuple]) -> None:
@@ -226,32 +239,6 @@ class ArrayPopulation:
             row[part(n_keep, n_keep + n_future)] = row[part(future_start, future_end)]     # overlap-safe
             row[part(0, n_keep)] = kept
             row[part(n_keep + n_future, n_keep + n_future + gone.size)] = went
-
-    def _retire_blocks(self, blocks: list[tuple[int, int, int]]) -> None:
-        """:meth:`_retire_block` for every (row, start, n_gone) of ``blocks`` (distinct rows), with one
-        gather and one assignment per array for all of them instead of one per row: each row's
-        archive is a view of the gathered block (the same values, shapes and dtypes), its retired
-        agents made inert alike, and ``retired_present`` grows by the same count."""
-        if len(blocks) <= 1:
-            for r, start, n_gone in blocks:
-                self._retire_block(r, start, n_gone)
-            return
-        counts = np.array([n for *_, n in blocks], dtype=np.intp)
-        offsets = np.concatenate(([0], np.cumsum(counts)))
-        rows = np.repeat(np.array([r for r, *_ in blocks], dtype=np.intp), counts)
-        # the columns start, start + 1, … of each block, as one index
-        columns = np.arange(int(offsets[-1]), dtype=np.intp) + np.repeat(
-            np.array([start for _, start, _ in blocks], dtype=np.intp) - offsets[:-1], counts)
-        taken = {name: self._arrays[name][:, rows, columns] for name in self.STATE}
-        for i, (r, _, _) in enumerate(blocks):
-            part = slice(int(offsets[i]), int(offsets[i + 1]))
-            self._archive.setdefault(r, []).append({name: taken[name][:, part] for name in self.STATE})
-        if "present" in self._arrays:
-            # still in the area when retired (both arms counted): for head counts of the area
-            present = taken["present"] if "present" in taken else self._arrays["present"][:, rows, columns]
-            self.retired_present += int(present.sum())
-        for name, value in self.INERT.items():
-            self._arrays[name][:, rows, columns] = value
 
     def _retire_block(self, r: int, start: int, n_gone: int) -> None:
         """Archive row ``r``'s newly retired block (``n_gone`` agents from ``start``) and make it inert."""
