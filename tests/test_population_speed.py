@@ -101,3 +101,58 @@ def test_compact_keeps_its_definition():
     arr = np.arange(10)[None].copy()
     compact([(arr, 1)], keep=np.array([0, 2]), gone=np.array([1, 3]), future_start=4, future_end=7)
     assert arr.tolist() == [[0, 2, 4, 5, 6, 1, 3, 7, 8, 9]]
+
+
+# --- the arrivals' draws, compiled ---------------------------------------------------------------
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_compiled_arrivals_are_the_numpy_months_to_the_bit(seed):
+    """Counts, household and children's uniforms of every month: rates from 0 to just below 10
+    (numpy's multiplication method), months without arrivals and without children included."""
+    from simulation.core.draws import Stream, replication_streams
+    from simulation.core.population import ArrivalDraws, _draw_arrivals
+    from tests.support import make_config
+    pop = make_config().population
+    rng = np.random.default_rng(seed)
+    rate = rng.random(240) * 10.0
+    rate[rng.random(240) < 0.2] = 0.0
+    rate[:3] = (np.nextafter(10.0, 0.0), 1e-9, 0.0)                       # the edges of the method
+    drawn = {implementation: _draw_arrivals(pop, ArrivalDraws(replication_streams(seed, 7)[Stream.INFLOW]), rate,
+                                            implementation) for implementation in ("numba", "numpy")}
+    (counts, households, children), (counts_ref, households_ref, children_ref) = drawn["numba"], drawn["numpy"]
+    assert np.array_equal(counts, counts_ref) and counts.sum() > 500 and (counts == 0).any()
+    for got, want in ((households, households_ref), (children, children_ref)):
+        assert got.keys() == want.keys()
+        for name in want:
+            assert got[name].dtype == want[name].dtype and np.array_equal(got[name], want[name]), name
+    assert children["priority"].size > 500
+
+
+def test_a_rate_of_10_or_more_takes_numpys_poisson():
+    """numpy's Poisson draw changes method at a rate of 10 (not reproduced): such rates stay numpy's."""
+    from simulation.core.kernels_arrivals import compiled_rates
+    assert compiled_rates(np.array([0.0, 9.99]))
+    assert not compiled_rates(np.array([0.0, 10.0]))
+    assert not compiled_rates(np.array([3.0, -1.0]))
+
+
+@pytest.mark.parametrize("overrides", [(), ("population=city", "population.households=400")],
+                         ids=["oster", "city-rates-above-10"])
+def test_a_batch_is_drawn_the_same_with_either_implementation(monkeypatch, overrides):
+    """The whole synthetic population of a batch (every array of both populations), compiled arrivals
+    or numpy's (kernels.choose decides by SIFSIM_KERNELS)."""
+    from simulation.core.draws import replication_streams
+    from simulation.core.population import arrivals_implementation, build_population
+    from tests.support import make_config
+    config = make_config("horizon_years=10", *overrides)
+    built = {}
+    for implementation in ("numba", "numpy"):
+        monkeypatch.setenv(kernels.KERNELS_ENV, implementation)
+        assert arrivals_implementation(config.population, 120, 3) == implementation
+        built[implementation] = build_population(config.population, config.economy, 120,
+                                                 [replication_streams(config.seed, r) for r in range(3)])
+    for owner in ("households", "children"):
+        a, b = getattr(built["numba"], owner), getattr(built["numpy"], owner)
+        assert np.array_equal(a.n_active, b.n_active)
+        for name in b._arrays:
+            assert np.array_equal(a.full(name), b.full(name)), (owner, name)
