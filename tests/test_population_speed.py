@@ -156,3 +156,27 @@ def test_a_batch_is_drawn_the_same_with_either_implementation(monkeypatch, overr
         assert np.array_equal(a.n_active, b.n_active)
         for name in b._arrays:
             assert np.array_equal(a.full(name), b.full(name)), (owner, name)
+
+
+def test_a_models_yearly_retirement_is_the_same_compiled_and_with_numpy(monkeypatch):
+    """Whole runs with every yearly compaction compiled or numpy's: every array, the archives of the
+    retired and the head count of the retired present (agents/base.py's end_compaction)."""
+    from simulation.core.model import SifsimModel
+    from tests.support import make_config
+    config = make_config("replications=6", "horizon_years=5", "population.households=150")
+    runs = {}
+    for implementation in ("numba", "numpy"):
+        monkeypatch.setenv(kernels.KERNELS_ENV, implementation)
+        runs[implementation] = SifsimModel(config, replications=list(range(6))).run()
+        assert runs[implementation].children.kernels == implementation
+    compiled, reference = runs["numba"], runs["numpy"]
+    assert compiled.retired_households == reference.retired_households > 0
+    for owner in ("households", "children"):
+        a, b = getattr(compiled, owner), getattr(reference, owner)
+        assert np.array_equal(a.n_active, b.n_active) and a.retired_present == b.retired_present
+        for name in b._arrays:
+            assert np.array_equal(a.full(name), b.full(name)), (owner, name)
+        for r in range(6):
+            for name, value in b.retired_state(r).items():
+                got = a.retired_state(r)[name]
+                assert got.dtype == value.dtype and np.array_equal(got, value), (owner, r, name)
