@@ -170,7 +170,8 @@ class ArrayPopulation:
             layout = self._word_layouts.get(name)
             if layout is None or layout.array is not arr:
                 from agents.kernels_compaction import WordLayout
-                layout = self._word_layouts[name] = WordLayout(arr, 1 if name in self.STATE else 0, self.INERT.get(name))
+                layout = self._word_layouts[name] = WordLayout(arr, 1 if name in self.STATE else 0,
+                                                               self.INERT.get(name))
             archived[name] = plan.apply(layout, archive=name in self.STATE)
         for i, r in enumerate(plan.rows.tolist()):
             part = slice(int(plan.gone_offsets[i]), int(plan.gone_offsets[i + 1]))

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 
 from agents.kernels import compiled
@@ -45,7 +46,8 @@ def compiled_rates(rate_by_month: np.ndarray) -> bool:
 
 
 def _jump_step(hi, lo, jump):  # pragma: no cover - compiled by numba
-    # A·s + C (mod 2¹²⁸) for jump = [A hi, A lo, C hi, C lo]
+    # A·s + C (mod 2¹²⁸) for jump = [A hi, A lo, C hi, C lo] (for the 2⁶⁴-step block A's low half is 1
+    # and C's 0, so the carry never fires there; kept for any block size)
     product_hi, product_lo = _multiply_full(lo, jump[1])
     product_hi = product_hi + hi * jump[1] + lo * jump[0]
     new_lo = product_lo + jump[3]
@@ -63,9 +65,11 @@ def _double_step(hi, lo, inc_hi, inc_lo):  # pragma: no cover - compiled by numb
     return hi, lo, np.float64(value >> _S11) * _DOUBLE_SCALE
 
 
-# the loops below call these two compiled (numba compiles a loop's callees with it, inlined)
-_jump = compiled("arrival_jump", _jump_step)
-_double = compiled("arrival_double", _double_step)
+# the loops below call these two compiled (numba compiles a loop's callees into it); plain njit, not
+# agents.kernels.compiled: they are never called from Python, so they have no signature of their own,
+# and kernels._COMPILED lists the loops a warm worker has loaded (tests/test_warm.py)
+_jump = numba.njit(cache=True, nogil=True)(_jump_step)
+_double = numba.njit(cache=True, nogil=True)(_double_step)
 
 
 def _counts_loop(start, increment, jump, rate, counts, after):  # pragma: no cover - compiled by numba
