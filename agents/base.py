@@ -77,6 +77,7 @@ class ArrayPopulation:
         self._archive: dict[int, list[dict[str, np.ndarray]]] = {}
         self.retired_present = 0
         self._pending: list | None = None      # rows queued for one batched compaction
+        self._word_layouts: dict = {}          # the arrays as the compiled compaction sees them
 
     def full(self, name: str) -> np.ndarray:
         """The whole array of one attribute, every agent ever in the area (for inspection, tests)."""
@@ -144,6 +145,8 @@ class ArrayPopulation:
         pending, self._pending = self._pending or [], None
         if not pending:
             return []
+        if getattr(self, "kernels", "numpy") == "numba" and self._compact_compiled(pending):
+            return [r for r, *_ in pending]
         if len(pending) <= FEW_ROWS:        # long rows: a memory move per row beats a batched gather
             for r, keep, gone, future_start, future_end in pending:
                 self._compact_by_slices(r, keep, gone, future_start, future_end)
@@ -152,6 +155,31 @@ class ArrayPopulation:
         for r, keep, gone, future_start, future_end in pending:
             self._retire_block(r, keep.size + (future_end - future_start), gone.size)
         return [r for r, *_ in pending]
+
+    def _compact_compiled(self, pending: list[tuple]) -> bool:
+        """The queued rows' compactions and :meth:`_retire_block`'s work (archive, inert state, the
+        retired present) in one compiled loop per array (agents/kernels_compaction.py): the same
+        bits as the numpy paths. False, and nothing done, if an array is not C-contiguous (then the
+        numpy paths run)."""
+        if not all(arr.flags.c_contiguous for arr in self._arrays.values()):
+            return False
+        from agents.kernels_compaction import CompactionPlan
+        plan = CompactionPlan(pending)
+        archived = {}
+        for name, arr in self._arrays.items():
+            layout = self._word_layouts.get(name)
+            if layout is None or layout.array is not arr:
+                from agents.kernels_compaction import WordLayout
+                layout = self._word_layouts[name] = WordLayout(arr, 1 if name in self.STATE else 0,
+                                                               self.INERT.get(name))
+            archived[name] = plan.apply(layout, archive=name in self.STATE)
+        for i, r in enumerate(plan.rows.tolist()):
+            part = slice(int(plan.gone_offsets[i]), int(plan.gone_offsets[i + 1]))
+            self._archive.setdefault(r, []).append({name: archived[name][:, part] for name in self.STATE})
+        if "present" in self.STATE:
+            # still in the area when retired (both arms counted): for head counts of the area
+            self.retired_present += int(np.count_nonzero(archived["present"]))
+        return True
 
     def _compact_by_one_gather(self, pending: list[tuple]) -> None:
         """The queued rows' compactions (see :func:`compact`) as one gather per array for all of them.

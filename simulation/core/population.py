@@ -368,8 +368,12 @@ def build_population(pop: PopulationConfig, economy: EconomyConfig, n_months: in
                      inflow_multiplier_by_month: np.ndarray | float = 1.0) -> SyntheticPopulation:
     """The households and children of a batch of replications, each drawn from its own streams.
 
-    ``inflow_multiplier_by_month``: the inflow shocks (simulation/core/inflow_shocks.py), 1 = none."""
-    drawn = [_draw_replication(pop, economy, n_months, s, inflow_multiplier_by_month) for s in streams]
+    ``inflow_multiplier_by_month``: the inflow shocks (simulation/core/inflow_shocks.py), 1 = none.
+    The arrivals' draws are compiled when the batch's monthly loops will be (:func:`arrivals_implementation`;
+    the same uniforms either way)."""
+    implementation = arrivals_implementation(pop, n_months, len(streams))
+    drawn = [_draw_replication(pop, economy, n_months, s, inflow_multiplier_by_month, implementation)
+             for s in streams]
     households = HouseholdPopulation(**{k: [d.households[k] for d in drawn] for k in drawn[0].households},
                                      n_months=n_months)
     for r, d in enumerate(drawn):
@@ -380,6 +384,24 @@ def build_population(pop: PopulationConfig, economy: EconomyConfig, n_months: in
     for r, d in enumerate(drawn):
         children.start_placed(r, *d.placed)
     return SyntheticPopulation(households=households, children=children)
+
+
+def arrivals_implementation(pop: PopulationConfig, n_months: int, n_reps: int) -> str:
+    """"numba" or "numpy" for the arrivals' draws: :func:`agents.kernels.choose` for the batch's work
+    as the model counts it (arms × child slots × months), estimated before the draws from the
+    households ever in the area (the start and the steady inflow over the horizon; Öster has about as
+    many child slots as that, half again at most), so that a small run in a fresh process does not
+    load numba for its set-up alone. Either choice gives the same uniforms."""
+    from agents import kernels
+    rate = pop.inflow_households_per_month if pop.inflow_households_per_month is not None else \
+        _steady_inflow_estimate(pop)
+    households_ever = pop.households + (max(float(rate), 0.0) * n_months if pop.inflow_enabled else 0.0)
+    return kernels.choose(2 * n_reps * households_ever * n_months)
+
+
+#: the steady inflow as this module defines it, for the estimate above only (tests/legacy_setup.py
+#: replaces ``steady_inflow_per_month`` by a per-replication sample drawn after the stock)
+_steady_inflow_estimate = steady_inflow_per_month
 
 
 #: PCG64 outputs reserved for one month's arrivals (never overlapping: a month draws a few thousand
@@ -456,22 +478,39 @@ def _children_from_uniforms(pop: PopulationConfig, u: np.ndarray) -> dict:
                 leave_home_age_months=months_between_from_uniforms(*pop.child_leave_home_age_years, u[:, -1]))
 
 
-def _draw_arrivals(pop: PopulationConfig, gen: ArrivalDraws, rate_by_month: np.ndarray):
-    """Every month's arrivals from its own block: (counts by month, household attributes, children's)."""
+def _draw_arrivals(pop: PopulationConfig, gen: ArrivalDraws, rate_by_month: np.ndarray,
+                   implementation: str = "numpy"):
+    """Every month's arrivals from its own block: (counts by month, household attributes, children's).
+
+    With ``implementation`` "numba" and every monthly rate below 10, the same uniforms come from
+    compiled PCG64 steps (simulation/core/kernels_arrivals.py: numpy's bits, without the two Python
+    calls and the state reset per month); otherwise, and as the reference, from ``gen`` month by month.
+    """
     n_months = rate_by_month.shape[0]
-    counts = np.zeros(n_months, dtype=np.int64)
-    uniforms = []
-    for t in np.flatnonzero(rate_by_month > 0):
-        g = gen.households_at(int(t))
-        counts[t] = g.poisson(rate_by_month[t])
-        if counts[t]:
-            uniforms.append(g.random((int(counts[t]), HOUSEHOLD_UNIFORMS)))
-    u = np.concatenate(uniforms) if uniforms else np.zeros((0, HOUSEHOLD_UNIFORMS))
+    fast = None
+    if implementation == "numba":
+        from simulation.core.kernels_arrivals import CompiledArrivals, compiled_rates
+        if compiled_rates(rate_by_month):
+            fast = CompiledArrivals(gen.gen, ARRIVAL_BLOCK_OUTPUTS)
+    if fast is not None:
+        counts, u = fast.households(rate_by_month, HOUSEHOLD_UNIFORMS)
+    else:
+        counts = np.zeros(n_months, dtype=np.int64)
+        uniforms = []
+        for t in np.flatnonzero(rate_by_month > 0):
+            g = gen.households_at(int(t))
+            counts[t] = g.poisson(rate_by_month[t])
+            if counts[t]:
+                uniforms.append(g.random((int(counts[t]), HOUSEHOLD_UNIFORMS)))
+        u = np.concatenate(uniforms) if uniforms else np.zeros((0, HOUSEHOLD_UNIFORMS))
     composition, n_children, propensity = _households_from_uniforms(pop, u)
     kids_by_month = np.bincount(np.repeat(np.arange(n_months), counts), weights=n_children,
                                 minlength=n_months).astype(np.int64)
-    child_uniforms = [gen.children(int(t), int(kids_by_month[t])) for t in np.flatnonzero(kids_by_month)]
-    v = np.concatenate(child_uniforms) if child_uniforms else np.zeros((0, CHILD_UNIFORMS))
+    if fast is not None:
+        v = fast.children(kids_by_month, CHILD_UNIFORMS)
+    else:
+        child_uniforms = [gen.children(int(t), int(kids_by_month[t])) for t in np.flatnonzero(kids_by_month)]
+        v = np.concatenate(child_uniforms) if child_uniforms else np.zeros((0, CHILD_UNIFORMS))
     households = dict(composition=composition, n_children=n_children, exit_propensity=propensity,
                       enrolment_priority=u[:, 3].copy(),
                       adult_age_months=age_months_from_uniforms(pop.adult_age_years_at_entry_by_composition,
@@ -481,10 +520,11 @@ def _draw_arrivals(pop: PopulationConfig, gen: ArrivalDraws, rate_by_month: np.n
 
 def _draw_replication(pop: PopulationConfig, economy: EconomyConfig, n_months: int,
                       streams: dict[Stream, np.random.Generator],
-                      inflow_multiplier_by_month: np.ndarray | float = 1.0) -> _Drawn:
+                      inflow_multiplier_by_month: np.ndarray | float = 1.0,
+                      implementation: str = "numpy") -> _Drawn:
     """One replication's agents: the start (stock and recent leavers, from the POPULATION,
     ENROLMENT and ADULT_OUTCOME streams), then each month's arrivals from that month's block of
-    the INFLOW stream (:class:`ArrivalDraws`)."""
+    the INFLOW stream (:class:`ArrivalDraws`; ``implementation``: :func:`_draw_arrivals`'s)."""
     gen = streams[Stream.POPULATION]
     n0 = pop.households
     comp0, kids0, prop0, months0 = _steady_stock(pop, gen, n0)
@@ -513,7 +553,7 @@ def _draw_replication(pop: PopulationConfig, economy: EconomyConfig, n_months: i
         adult_outcome_draws=streams[Stream.ADULT_OUTCOME].random((m0, len(ADULT_OUTCOMES)), dtype=np.float32))
     rate = inflow_rate * (1.0 + pop.inflow_trend_per_year) ** (np.arange(n_months) / 12.0) \
         * np.broadcast_to(inflow_multiplier_by_month, (n_months,))
-    counts, new, new_children = _draw_arrivals(pop, ArrivalDraws(streams[Stream.INFLOW]), rate)
+    counts, new, new_children = _draw_arrivals(pop, ArrivalDraws(streams[Stream.INFLOW]), rate, implementation)
 
     composition = np.concatenate([comp0, comp_p, new["composition"]])
     n_children = np.concatenate([start_kids, new["n_children"]])
