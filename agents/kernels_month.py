@@ -307,3 +307,55 @@ def protective_places(children, households, arm: int, month: int, factor: int, c
 def _number(value):
     """A config number as the loops compare it: an int as int64, anything else as float64 (exact either way)."""
     return np.int64(value) if isinstance(value, (int, np.integer)) else np.float64(value)
+
+
+# --- children leaving home: their families' counts and compositions ----------------------------
+
+def _leave_home_loop(rows, households, children_at_home, composition, single_parent, single_adult,
+                     couple_with_children, couple_without_children, out_rows, out_households):  # pragma: no cover
+    # HouseholdPopulation.children_leave_home for (rows[j], households[j]) pairs, one per child leaving:
+    # when the pairs are in ascending order (np.nonzero's order of children stored household by
+    # household: always, in the model) each distinct pair, in that order, loses its count of children at
+    # home (int8, as the reference's cast count), and a family left without children at home becomes its
+    # childless counterpart; the distinct pairs are written out, their number returned. Returns -1,
+    # changing nothing, when the pairs are not in order (the reference's np.unique sorts them)
+    n = rows.shape[0]
+    for j in range(1, n):
+        if rows[j] < rows[j - 1] or (rows[j] == rows[j - 1] and households[j] < households[j - 1]):
+            return -1
+    k = 0
+    j = 0
+    while j < n:
+        r = rows[j]
+        h = households[j]
+        count = 0
+        while j < n and rows[j] == r and households[j] == h:
+            count += 1
+            j += 1
+        children_at_home[r, h] = children_at_home[r, h] - np.int8(count)
+        if children_at_home[r, h] <= 0:
+            if composition[r, h] == single_parent:
+                composition[r, h] = single_adult
+            elif composition[r, h] == couple_with_children:
+                composition[r, h] = couple_without_children
+        out_rows[k] = r
+        out_households[k] = h
+        k += 1
+    return k
+
+
+def leave_home(households, rows: np.ndarray, household: np.ndarray, composition_index: dict[str, int]):
+    """``HouseholdPopulation.children_leave_home``'s lines in one compiled pass: the distinct (replication,
+    household) pairs whose count changed, or None when the pairs were not in ascending order (nothing
+    changed: the caller runs the numpy lines)."""
+    hh = households
+    out_rows = np.empty(rows.shape[0], dtype=np.intp)
+    out_households = np.empty(rows.shape[0], dtype=np.intp)
+    found = compiled("leave_home", _leave_home_loop)(
+        np.ascontiguousarray(rows, dtype=np.intp), np.ascontiguousarray(household, dtype=np.intp),
+        whole(hh.children_at_home), whole(hh.composition), np.int8(composition_index["single_parent"]),
+        np.int8(composition_index["single_adult"]), np.int8(composition_index["couple_with_children"]),
+        np.int8(composition_index["couple_without_children"]), out_rows, out_households)
+    if found < 0:
+        return None
+    return out_rows[:found], out_households[:found]

@@ -51,8 +51,16 @@ class CostBooking:
 
     def book(self, t: int) -> None:
         hh, ch, eco, led = self.households, self.children, self.eco, self.ledger
+        # the month's bookings in one indexed addition (ledger.add_to_slots: the same floats as one add
+        # each); each slot is looked up where it was booked, so slots are made in the same order
+        slots, amounts = [], []
+
+        def add(category: str, body: str, amount) -> None:
+            slots.append(led.booking_slot(category, body))
+            amounts.append(amount)
+
         eb_paid = self.amount_sums(hh.on_eb)                                 # (arms, R)
-        led.add(t, "eb", "eb_unit", eb_paid)
+        add("eb", "eb_unit", eb_paid)
         compiled = ch.kernels == "numba"
         # an exit to another benefit shifts the payer for as long as that benefit lasts, not forever
         n_other_benefit, n_studies, n_working = self.benefit_counts(compiled)
@@ -61,33 +69,33 @@ class CostBooking:
         # a household that reached pension age on EB gets the state's old-age support (issue 11
         # item 5): what EB paid, now paid by the state — a shift of payer, not a saving
         other = other + self.amount_sums(hh.old_age_support)
-        led.add(t, "other_benefit", "state", other)
+        add("other_benefit", "state", other)
         working = self.fiscal.book(t, hh, n_working)   # taxes and transfers of exits to work (fiscal.py)
         household_income = eb_paid + other + working * self.work_income_sek_per_month
-        led.add(t, "open_care_hours", "open_care",
-                self.hour_sums(compiled) * eco.therapists_per_family * eco.therapist_sek_per_hour)
+        add("open_care_hours", "open_care",
+            self.hour_sums(compiled) * eco.therapists_per_family * eco.therapist_sek_per_hour)
         if len(ch):
             n_hvb, n_family_home, n_conduct, adults = self.child_counts(compiled)
-            led.add(t, "placement_hvb", "child_authority", n_hvb * DAYS_PER_MONTH * eco.hvb_sek_per_day)
-            led.add(t, "placement_family_home", "child_authority",
-                    n_family_home * DAYS_PER_MONTH * eco.family_home_sek_per_day)
+            add("placement_hvb", "child_authority", n_hvb * DAYS_PER_MONTH * eco.hvb_sek_per_day)
+            add("placement_family_home", "child_authority", n_family_home * DAYS_PER_MONTH * eco.family_home_sek_per_day)
             conduct = n_conduct * eco.conduct_problems_sek_per_child_year / MONTHS_PER_YEAR
-            led.add(t, "conduct_problems", "school", conduct * eco.conduct_problems_municipality_share)
+            add("conduct_problems", "school", conduct * eco.conduct_problems_municipality_share)
             if eco.conduct_problems_municipality_share < 1:
-                led.add(t, "conduct_problems", "region", conduct * (1 - eco.conduct_problems_municipality_share))
+                add("conduct_problems", "region", conduct * (1 - eco.conduct_problems_municipality_share))
             for k, name in enumerate(ADULT_OUTCOMES):
                 cost = eco.adult_outcomes[name]
                 monthly = adults[..., k] * cost.sek_per_person_year / MONTHS_PER_YEAR
-                led.add(t, f"adult_{name}", ADULT_OUTCOME_UNIT[name], monthly * cost.municipality_share)
-                led.add(t, f"adult_{name}", "region", monthly * cost.region_share)
-                led.add(t, f"adult_{name}", "state", monthly * cost.state_share)
+                add(f"adult_{name}", ADULT_OUTCOME_UNIT[name], monthly * cost.municipality_share)
+                add(f"adult_{name}", "region", monthly * cost.region_share)
+                add(f"adult_{name}", "state", monthly * cost.state_share)
             # an adult on EB is EB paid, by the EB unit's payer (the society view above is its N&W cost)
             on_eb = adults[..., ADULT_OUTCOMES.index("unemployed_on_eb")] * eco.adult_on_eb_sek_per_month
-            led.add(t, "adult_on_eb", "eb_unit", on_eb)
+            add("adult_on_eb", "eb_unit", on_eb)
             household_income = household_income + on_eb
-        led.add(t, "household_income", "households", -household_income)
+        add("household_income", "households", -household_income)
         if self.intervention_active:
-            self.book_financing(t)
+            self.book_financing(t, add)
+        led.add_to_slots(t, slots, amounts)
 
     def hour_sums(self, compiled: bool) -> np.ndarray:
         """Per (arm, replication): the therapist hours of the month of the families in an episode,
@@ -163,8 +171,12 @@ class CostBooking:
         return (np.count_nonzero(ch.placement == HVB, axis=-1), np.count_nonzero(ch.placement == FAMILY_HOME, axis=-1),
                 np.count_nonzero(minors & ch.risk[..., CONDUCT_PROBLEMS], axis=-1), adults)
 
-    def book_financing(self, t: int) -> None:
-        """The project's posts (spent by its units) and the fund's grant that pays them (KS)."""
+    def book_financing(self, t: int, add=None) -> None:
+        """The project's posts (spent by its units) and the fund's grant that pays them (KS); booked by
+        ``add(category, body, amount)`` (:meth:`book`'s bookings of the month), else one ledger add each."""
+        if add is None:
+            def add(category: str, body: str, amount) -> None:
+                self.ledger.add(t, category, body, amount)
         yearly = self.itv.cost_sek_by_year.get(str(self.calendar.year(t)), 0.0)
         if not yearly:
             return
@@ -175,8 +187,8 @@ class CostBooking:
         total = sum(line.weight_sek for line in lines if line.payer == "fund") or 1.0
         shares = [(line.unit, line.weight_sek / total, line.payer) for line in lines] or [("eb_unit", 1.0, "fund")]
         for unit, share, payer in shares:
-            self.ledger.add(t, "intervention_posts", unit, amount * share)
-            self.ledger.add(t, f"{payer}_grant", unit, -amount * share)
+            add("intervention_posts", unit, amount * share)
+            add(f"{payer}_grant", unit, -amount * share)
             if payer != "fund":
-                self.ledger.add(t, f"{payer}_grant", payer, amount * share)
-        self.ledger.add(t, "fund_grant", "ks", amount)
+                add(f"{payer}_grant", payer, amount * share)
+        add("fund_grant", "ks", amount)
