@@ -121,6 +121,8 @@ def _come_of_age_loop(rows, columns, numerator, probability, denominator, u_outc
             for k in range(n_outcomes):
                 top = numerator[j, k]
                 bottom = denominator[c, k]
+                # a zero divisor is a zero hazard: p is 0 (u < p never) or so small that 1 − p rounds
+                # to 1 (u < p only for u = 0: 0/0, NaN, m = 0), so the IEEE quotient is kept, not skipped
                 if bottom != 0.0:
                     m = np.floor(top / bottom)
                 elif top != top or top == 0.0:
