@@ -247,3 +247,38 @@ def test_a_runs_monthly_cost_series_is_the_ledgers_month_total(monkeypatch):
         model.step()
         assert [model._month_series["cost_sek_intervention"], model._month_series["cost_sek_control"]] == \
             [model.ledger.month_total(arm, slice(t, t + 1)) for arm in (0, 1)]
+
+
+@pytest.mark.parametrize("amounts", ["whole", "fractional", "huge"])
+def test_the_households_month_of_costs_in_one_pass_is_the_passes_it_replaces(monkeypatch, amounts):
+    """kernels_books.household_month against the numpy references of the passes it replaces, from the same
+    shuffled state (exits by every route at every distance, old-age support, episodes of both kinds past
+    the hours table's end): EB and old-age sums the bits of numpy's prefix sums — None where the amounts
+    are not whole SEK below 2³² (numpy decides those bits) —, the counts, the hours."""
+    from agents.base import prefix_sums
+    from simulation.accounting.fiscal import working_after_exit
+    from simulation.accounting.kernels_books import household_month
+    (model, _), _ = shuffled_models(6, monkeypatch)
+    hh, costs = model.households, model.costs
+    rng = np.random.default_rng(6)
+    hh.on_eb[:] = rng.random(hh.on_eb.shape) < 0.5
+    hh.old_age_support[:] = ~hh.on_eb & (rng.random(hh.on_eb.shape) < 0.2)
+    hh.last_exit_route[:] = np.where(hh.on_eb, -1, rng.integers(-1, 5, size=hh.on_eb.shape))
+    hh.months_since_exit[:] = rng.integers(0, 40, size=hh.on_eb.shape)
+    hh.open_care_month_index[:] = rng.integers(0, 30, size=hh.on_eb.shape)
+    if amounts == "fractional":
+        hh.eb_sek_per_month[1] += 0.25
+    elif amounts == "huge":
+        hh.eb_sek_per_month[2] = 2.0 ** 33
+    eb, old_age, counts, hours = household_month(hh, *costs.benefit_limits(), costs.hour_units)
+    for got, mask in ((eb, hh.on_eb), (old_age, hh.old_age_support)):
+        reference = prefix_sums(mask * hh.eb_sek_per_month, hh.n_active)
+        if amounts == "whole":
+            assert got.tobytes() == reference.tobytes()
+        else:
+            assert got is None
+    n_other, n_studies, _ = costs.benefit_counts(False)                        # numpy's counts
+    working = np.count_nonzero(working_after_exit(hh, costs.fiscal.fiscal.work_income_months_after_exit), axis=-1)
+    assert np.array_equal(counts[..., 0], n_other) and np.array_equal(counts[..., 1], n_studies)
+    assert np.array_equal(counts[..., 2], working) and (counts > 0).all()
+    assert hours.tobytes() == costs.hour_sums(False).tobytes() and (hours > 0).all()
