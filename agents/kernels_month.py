@@ -361,3 +361,33 @@ def leave_home(households, rows: np.ndarray, household: np.ndarray, composition_
     if found < 0:
         return None
     return out_rows[:found], out_households[:found]
+
+
+# --- the intervention's intensive open-care episodes ----------------------------------------------
+
+def _intensive_episodes_loop(window, arm, start, participant, u_treatment, strength, intensive,
+                             families):  # pragma: no cover - compiled by numba
+    # FamilyTreatment.intensive_episodes' lines for one arm: an episode starting in a participant family
+    # is intensive where its treatment draw is under the strength; families[r] counts the participant
+    # families starting one (what the evaluation is told), over the window as the reference counts
+    for r in range(intensive.shape[1]):
+        count = 0
+        for i in range(window):
+            starting = start[arm, r, i] & participant[arm, r, i]
+            count += starting
+            intensive[arm, r, i] = starting & (u_treatment[r, i] < strength)
+        families[r] = count
+
+
+def intensive_episodes(households, arm: int, start: np.ndarray, u_treatment: np.ndarray,
+                       strength: float) -> tuple[np.ndarray, np.ndarray]:
+    """``FamilyTreatment.intensive_episodes``' mask (False outside ``arm``) and its count of participant
+    families starting an episode per replication, in one compiled pass (the same mask and counts)."""
+    hh = households
+    start = np.ascontiguousarray(start)
+    intensive = np.zeros_like(start)
+    families = np.empty(start.shape[1], dtype=np.int64)
+    compiled("intensive_episodes", _intensive_episodes_loop)(
+        np.int64(start.shape[-1]), np.int64(arm), start, whole(hh.participant), whole(u_treatment),
+        comparison_threshold(u_treatment, strength), intensive, families)
+    return intensive, families

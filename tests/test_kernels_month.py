@@ -282,3 +282,26 @@ def test_the_households_month_of_costs_in_one_pass_is_the_passes_it_replaces(mon
     assert np.array_equal(counts[..., 0], n_other) and np.array_equal(counts[..., 1], n_studies)
     assert np.array_equal(counts[..., 2], working) and (counts > 0).all()
     assert hours.tobytes() == costs.hour_sums(False).tobytes() and (hours > 0).all()
+
+
+@pytest.mark.parametrize("strength", [0.55, 1.0])
+def test_the_intensive_episodes_compiled_are_numpys(monkeypatch, strength):
+    """FamilyTreatment.intensive_episodes compiled (kernels_month.intensive_episodes) against its numpy
+    lines from the same shuffled state and start mask: the same intensive mask and the same families
+    counted for the evaluation; treatment draws at and next to the float32 strength."""
+    from agents.mechanisms.family_treatment import FamilyTreatment
+    (compiled, draws_compiled), (numpy, draws_numpy) = shuffled_models(8, monkeypatch)
+    t = numpy.month
+    masks = []
+    for model, draws in ((compiled, draws_compiled), (numpy, draws_numpy)):
+        rng = np.random.default_rng(9)
+        near = np.array([np.float32(strength), np.nextafter(np.float32(strength), np.float32(0)), 0.1, 0.99],
+                        dtype=np.float32)
+        draws.treatment[:] = rng.choice(near, size=draws.treatment.shape)
+        start = rng.random(model.households.present.shape) < 0.4
+        mechanism = next(m for m in model.intervention.mechanisms if isinstance(m, FamilyTreatment))
+        masks.append(mechanism.intensive_episodes(t, strength, start, draws))
+        numpy.households.kernels = "numpy"
+    assert masks[0].dtype == masks[1].dtype and np.array_equal(masks[0], masks[1])
+    assert masks[1][0].any() and not masks[1][1].any()
+    _assert_same_arrays(compiled, numpy)

@@ -93,6 +93,8 @@ def _household_month_loop(n_active, present, on_eb, old_age_support, eb_sek, las
             count_0 = 0
             count_1 = 0
             count_2 = 0
+            # three simple loops over the row rather than one doing everything: each is what the
+            # compiler vectorises in the loop it replaces (one loop of all of it was no faster, measured)
             for i in range(n_active[r]):
                 amount = eb_sek[r, i]
                 v = amount * on_eb[a, r, i]
@@ -100,11 +102,13 @@ def _household_month_loop(n_active, present, on_eb, old_age_support, eb_sek, las
                 exact_eb = exact_eb & (np.float64(w) == v) & (v < term_limit) & (v > -term_limit)
                 total_eb += w
                 size_eb += abs(w)
-                v = amount * old_age_support[a, r, i]
+            for i in range(n_active[r]):
+                v = eb_sek[r, i] * old_age_support[a, r, i]
                 w = np.int64(v)
                 exact_old = exact_old & (np.float64(w) == v) & (v < term_limit) & (v > -term_limit)
                 total_old += w
                 size_old += abs(w)
+            for i in range(n_active[r]):
                 off = present[a, r, i] & (not on_eb[a, r, i])
                 route = last_exit_route[a, r, i]
                 since = months_since_exit[a, r, i]
