@@ -172,45 +172,46 @@ def _enrol_households_loop(window, arm, capacity, present, on_eb, participant, c
                            months_on_eb, min_months_on_eb, priority, chosen, candidates, keys):  # pragma: no cover
     # Intervention.enrol's lines for one arm: per replication the room (the project's households less its
     # participants on EB), the eligible (present, on EB, of an eligible composition, not a participant,
-    # on EB long enough) and the room first of them by priority, made participants. Returns -1, changing
-    # nothing, when no replication has room (the reference then skips the arm), else how many were chosen
+    # on EB long enough) and the room first of them by priority, made participants. One pass over the
+    # window gathers every row's count and candidates (candidates[r, :n]: each position written, the
+    # count advanced only for the eligible — no branch to mispredict); nothing is changed before every
+    # row's room is known. Returns -1, changing nothing, when no replication has room (the reference
+    # then skips the arm), else how many were chosen
     n_reps = chosen.shape[0]
     any_room = False
     for r in range(n_reps):
         current = 0
+        n = 0
         for i in range(window):
-            current += participant[arm, r, i] & on_eb[arm, r, i]
-        if capacity - current > 0:
-            any_room = True
+            on = on_eb[arm, r, i]
+            taken = participant[arm, r, i]
+            current += taken & on
+            candidates[r, n] = i
+            n += (present[arm, r, i] & on & eligible_by_composition[composition[r, i]] & (not taken)
+                  & (months_on_eb[arm, r, i] >= min_months_on_eb))
+        keys[r, 0] = capacity - current          # the row's room
+        keys[r, 1] = n                           # and its candidates
+        any_room = any_room | (capacity - current > 0)
     if not any_room:
         return -1
     total = 0
     for r in range(n_reps):
-        current = 0
-        n = 0
-        for i in range(window):
-            current += participant[arm, r, i] & on_eb[arm, r, i]
-            if (present[arm, r, i] and on_eb[arm, r, i] and eligible_by_composition[composition[r, i]]
-                    and not participant[arm, r, i] and months_on_eb[arm, r, i] >= min_months_on_eb):
-                candidates[n] = i
-                n += 1
-        room = capacity - current
+        room = np.int64(keys[r, 0])
+        n = np.int64(keys[r, 1])
         if room <= 0 or n == 0:
             continue
+        row = candidates[r]
         if room >= n:
             for j in range(n):
-                chosen[r, candidates[j]] = True
+                chosen[r, row[j]] = True
+                participant[arm, r, row[j]] = True
             total += n
-        else:
-            for j in range(n):
-                keys[j] = priority[r, candidates[j]]
-            order = np.argsort(keys[:n], kind="mergesort")
-            for j in range(room):
-                chosen[r, candidates[order[j]]] = True
-            total += room
-        for j in range(n):
-            if chosen[r, candidates[j]]:
-                participant[arm, r, candidates[j]] = True
+            continue
+        order = np.argsort(priority[r][row[:n]], kind="mergesort")
+        for j in range(room):
+            chosen[r, row[order[j]]] = True
+            participant[arm, r, row[order[j]]] = True
+        total += room
     return total
 
 
@@ -226,7 +227,7 @@ def enrol_households(households, arm: int, capacity: int, eligible_by_compositio
         np.int64(window), np.int64(arm), np.int64(capacity), whole(hh.present), whole(hh.on_eb),
         whole(hh.participant), whole(hh.composition), eligible_by_composition, whole(hh.months_on_eb),
         _number(min_months_on_eb), whole(hh.enrolment_priority), chosen,
-        np.empty(max(window, 1), dtype=np.int64), np.empty(max(window, 1), dtype=np.float64))
+        np.empty((chosen.shape[0], max(window, 1)), dtype=np.int64), np.empty((chosen.shape[0], 2), dtype=np.int64))
     return None if found < 0 else chosen
 
 
