@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents import kernels
+from agents import kernels, kernels_month
 from agents.base import ArrayPopulation
 from agents.hazards import adult_risk_multiplier, monthly_from_cumulative
 from scenarios.vocabulary import ADULT_OUTCOMES, PROTECTIVE_FACTORS, RISK_FACTORS
@@ -344,6 +344,12 @@ class ChildPopulation(ArrayPopulation):
             rep, child = kernels.find_equal(kernels.whole(self.birth_month), month - ADULT_AGE_MONTHS, self.window)
             turning = np.zeros(self.birth_month.shape, dtype=bool)
             turning[rep, child] = True
+            # and one dates their outcomes: the lines below with their rates looked up by conduct months
+            # (kernels_month.come_of_age: the same onset months); it refuses only a count outside its tables
+            if rep.size == 0 or kernels_month.come_of_age(
+                    self, rep, child, base_probability, max_multiplier, history_months, onset_first_month,
+                    onset_months, u_outcome, NEVER_MONTH, HOME):
+                return turning
         else:
             turning = self.age_months(month) == ADULT_AGE_MONTHS
             rep, child = np.nonzero(turning)     # once: every array below is read at these children

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from agents import kernels
+from agents import kernels, kernels_month
 from agents.base import FEW_ROWS, ArrayPopulation
 from scenarios.schema import COMPOSITIONS, EXIT_ROUTES
 
@@ -372,6 +372,10 @@ class HouseholdPopulation(ArrayPopulation):
         composition becomes its childless counterpart (eligibility follows). Returns the
         (replications, households) whose count changed, for the caller to set their EB norm.
         """
+        if self.kernels == "numba":           # the lines below in one pass, for pairs in order (always)
+            pairs = kernels_month.leave_home(self, np.asarray(replication), np.asarray(household), COMPOSITION_INDEX)
+            if pairs is not None:
+                return pairs
         r, h, counts = _unique_pairs(np.asarray(replication), np.asarray(household))
         self.children_at_home[r, h] -= counts.astype(self.children_at_home.dtype)
         childless = self.children_at_home[r, h] <= 0

@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from agents import kernels_month
 from agents.base import first_by_priority
 from agents.households import COMPOSITION_INDEX
 from agents.kernels import count_true
@@ -111,16 +112,24 @@ class Intervention:
             return
         itv, hh = self.config, self.households
         if t == self.t_start or itv.enrol_during_project:
-            eligible_comp = np.take(self.eligible_by_composition, hh.composition)
+            compiled = hh.kernels == "numba" and len(hh) > 0
+            eligible_comp = None if compiled else np.take(self.eligible_by_composition, hh.composition)
             for arm in (INTERVENTION, CONTROL):
-                current = hh.participant[arm] & hh.on_eb[arm]
-                room = itv.participants_households - count_true(current, hh.kernels)
-                if not (room > 0).any():
-                    continue
-                eligible = (hh.present[arm] & hh.on_eb[arm] & eligible_comp & ~hh.participant[arm]
-                            & (hh.months_on_eb[arm] >= itv.eligible_min_months_on_eb))
-                chosen = first_by_priority(eligible, hh.enrolment_priority, room)
-                hh.participant[arm] |= chosen
+                if compiled:          # the lines below in one pass (kernels_month.enrol_households: the same)
+                    chosen = kernels_month.enrol_households(hh, arm, itv.participants_households,
+                                                            self.eligible_by_composition,
+                                                            itv.eligible_min_months_on_eb)
+                    if chosen is None:
+                        continue
+                else:
+                    current = hh.participant[arm] & hh.on_eb[arm]
+                    room = itv.participants_households - count_true(current, hh.kernels)
+                    if not (room > 0).any():
+                        continue
+                    eligible = (hh.present[arm] & hh.on_eb[arm] & eligible_comp & ~hh.participant[arm]
+                                & (hh.months_on_eb[arm] >= itv.eligible_min_months_on_eb))
+                    chosen = first_by_priority(eligible, hh.enrolment_priority, room)
+                    hh.participant[arm] |= chosen
                 if self.participant_counts is not None:
                     self.participant_counts.count_enrolled(t, arm, chosen, hh, self.children)
                 for mechanism in self.mechanisms:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents import kernels_month
 from agents.mechanisms.base import INTERVENTION, Mechanism
 from scenarios.schema import FamilyTreatmentMechanism
 
@@ -46,6 +47,11 @@ class FamilyTreatment(Mechanism):
         if not (itv.t_start <= t <= itv.t_end and strength > 0):
             return None
         hh = itv.households
+        if hh.kernels == "numba" and start.shape[-1] == len(hh):     # the lines below in one pass
+            intensive, families = kernels_month.intensive_episodes(hh, INTERVENTION, start, draws.treatment, strength)
+            if itv.active:
+                itv.evaluation.count_intensive_families(t, families)
+            return intensive
         intensive = np.zeros_like(start)
         intensive[INTERVENTION] = (start[INTERVENTION] & hh.participant[INTERVENTION]
                                    & (draws.treatment < strength))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents import kernels_month
 from agents.base import first_by_priority
 from agents.kernels import count_true
 from agents.mechanisms.base import INTERVENTION, Mechanism
@@ -32,6 +33,12 @@ class Protective(Mechanism):
         itv, mech = self.intervention, self.params
         hh, ch = itv.households, itv.children
         if len(ch) == 0:
+            return
+        if ch.kernels == "numba":           # the lines below in one pass (kernels_month.protective_places)
+            kernels_month.protective_places(ch, hh, INTERVENTION, t, self.factor, mech.capacity_children,
+                                            mech.dropout_per_month, draws.child_protective,
+                                            len(PROTECTIVE_FACTORS), strength, mech.child_age_min_years,
+                                            mech.child_age_max_years, WORKING_PLACE_PRIORITY_SCALE)
             return
         age_years = ch.age_months(t) // 12
         participant_child = ch.of_households(hh.participant[INTERVENTION:INTERVENTION + 1])[0] \

@@ -12,7 +12,7 @@ from agents.children import ADULT_OUTCOMES, FAMILY_HOME, HVB, RISK_FACTORS
 from agents.hazards import DAYS_PER_MONTH, MONTHS_PER_YEAR
 from agents.households import ROUTE_INDEX
 from simulation.accounting.fiscal import FiscalBooking, disposable_income_per_work_month
-from simulation.accounting.kernels_books import exact_units, open_care_hour_sums
+from simulation.accounting.kernels_books import exact_units, household_month, open_care_hour_sums
 from simulation.accounting.ledger import MonthlyLedger
 
 #: months a household that left EB for studies draws student aid (CSN's grant part;
@@ -48,46 +48,66 @@ class CostBooking:
         self.intervention_active = intervention_active
         self.fiscal = FiscalBooking(ledger, economy.fiscal)
         self.work_income_sek_per_month = disposable_income_per_work_month(economy.fiscal)
+        self._benefit_limits: tuple[np.ndarray, np.ndarray] | None = None
 
     def book(self, t: int) -> None:
         hh, ch, eco, led = self.households, self.children, self.eco, self.ledger
-        eb_paid = self.amount_sums(hh.on_eb)                                 # (arms, R)
-        led.add(t, "eb", "eb_unit", eb_paid)
+        # the month's bookings in one indexed addition (ledger.add_to_slots: the same floats as one add
+        # each); each slot is looked up where it was booked, so slots are made in the same order
+        slots, amounts = [], []
+
+        def add(category: str, body: str, amount) -> None:
+            slots.append(led.booking_slot(category, body))
+            amounts.append(amount)
+
         compiled = ch.kernels == "numba"
-        # an exit to another benefit shifts the payer for as long as that benefit lasts, not forever
-        n_other_benefit, n_studies, n_working = self.benefit_counts(compiled)
+        if compiled and len(hh):
+            # the household passes of amount_sums, benefit_counts and hour_sums in one
+            # (kernels_books.household_month: the same sums and counts; numpy's sum where not exact)
+            eb_paid, old_age_paid, counts, hours = household_month(hh, *self.benefit_limits(), self.hour_units)
+            eb_paid = self.amount_sums(hh.on_eb, compiled=False) if eb_paid is None else eb_paid
+            old_age_paid = self.amount_sums(hh.old_age_support, compiled=False) if old_age_paid is None \
+                else old_age_paid
+            n_other_benefit, n_studies, n_working = counts[..., 0], counts[..., 1], counts[..., 2]
+            hours = self.hour_sums(compiled) if hours is None else hours
+        else:
+            eb_paid = self.amount_sums(hh.on_eb)                             # (arms, R)
+            # an exit to another benefit shifts the payer for as long as that benefit lasts, not forever
+            n_other_benefit, n_studies, n_working = self.benefit_counts(compiled)
+            old_age_paid = self.amount_sums(hh.old_age_support)
+            hours = self.hour_sums(compiled)
+        add("eb", "eb_unit", eb_paid)
         other = n_other_benefit * eco.state_benefit_sek_per_household_month \
             + n_studies * eco.student_aid_sek_per_household_month
         # a household that reached pension age on EB gets the state's old-age support (issue 11
         # item 5): what EB paid, now paid by the state — a shift of payer, not a saving
-        other = other + self.amount_sums(hh.old_age_support)
-        led.add(t, "other_benefit", "state", other)
+        other = other + old_age_paid
+        add("other_benefit", "state", other)
         working = self.fiscal.book(t, hh, n_working)   # taxes and transfers of exits to work (fiscal.py)
         household_income = eb_paid + other + working * self.work_income_sek_per_month
-        led.add(t, "open_care_hours", "open_care",
-                self.hour_sums(compiled) * eco.therapists_per_family * eco.therapist_sek_per_hour)
+        add("open_care_hours", "open_care", hours * eco.therapists_per_family * eco.therapist_sek_per_hour)
         if len(ch):
             n_hvb, n_family_home, n_conduct, adults = self.child_counts(compiled)
-            led.add(t, "placement_hvb", "child_authority", n_hvb * DAYS_PER_MONTH * eco.hvb_sek_per_day)
-            led.add(t, "placement_family_home", "child_authority",
-                    n_family_home * DAYS_PER_MONTH * eco.family_home_sek_per_day)
+            add("placement_hvb", "child_authority", n_hvb * DAYS_PER_MONTH * eco.hvb_sek_per_day)
+            add("placement_family_home", "child_authority", n_family_home * DAYS_PER_MONTH * eco.family_home_sek_per_day)
             conduct = n_conduct * eco.conduct_problems_sek_per_child_year / MONTHS_PER_YEAR
-            led.add(t, "conduct_problems", "school", conduct * eco.conduct_problems_municipality_share)
+            add("conduct_problems", "school", conduct * eco.conduct_problems_municipality_share)
             if eco.conduct_problems_municipality_share < 1:
-                led.add(t, "conduct_problems", "region", conduct * (1 - eco.conduct_problems_municipality_share))
+                add("conduct_problems", "region", conduct * (1 - eco.conduct_problems_municipality_share))
             for k, name in enumerate(ADULT_OUTCOMES):
                 cost = eco.adult_outcomes[name]
                 monthly = adults[..., k] * cost.sek_per_person_year / MONTHS_PER_YEAR
-                led.add(t, f"adult_{name}", ADULT_OUTCOME_UNIT[name], monthly * cost.municipality_share)
-                led.add(t, f"adult_{name}", "region", monthly * cost.region_share)
-                led.add(t, f"adult_{name}", "state", monthly * cost.state_share)
+                add(f"adult_{name}", ADULT_OUTCOME_UNIT[name], monthly * cost.municipality_share)
+                add(f"adult_{name}", "region", monthly * cost.region_share)
+                add(f"adult_{name}", "state", monthly * cost.state_share)
             # an adult on EB is EB paid, by the EB unit's payer (the society view above is its N&W cost)
             on_eb = adults[..., ADULT_OUTCOMES.index("unemployed_on_eb")] * eco.adult_on_eb_sek_per_month
-            led.add(t, "adult_on_eb", "eb_unit", on_eb)
+            add("adult_on_eb", "eb_unit", on_eb)
             household_income = household_income + on_eb
-        led.add(t, "household_income", "households", -household_income)
+        add("household_income", "households", -household_income)
         if self.intervention_active:
-            self.book_financing(t)
+            self.book_financing(t, add)
+        led.add_to_slots(t, slots, amounts)
 
     def hour_sums(self, compiled: bool) -> np.ndarray:
         """Per (arm, replication): the therapist hours of the month of the families in an episode,
@@ -111,14 +131,14 @@ class CostBooking:
                                         np.minimum(hh.open_care_month_index[in_care], self.hours.shape[1] - 1)]
         return prefix_sums(hours, hh.n_active)
 
-    def amount_sums(self, mask: np.ndarray) -> np.ndarray:
+    def amount_sums(self, mask: np.ndarray, compiled: bool = True) -> np.ndarray:
         """Per (arm, replication): the EB amounts of the households in ``mask``, summed over each prefix.
 
         Compiled when the amounts are whole SEK (exact in any order, so the same bits as numpy's
-        sum); otherwise numpy's.
+        sum); otherwise (or ``compiled`` False) numpy's.
         """
         hh = self.households
-        if self.children.kernels == "numba" and len(hh):
+        if compiled and self.children.kernels == "numba" and len(hh):
             sums = kernels.masked_prefix_sums(kernels.whole(mask), kernels.whole(hh.eb_sek_per_month), hh.n_active)
             if sums is not None:
                 return sums
@@ -129,12 +149,8 @@ class CostBooking:
         aid and — compiled, in the same pass — working after an exit to work (within the fiscal
         booking's months; None from numpy, where :class:`FiscalBooking` counts them)."""
         hh, eco = self.households, self.eco
-        routes = np.array([ROUTE_INDEX["other_benefit"], ROUTE_INDEX["studies"], ROUTE_INDEX["work"]], dtype=np.int64)
+        routes, months = self.benefit_limits()
         if compiled:
-            # months since exit are whole months: "< m" is "< ceil(m)"; no limit: beyond any count of months
-            work_months = self.fiscal.fiscal.work_income_months_after_exit
-            months = np.array([math.ceil(eco.other_benefit_months), STUDENT_AID_MONTHS,
-                               WHOLE_STAY if work_months is None else math.ceil(work_months)], dtype=np.int64)
             counts = np.empty((hh.n_arms, hh.n_reps, 3), dtype=np.int64)
             kernels.household_cost_counts(hh.n_active, kernels.whole(hh.present), kernels.whole(hh.on_eb),
                                           kernels.whole(hh.last_exit_route), kernels.whole(hh.months_since_exit),
@@ -144,6 +160,20 @@ class CostBooking:
         fk = off & (hh.last_exit_route == routes[0]) & (hh.months_since_exit < eco.other_benefit_months)
         studies = off & (hh.last_exit_route == routes[1]) & (hh.months_since_exit < STUDENT_AID_MONTHS)
         return np.count_nonzero(fk, axis=-1), np.count_nonzero(studies, axis=-1), None
+
+    def benefit_limits(self) -> tuple[np.ndarray, np.ndarray]:
+        """The routes (another benefit, studies, work) and the months after an exit by each that the
+        compiled counts count (:meth:`benefit_counts`): made once."""
+        if self._benefit_limits is None:
+            eco = self.eco
+            routes = np.array([ROUTE_INDEX["other_benefit"], ROUTE_INDEX["studies"], ROUTE_INDEX["work"]],
+                              dtype=np.int64)
+            # months since exit are whole months: "< m" is "< ceil(m)"; no limit: beyond any count of months
+            work_months = self.fiscal.fiscal.work_income_months_after_exit
+            months = np.array([math.ceil(eco.other_benefit_months), STUDENT_AID_MONTHS,
+                               WHOLE_STAY if work_months is None else math.ceil(work_months)], dtype=np.int64)
+            self._benefit_limits = (routes, months)
+        return self._benefit_limits
 
     def child_counts(self, compiled: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per (arm, replication): children in HVB, in a family home, minors with conduct problems,
@@ -163,8 +193,12 @@ class CostBooking:
         return (np.count_nonzero(ch.placement == HVB, axis=-1), np.count_nonzero(ch.placement == FAMILY_HOME, axis=-1),
                 np.count_nonzero(minors & ch.risk[..., CONDUCT_PROBLEMS], axis=-1), adults)
 
-    def book_financing(self, t: int) -> None:
-        """The project's posts (spent by its units) and the fund's grant that pays them (KS)."""
+    def book_financing(self, t: int, add=None) -> None:
+        """The project's posts (spent by its units) and the fund's grant that pays them (KS); booked by
+        ``add(category, body, amount)`` (:meth:`book`'s bookings of the month), else one ledger add each."""
+        if add is None:
+            def add(category: str, body: str, amount) -> None:
+                self.ledger.add(t, category, body, amount)
         yearly = self.itv.cost_sek_by_year.get(str(self.calendar.year(t)), 0.0)
         if not yearly:
             return
@@ -175,8 +209,8 @@ class CostBooking:
         total = sum(line.weight_sek for line in lines if line.payer == "fund") or 1.0
         shares = [(line.unit, line.weight_sek / total, line.payer) for line in lines] or [("eb_unit", 1.0, "fund")]
         for unit, share, payer in shares:
-            self.ledger.add(t, "intervention_posts", unit, amount * share)
-            self.ledger.add(t, f"{payer}_grant", unit, -amount * share)
+            add("intervention_posts", unit, amount * share)
+            add(f"{payer}_grant", unit, -amount * share)
             if payer != "fund":
-                self.ledger.add(t, f"{payer}_grant", payer, amount * share)
-        self.ledger.add(t, "fund_grant", "ks", amount)
+                add(f"{payer}_grant", payer, amount * share)
+        add("fund_grant", "ks", amount)

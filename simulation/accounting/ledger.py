@@ -129,6 +129,10 @@ class MonthlyLedger:
         self._slot: dict[tuple[str, str], int] = {}
         #: (category, body as booked, None for the default payer) -> slot: ``add``'s lookup, once per key
         self._slot_of_booking: dict[tuple[str, str | None], int] = {}
+        #: every slot's (arms, replications, months) amounts, slot after slot in one array (grown by
+        #: doubling), so that a month's bookings are one indexed addition and its total one read;
+        #: ``_amounts[i]`` is slot i's view of it
+        self._store = np.zeros((0, n_arms, n_reps, n_months))
         self._amounts: list[np.ndarray] = []
 
     def slot(self, category: str, body: str) -> int:
@@ -136,27 +140,61 @@ class MonthlyLedger:
         if key not in self._slot:
             if category not in CATEGORIES:
                 raise KeyError(f"ledger category {category!r} is not registered; known: {', '.join(CATEGORIES)}")
-            self._slot[key] = len(self._amounts)
-            self._amounts.append(np.zeros((self.n_arms, self.n_reps, self.n_months)))
+            i = len(self._amounts)
+            if i == self._store.shape[0]:          # full: twice the slots (np.zeros: pages untouched until booked)
+                grown = np.zeros((max(8, 2 * i),) + self._store.shape[1:])
+                grown[:i] = self._store
+                self._store = grown
+                self._amounts = [grown[j] for j in range(i)]
+            self._slot[key] = i
+            self._amounts.append(self._store[i])
         return self._slot[key]
+
+    def booking_slot(self, category: str, body: str | None) -> int:
+        """The slot a booking of ``category`` on ``body`` (None: the category's payer) goes to; made now if new
+        (slots are made in the order of first booking: the order of the ledger's rows)."""
+        i = self._slot_of_booking.get((category, body))
+        if i is None:       # first booking of (category, body): its slot, remembered (None: the payer's)
+            i = self.slot(category, CATEGORIES[category].payer if body is None else body)
+            self._slot_of_booking[(category, body)] = i
+        return i
 
     def add(self, month: int, category: str, body: str | None, amount: np.ndarray | float) -> None:
         """Book a cost (SEK) for this month: (arms, replications), (arms, 1), (arms,) or a scalar.
 
         ``body`` None books it on the category's default payer.
         """
-        i = self._slot_of_booking.get((category, body))
-        if i is None:       # first booking of (category, body): its slot, remembered (None: the payer's)
-            i = self.slot(category, CATEGORIES[category].payer if body is None else body)
-            self._slot_of_booking[(category, body)] = i
+        i = self.booking_slot(category, body)
         amount = np.asarray(amount, dtype=float)
         if amount.ndim == 1:
             amount = amount[:, None]
         self._amounts[i][:, :, month] += amount
 
+    def add_to_slots(self, month: int, slots: list[int], amounts: list) -> None:
+        """``add`` of each amount to its slot (:meth:`booking_slot`), in one indexed addition when the slots
+        are distinct (each slot's month gets its one addition: the same floats as one ``add`` each);
+        a slot booked twice is added to in order, one ``add`` at a time."""
+        if len(set(slots)) < len(slots):
+            for i, amount in zip(slots, amounts):
+                amount = np.asarray(amount, dtype=float)
+                self._amounts[i][:, :, month] += amount[:, None] if amount.ndim == 1 else amount
+            return
+        block = np.empty((len(slots), self.n_arms, self.n_reps))
+        for j, amount in enumerate(amounts):
+            amount = np.asarray(amount, dtype=float)    # (arms, R), (arms, 1), (arms,) or a scalar, as add
+            block[j] = amount[:, None] if amount.ndim == 1 else amount
+        self._store[slots, :, :, month] += block
+
     def month_total(self, arm: int, months: slice, replication: int = 0) -> float:
         """Everything booked for one arm of one replication over the months (conservation checks)."""
         return float(sum(a[arm, replication, months].sum() for a in self._amounts))
+
+    def month_totals(self, month: int, replication: int = 0) -> list[float]:
+        """Per arm, :meth:`month_total` of the one month (the model's monthly series): the same float, read
+        from the store at once. A slot's one-month sum is its value (numpy's sum adds it to 0: −0 becomes 0,
+        which changes no sum below, as the running total never is −0) and the slots are added in order,
+        as numpy floats, from 0, as ``month_total``'s Python ``sum`` adds them."""
+        return [float(sum(by_slot)) for by_slot in self._store[:len(self._amounts), :, replication, month].T]
 
     def category_by_body(self, months: slice) -> dict[tuple[str, str], np.ndarray]:
         """Sum over the months, per (category, unit-or-body): (arms, replications)."""

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from agents import kernels
+from agents import kernels, kernels_month
 from agents.children import ADULT_AGE_MONTHS, ADULT_OUTCOMES, CONDUCT_PROBLEMS, PROTECTIVE_FACTORS, count_factors
 from agents.hazards import (DAYS_PER_MONTH, monthly_from_cumulative, monthly_from_yearly,
                             placement_hazard_per_month)
@@ -189,8 +189,8 @@ class ChildhoodProcess:
             ch.place_at(new_arm[:n_new], new_rep[:n_new], new_child[:n_new], draws.placement_kind,
                         pop.hvb_share_of_placements, self.hvb_mean_months, self.family_home_mean_months)
         self.finish_month(t, strength, draws, None, None, family_risk)
-        ch.start_adult_outcomes(t)          # numpy's passes: faster than a loop for these two
-        ch.adult_remission(self.adult_remission_per_month, draws.adult_remission)
+        # start_adult_outcomes then adult_remission (step_numpy's lines) in one pass over the outcomes
+        kernels_month.adult_outcomes_month(ch, t, self.adult_remission_per_month, draws.adult_remission)
 
     def finish_month(self, t: int, strength: float, draws, minors: np.ndarray, n_risk: np.ndarray,
                      family_risk: np.ndarray | None = None) -> None:

@@ -187,10 +187,12 @@ class SifsimModel(mesa.Model):
         counts = np.stack([on_eb, self._exits, self._entries, placed], axis=-1)   # (arms, R, 4)
         self._monthly_counts.append(counts)
         series = {}
+        first = counts[:, 0].tolist()                       # (arms, 4) of the first replication, as ints
+        costs = self.ledger.month_totals(t)                 # ledger.month_total of each arm's month
         for arm, arm_name in enumerate(ARM_NAMES):
             for i, what in enumerate(("households_on_eb", "eb_exits", "eb_entries", "children_placed")):
-                series[f"{what}_{arm_name}"] = int(counts[arm, 0, i])
-            series[f"cost_sek_{arm_name}"] = self.ledger.month_total(arm, slice(t, t + 1))
+                series[f"{what}_{arm_name}"] = first[arm][i]
+            series[f"cost_sek_{arm_name}"] = costs[arm]
         self._month_series = series
         self.datacollector.collect(self)
 
