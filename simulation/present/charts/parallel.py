@@ -19,7 +19,7 @@ the config is composed).
 from __future__ import annotations
 
 import threading
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from multiprocessing.context import BaseContext
 from pathlib import Path
 
@@ -53,14 +53,19 @@ class PendingCharts:
 
     Starting a worker waits until the fork server has made its imports, so the tasks are
     submitted from a thread and the caller goes on meanwhile (``sifsim`` writes the CSVs).
-    A context manager: leaving it (after the result, or on an error) lets the workers go without
-    waiting for their interpreters to exit, and cancels what has not started.
+    ``pool``: the caller's pool to draw in (``sifsim``'s, whose workers ran the replications)
+    instead of a pool of its own. A context manager: leaving it (after the result, or on an
+    error) cancels what has not started and lets its own workers go without waiting for their
+    interpreters to exit (a caller's pool is the caller's to shut down).
     """
 
-    def __init__(self, folder: Path, language: str, workers: int, mp_context: BaseContext | None = None):
+    def __init__(self, folder: Path, language: str, workers: int, mp_context: BaseContext | None = None,
+                 pool: Executor | None = None):
         names = [c.name for c in charts_of("run")]
-        self.pool = ProcessPoolExecutor(max_workers=max(1, min(workers, len(names))),
-                                        mp_context=mp_context if mp_context is not None else chart_context())
+        self._own_pool = pool is None
+        self.pool = pool if pool is not None else ProcessPoolExecutor(
+            max_workers=max(1, min(workers, len(names))),
+            mp_context=mp_context if mp_context is not None else chart_context())
         self.futures: dict[str, Future] = {}
         self._failed: BaseException | None = None
         self._submitting = threading.Thread(target=self._submit, args=(str(folder), names, language),
@@ -79,7 +84,11 @@ class PendingCharts:
 
     def __exit__(self, *exc) -> None:
         self._submitting.join()
-        self.pool.shutdown(wait=False, cancel_futures=True)
+        if self._own_pool:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+        else:
+            for future in self.futures.values():
+                future.cancel()
 
     def result(self) -> dict[str, list[Path]]:
         """{chart name: [png, svg, csv]}, in the registry's order (the report's)."""
