@@ -80,3 +80,12 @@ def test_charts_drawn_in_the_callers_pool_are_the_serial_files_and_leave_it_open
     assert rel == [p.relative_to(shared) for p in shared_paths]
     for r in rel:
         assert (serial / r).read_bytes() == (shared / r).read_bytes(), f"{r} differs when drawn in the shared pool"
+
+
+def test_the_longest_charts_are_drawn_first_and_the_report_keeps_the_registrys_order():
+    from simulation.present.charts import charts_of
+    from simulation.present.charts.parallel import DRAW_FIRST, drawing_order
+    names = [c.name for c in charts_of("run")]
+    assert set(DRAW_FIRST) <= set(names), "a chart of DRAW_FIRST is no longer registered"
+    order = drawing_order(names)
+    assert sorted(order) == sorted(names) and order[:len(DRAW_FIRST)] == list(DRAW_FIRST)
