@@ -10,10 +10,11 @@ platform has it; ``spawn`` elsewhere): a fresh interpreter that imports matplotl
 chart modules and the main module's imports once (:func:`chart_context`), so that each worker
 starts in milliseconds instead of importing them itself (about 1.2 s a worker on the 2-core
 machine of the README). The server is a fresh process, not a fork
-of the run's own, so a worker holds none of the run's memory or state. ``sifsim`` passes its
-own warm server instead (``mp_context``; :mod:`simulation.app.warm`: one server for the
-replication and chart workers, preloaded with these modules and the model's, started before
-the config is composed).
+of the run's own, so a worker holds none of the run's memory or state. ``sifsim`` draws in its
+own pool instead (``pool``; :mod:`simulation.app.warm`, :mod:`simulation.app.task`): the workers
+that ran the replications, forked from its warm server (the model's modules, started before the
+config is composed), which import these modules when their batch is done
+(:func:`simulation.present.workers.prepare_chart_worker`).
 """
 
 from __future__ import annotations
