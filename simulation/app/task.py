@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import hydra
@@ -25,6 +26,7 @@ from simulation.app.outputs import manifest, write_manifest, write_run_tables
 from simulation.app.prepare import Preparation
 from simulation.app.run_folder import discard_fresh_run_folder
 from simulation.app.studies import run_studies
+from simulation.present.workers import prepare_chart_worker
 
 log = logging.getLogger("sifsim")
 
@@ -146,46 +148,62 @@ def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: i
     log_start(cfg, config, output_dir, job)
     cases = max(1, len(config.portfolio))   # a fund portfolio runs each grant
     on_replication = job_progress(config.replications * cases, job) if in_sweep and config.progress else None
-    from simulation.core.runner import worker_count
+    from simulation.core.runner import use_environment, worker_count
     chart_workers = worker_count(config, tasks=2) if config.charts else 1
-    pools = chart_workers > 1 or worker_count(config, tasks=config.replications * cases) > 1
+    replication_workers = worker_count(config, tasks=config.replications * cases)
+    pools = chart_workers > 1 or replication_workers > 1
     # every pool's workers fork from one warm server (simulation/app/warm.py): started by the
     # command line before it composed the config, or here (a no-op if it runs already)
     context = warm.context() if pools else None
+    pool = None
     if pools:
         warm.start()
-    # imports and the assumptions table, made while the replications run (simulation/app/prepare.py)
-    preparation = Preparation(config, charts=config.charts)
-    results = run(config, progress=config.progress and not in_sweep, on_replication=on_replication,
-                  mp_context=context, worker_environment=warm.worker_environment())
-    preparation.join()
-    record = manifest(results)            # written once every phase has its time (below)
-    timings = record["wall_time_s"]
-    t0 = time.perf_counter()
-    drawing = None
-    # the Parquet tables and config.yaml first: the charts are drawn from them while the CSVs are written
-    write_run_tables(results, output_dir, csv=False)
-    if chart_workers > 1:
-        from simulation.present.report import start_charts
-        drawing = start_charts(output_dir, config.language, chart_workers, mp_context=context)
+        # one pool for the replications, then the charts: a worker whose batch is done imports
+        # the chart modules (queued behind the batches) while the others finish and the tables
+        # are summarised, instead of the server before its first fork (simulation/app/warm.py)
+        pool = ProcessPoolExecutor(max_workers=max(chart_workers, replication_workers), mp_context=context,
+                                   initializer=use_environment, initargs=(warm.worker_environment(),))
+    prepare = (prepare_chart_worker,) * chart_workers if pool is not None and chart_workers > 1 else ()
     try:
-        write_run_tables(results, output_dir, parquet=False)
-        study_text = run_studies(results, output_dir)
-    except BaseException:
-        if drawing is not None:
-            drawing.__exit__(None, None, None)
-        raise
-    timings["write_tables"] = time.perf_counter() - t0
-    if config.charts:
-        from simulation.present.report import build_report
-        # the report cites the manifest (config hash, version, git revision): it is written
-        # from the same record before the report, and once more with the report's own time
-        write_manifest(record, output_dir)
-        t1 = time.perf_counter()
-        # the charts are drawn on the run's cores (``workers``) while the workbook is written
-        build_report(output_dir, workers=chart_workers, drawing=drawing, mp_context=context,
-                     assumptions=preparation.assumptions())
-        timings["charts_and_report"] = time.perf_counter() - t1
+        # imports and the assumptions table, made while the replications run (simulation/app/prepare.py)
+        preparation = Preparation(config, charts=config.charts)
+        results = run(config, progress=config.progress and not in_sweep, on_replication=on_replication,
+                      mp_context=context, worker_environment=warm.worker_environment(), pool=pool,
+                      after_batches=prepare)
+        if pool is not None and not prepare:
+            pool.shutdown(wait=False, cancel_futures=True)     # no charts to draw in it
+        preparation.join()
+        record = manifest(results)            # written once every phase has its time (below)
+        timings = record["wall_time_s"]
+        t0 = time.perf_counter()
+        drawing = None
+        # the Parquet tables and config.yaml first: the charts are drawn from them while the CSVs are written
+        write_run_tables(results, output_dir, csv=False)
+        if chart_workers > 1:
+            from simulation.present.report import start_charts
+            drawing = start_charts(output_dir, config.language, chart_workers, mp_context=context, pool=pool)
+        try:
+            write_run_tables(results, output_dir, parquet=False)
+            study_text = run_studies(results, output_dir)
+        except BaseException:
+            if drawing is not None:
+                drawing.__exit__(None, None, None)
+            raise
+        timings["write_tables"] = time.perf_counter() - t0
+        if config.charts:
+            from simulation.present.report import build_report
+            # the report cites the manifest (config hash, version, git revision): it is written
+            # from the same record before the report, and once more with the report's own time
+            write_manifest(record, output_dir)
+            t1 = time.perf_counter()
+            # the charts are drawn on the run's cores (``workers``) while the workbook is written
+            build_report(output_dir, workers=chart_workers, drawing=drawing, mp_context=context,
+                         assumptions=preparation.assumptions())
+            timings["charts_and_report"] = time.perf_counter() - t1
+    finally:
+        if pool is not None:
+            # the workers exit on their own, the run does not wait for their interpreters
+            pool.shutdown(wait=False, cancel_futures=True)
     write_manifest(record, output_dir)
     log_end(record, output_dir)
     if in_sweep:

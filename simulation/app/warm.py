@@ -3,19 +3,28 @@
 A replication worker started with ``spawn`` imports Mesa, numpy, pandas and the model and loads
 the compiled loops from numba's on-disk cache before its first month (about 2.2–2.6 s on the
 README's 2-core machine), and a chart worker imports matplotlib and the chart modules. Here one
-*fork server* (:mod:`multiprocessing`'s ``forkserver``) does all of that once, started at the
-very beginning of the command (:func:`start`, from :mod:`simulation.app.cli`), so that its work
-overlaps the main process's own start-up and config composition; each worker is then a fork of
-that server and starts in milliseconds.
+*fork server* (:mod:`multiprocessing`'s ``forkserver``) makes the replication workers' imports
+and loads their loops once, started at the very beginning of the command (:func:`start`, from
+:mod:`simulation.app.cli`), so that its work overlaps the main process's own start-up and config
+composition; each worker is then a fork of that server and starts in milliseconds.
+
+The chart modules are not in the server's preload (0.10.0): the first replication waited for
+the server, and their import (≈ 0.6 s) came last in it. ``sifsim`` draws a run's charts in the
+same pool as its replications (:mod:`simulation.app.task`), and each worker imports them when
+its batch is done (:func:`simulation.present.workers.prepare_chart_worker`, queued behind the
+batches), while the other batch finishes and the tables are summarised. A pool forked from this
+server for anything else (the explore command's chunks, a sweep's charts) imports what it needs
+itself.
 
 The server is a fresh interpreter, not a fork of the run's process: a worker holds none of the
 run's state. What it has done before forking — imports, and one tiny paired replication run
 with the compiled loops (:mod:`simulation.app.preload`) — leaves nothing a replication reads,
 as in any pool worker that has run an earlier batch; replication r's tables are the same from a
-warm worker, a spawned one or a serial run (``tests/test_warm.py``).
+warm worker, a spawned one or a serial run (``tests/test_warm.py``), and so are the charts
+(each is drawn from the run folder's tables, whichever worker draws it).
 
 Python has one fork server per process, and its preload list is read when it starts, so every
-pool of a command (replications: :func:`simulation.core.runner.run`; charts:
+pool of a command (replications and charts: :func:`simulation.core.runner.run` and
 :mod:`simulation.present.charts.parallel`; the explore command's chunks:
 :mod:`simulation.explore.evaluate`) takes its start method from :func:`context`. Where the
 platform has no fork server, ``spawn`` (the workers then import and load what they need).
@@ -26,7 +35,7 @@ from __future__ import annotations
 import os
 from multiprocessing.context import BaseContext
 
-from simulation.present.workers import CHART_PRELOAD, forkserver_available, forkserver_context, main_module_imports
+from simulation.present.workers import forkserver_available, forkserver_context, main_module_imports
 
 #: the module whose import (in the fork server only) runs a tiny replication with the compiled
 #: loops, so that numba loads them there once
@@ -40,9 +49,9 @@ ENVIRONMENT_PREFIX = "SIFSIM_"
 
 def preload_modules() -> list[str]:
     """Every module the server imports before it forks a worker: the model, the compiled loops
-    (:data:`KERNEL_PRELOAD`; it loads none with ``SIFSIM_KERNELS=numpy``), the chart workers'
-    modules and the main module's imports."""
-    return [*MODEL_PRELOAD, KERNEL_PRELOAD, *CHART_PRELOAD, *main_module_imports()]
+    (:data:`KERNEL_PRELOAD`; it loads none with ``SIFSIM_KERNELS=numpy``) and the main module's
+    imports; not the chart modules (the module's docstring says why)."""
+    return [*MODEL_PRELOAD, KERNEL_PRELOAD, *main_module_imports()]
 
 
 #: whether this platform has a fork server (Linux, macOS; not Windows): the check the worker pools'

@@ -11,9 +11,9 @@ import multiprocessing
 import os
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -197,7 +197,8 @@ def use_environment(values: dict[str, str | None]) -> None:
 def run(config: SifsimConfig, *, progress: bool | None = None,
         on_replication: Callable[[int], None] | None = None,
         mp_context: multiprocessing.context.BaseContext | None = None,
-        worker_environment: dict[str, str | None] | None = None) -> Results:
+        worker_environment: dict[str, str | None] | None = None,
+        pool: Executor | None = None, after_batches: Sequence[Callable[[], object]] = ()) -> Results:
     """Validate ``config``, simulate all replications of every grant and summarise them.
 
     Replications are independent (their own random streams), so they may run in
@@ -206,6 +207,12 @@ def run(config: SifsimConfig, *, progress: bool | None = None,
     were started: ``mp_context`` (default ``spawn``; ``sifsim`` passes its warm fork server,
     :mod:`simulation.app.warm`), with ``worker_environment`` set in each worker first
     (a forked worker has its server's environment, not this process's).
+
+    ``pool``: the caller's worker pool (as many processes as :func:`worker_count` gives),
+    used instead of a pool of this run's own and left running (``sifsim`` draws the charts in it).
+    ``after_batches``: tasks for that pool's workers once they have no batch left to run,
+    submitted behind the batches (with the batches run here, at once); their results are not
+    waited for (``sifsim``: each worker imports the chart modules meanwhile).
     """
     validate(config)
     timings: dict[str, float] = {}
@@ -230,23 +237,32 @@ def run(config: SifsimConfig, *, progress: bool | None = None,
                 on_replication(r)
 
     if workers == 1 or len(tasks) == 1:
+        if pool is not None:
+            for task in after_batches:      # the pool's workers have no batch: they start now
+                pool.submit(task)
         for i, (grant, case, reps) in enumerate(tasks):
             parts[i] = simulate_rows(case, grant, reps)
             finished(reps)
     else:
-        context = mp_context if mp_context is not None else multiprocessing.get_context("spawn")
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context,
-                                   initializer=use_environment, initargs=(worker_environment or {},))
+        own = pool is None
+        if own:
+            context = mp_context if mp_context is not None else multiprocessing.get_context("spawn")
+            pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context,
+                                       initializer=use_environment, initargs=(worker_environment or {},))
         try:
             futures = {pool.submit(simulate_rows, case, grant, reps): i
                        for i, (grant, case, reps) in enumerate(tasks)}
+            for task in after_batches:      # the queue is first in, first out: behind every batch
+                pool.submit(task)
             for future in as_completed(futures):
                 parts[futures[future]] = future.result()
                 finished(tasks[futures[future]][2])
         finally:
             # every result is in (or a task failed): the workers exit on their own while the
             # tables are assembled, instead of the run waiting for their interpreters to shut down
-            pool.shutdown(wait=False, cancel_futures=True)
+            # (a caller's pool is the caller's to shut down)
+            if own:
+                pool.shutdown(wait=False, cancel_futures=True)
     timings["simulate"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()

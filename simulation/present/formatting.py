@@ -94,13 +94,17 @@ class MoneyFormatter(Formatter):
     def __init__(self, divisor: float, language: str):
         self.divisor, self.language = divisor, language
         self.ticks = np.array([], dtype=float)
+        self.decimals = tick_decimals(self.ticks)
 
     def set_locs(self, locs):
         super().set_locs(locs)
         self.ticks = np.asarray(locs, dtype=float)  # our own copy: Formatter.locs is deprecated (3.11)
+        # the ticks' decimals once per set of ticks, not once per label (issue 15: 3 264 calls of
+        # tick_decimals over a run's charts); the ticks change only here
+        self.decimals = tick_decimals(self.ticks / self.divisor)
 
     def __call__(self, x, pos=None):
-        return fmt_number(x / self.divisor, self.language, tick_decimals(self.ticks / self.divisor))
+        return fmt_number(x / self.divisor, self.language, self.decimals)
 
 
 class CountFormatter(MoneyFormatter):

@@ -181,12 +181,13 @@ def build_report(folder: Path, language: str | None = None, workers: int = 1,
     return paths[:-1] + [folder / ASSUMPTIONS_FILE, workbook, paths[-1]]
 
 
-def start_charts(folder: Path, language: str, workers: int, mp_context=None) -> "PendingCharts":
+def start_charts(folder: Path, language: str, workers: int, mp_context=None, pool=None) -> "PendingCharts":
     """Start drawing every run chart of ``folder`` (its Parquet tables and ``config.yaml`` written)
     in ``workers`` processes (started by ``mp_context``, default the chart workers' own fork
-    server); hand the result to :func:`build_report` (``drawing=``), which waits."""
+    server), or in the caller's ``pool``; hand the result to :func:`build_report` (``drawing=``),
+    which waits."""
     from simulation.present.charts.parallel import PendingCharts
-    return PendingCharts(Path(folder), language, workers, mp_context=mp_context)
+    return PendingCharts(Path(folder), language, workers, mp_context=mp_context, pool=pool)
 
 
 # --- the sweep report -------------------------------------------------------------------------------
