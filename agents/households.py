@@ -55,6 +55,13 @@ def _unique_pairs(replication: np.ndarray, household: np.ndarray) -> tuple[np.nd
     return pairs[0], pairs[1], counts
 
 
+def reentry_rows(hazard_by_route: np.ndarray, after_24_multiplier: float) -> np.ndarray:
+    """The re-entry hazard by row: the exit route's, then the route's after
+    ``REENTRY_LATE_AFTER_MONTHS`` off EB (row = route + routes × late), float64 and contiguous."""
+    return np.ascontiguousarray(np.concatenate([hazard_by_route, hazard_by_route * after_24_multiplier]),
+                                dtype=np.float64)
+
+
 @dataclass(frozen=True)
 class Household:
     """One household in one arm, as seen at the current month."""
@@ -293,8 +300,7 @@ class HouseholdPopulation(ArrayPopulation):
         """
         n_routes = hazard_by_route.shape[0]
         if self.kernels == "numba" and len(self):
-            table = np.ascontiguousarray(np.concatenate([hazard_by_route, hazard_by_route * after_24_multiplier]),
-                                         dtype=np.float64)
+            table = reentry_rows(hazard_by_route, after_24_multiplier)
             back = np.empty(self.on_eb.shape, dtype=bool)
             whole = kernels.whole
             kernels.eb_reentries(whole(self.present), whole(self.on_eb), whole(self.last_exit_route),
@@ -305,7 +311,7 @@ class HouseholdPopulation(ArrayPopulation):
         since = self.months_since_exit
         off = self.present & ~self.on_eb & (self.last_exit_route >= 0) & (since >= 1) \
             & (since < window_months)
-        table = np.concatenate([hazard_by_route, hazard_by_route * after_24_multiplier])
+        table = reentry_rows(hazard_by_route, after_24_multiplier)
         row = np.maximum(self.last_exit_route, 0).astype(np.intp)
         row += n_routes * (since >= REENTRY_LATE_AFTER_MONTHS)
         hazard = np.take(table, row)

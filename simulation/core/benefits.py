@@ -7,7 +7,7 @@ import numpy as np
 
 from agents import kernels
 from agents.hazards import caseload_factor, fading_exit_hazard_per_month
-from agents.households import COMPOSITION_INDEX, REENTRY_LATE_AFTER_MONTHS, ROUTE_INDEX
+from agents.households import COMPOSITION_INDEX, REENTRY_LATE_AFTER_MONTHS, ROUTE_INDEX, reentry_rows
 from agents.mechanisms.base import CONTROL, INTERVENTION
 from simulation.core.calibration import ELIGIBLE_FAMILY_MIN_MONTHS_ON_EB
 from simulation.core.population import (HAS_CHILDREN, exit_floor_by_composition, reentry_hazard_by_route,
@@ -138,10 +138,22 @@ class BenefitProcess:
         kernels.eb_month(*self._hazard_arguments(caseload, hooks), counting,
                          whole(draws.eb_exit), whole(draws.exit_route), np.asarray(self.route_cdf, dtype=np.float64),
                          np.int64(ROUTE_INDEX["moved"]), whole(hh.last_exit_route), whole(hh.months_since_exit),
-                         whole(draws.reentry), self._reentry_table(multiplier),
+                         whole(draws.reentry), reentry_rows(self.reentry_hazard, multiplier),
                          np.int64(self.reentry_hazard.shape[0]), np.int64(REENTRY_LATE_AFTER_MONTHS),
                          np.int64(pop.reentry_window_months), np.float64(pop.reentry_duration_memory),
                          base, at_risk, treated, exits, route, back, n_exits, n_back)
+        self._record_exits(t, counting, caseload, base, treated, at_risk, exits, route)
+        # a household reaching pension age this month left EB before the exits and cannot also exit
+        # (exits need on EB): the two are disjoint, so the count of their union is the sum
+        return n_exits + kernels.count_true(to_pension, hh.kernels), n_back
+
+    def _record_exits(self, t: int, counting: bool, caseload: np.ndarray, base: np.ndarray, treated: np.ndarray,
+                      at_risk: np.ndarray, exits: np.ndarray, route: np.ndarray) -> None:
+        """The month's records of the exits, for both paths of :meth:`step`: the exits a pre/post
+        evaluation expects anyway and those it claims (project months), the calibration's eligible
+        families and the participants' exits by route. They read the hazard's inputs, the exits and
+        the participants, none of which the re-entries change."""
+        hh = self.households
         if counting:
             self.evaluation.count_expected_exits(t, base[INTERVENTION] * caseload[INTERVENTION][:, None],
                                                  hh.eb_sek_per_month, treated)
@@ -154,16 +166,6 @@ class BenefitProcess:
             if not self.count_exits_to_other_benefit:
                 claimed &= route != ROUTE_INDEX["other_benefit"]
             self.evaluation.count_exits(t, claimed, hh.eb_sek_per_month)
-        # a household reaching pension age this month left EB before the exits and cannot also exit
-        # (exits need on EB): the two are disjoint, so the count of their union is the sum
-        return n_exits + kernels.count_true(to_pension, hh.kernels), n_back
-
-    def _reentry_table(self, after_24_multiplier: float) -> np.ndarray:
-        """The re-entry hazard by row (the route; + routes after ``REENTRY_LATE_AFTER_MONTHS`` off EB),
-        as ``HouseholdPopulation.eb_reentries`` builds it."""
-        hazard_by_route = self.reentry_hazard
-        return np.ascontiguousarray(np.concatenate([hazard_by_route, hazard_by_route * after_24_multiplier]),
-                                    dtype=np.float64)
 
     def step(self, t: int, draws, strength: float) -> tuple[np.ndarray, np.ndarray]:
         """Exits and re-entries this month; returns (exits, entries) counted per arm and replication."""
@@ -189,20 +191,9 @@ class BenefitProcess:
             for mechanism in itv.mechanisms:
                 mechanism.modify_exit_hazard(t, strength, hazard, treated)
             np.clip(hazard, 0.0, 1.0, out=hazard)            # in place: this month's own array
-        if counting:
-            self.evaluation.count_expected_exits(t, base[INTERVENTION] * caseload[INTERVENTION][:, None],
-                                                 hh.eb_sek_per_month, treated)
         exits, route = hh.eb_exits(hazard, draws.eb_exit, draws.exit_route, self.route_cdf)
-        if self.counters is not None:
-            self.counters.count_eligible_family_exits(at_risk, exits[CONTROL], hh.kernels)
-        if self.participant_counts is not None:
-            self.participant_counts.count_exits(t, exits, route, hh.participant, hh.kernels)
         back = hh.eb_reentries(self.reentry_hazard, draws.reentry,
                                pop.reentry_hazard_multiplier_after_24_months, pop.reentry_window_months,
                                pop.reentry_duration_memory)
-        if counting:
-            claimed = exits[INTERVENTION] & hh.participant[INTERVENTION]
-            if not self.count_exits_to_other_benefit:
-                claimed &= route != ROUTE_INDEX["other_benefit"]
-            self.evaluation.count_exits(t, claimed, hh.eb_sek_per_month)
+        self._record_exits(t, counting, caseload, base, treated, at_risk, exits, route)
         return kernels.count_true(exits | to_pension, hh.kernels), kernels.count_true(back, hh.kernels)

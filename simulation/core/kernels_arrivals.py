@@ -27,16 +27,12 @@ import numba
 import numpy as np
 
 from agents.kernels import compiled
-from simulation.core.pcg64 import _MULT_HI, _MULT_LO, _multiply_full, affine_jump, split
+from simulation.core.pcg64 import (_MULT_HI, _MULT_LO, _ONE, _S58, _S63, _S64, _ZERO, _multiply_full, affine_jump,
+                                   split)
 
 #: numpy's random_poisson uses its multiplication method below this rate (distributions.c)
 POISSON_MULT_MAX_RATE = 10.0
 _S11 = np.uint64(11)
-_S58 = np.uint64(58)
-_S63 = np.uint64(63)
-_S64 = np.uint64(64)
-_ONE = np.uint64(1)
-_ZERO = np.uint64(0)
 _DOUBLE_SCALE = 1.0 / 9007199254740992.0
 
 
