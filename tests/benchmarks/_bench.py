@@ -254,11 +254,13 @@ def table(records: list[dict]) -> str:
         if r["kind"] == "sweep":
             serial, parallel = r["serial"], r["parallel"]
             speedup = serial["wall_s"] / parallel["wall_s"]
+            jobs_speedup = serial["phases_s"]["jobs"] / parallel["phases_s"]["jobs"]
             rows.append(("sweep_serial", f"{serial['wall_s']:.1f}", "—", _fmt_cpu(serial), "—", "—",
-                         _fmt_mb(serial["maxrss_kb"]), "4 jobs, hydra/launcher=basic"))
+                         _fmt_mb(serial["maxrss_kb"]), "4 jobs, hydra/launcher=basic; " + _fmt_phases(serial)))
             rows.append(("sweep_joblib", f"{parallel['wall_s']:.1f}", "—", _fmt_cpu(parallel), "—", "—",
                          _fmt_mb(parallel["maxrss_kb"]),
-                         f"4 jobs, joblib n_jobs=2: **speed-up {speedup:.2f}×** ({TARGETS['sweep_joblib']})"))
+                         f"4 jobs, joblib n_jobs=2: **speed-up {speedup:.2f}×** ({TARGETS['sweep_joblib']}), "
+                         f"of the jobs' part {jobs_speedup:.2f}×; " + _fmt_phases(parallel)))
             continue
         if r["kind"] == "explore":     # test_explore_benchmark.py: a whole `sifsim explore` command
             design = r["timings_s"]["design"]
@@ -319,6 +321,13 @@ def table(records: list[dict]) -> str:
         "identical sweep outputs serial vs parallel).",
     ]
     return "\n".join(lines + foot)
+
+
+def _fmt_phases(record: dict) -> str:
+    """A sweep's wall in its parts (bench_worker.sweep_phases)."""
+    p = record["phases_s"]
+    return (f"before the jobs {p['before_jobs']:.1f} s, jobs {p['jobs']:.1f} s (their own walls sum to "
+            f"{p['jobs_own_sum']:.1f} s), after them {p['after_jobs']:.1f} s")
 
 
 def _flat(records: list[dict]) -> list[dict]:

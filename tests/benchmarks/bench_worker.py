@@ -162,6 +162,20 @@ def write_profile(profiler, path: Path, wall: float, spec: dict) -> None:
     path.write_text(buf.getvalue())
 
 
+def sweep_phases(sweep_dir: Path, started: float, ended: float) -> dict[str, float]:
+    """A sweep's wall time in three parts, from its jobs' files: before the first job started (Hydra's
+    start, every job's validation, the launcher's workers), the jobs (the first job's attempt marker,
+    written as a job starts, to the last ``done.json``, written as one ends) and after them (the sweep
+    table, its charts and report); and the jobs' own wall times summed (their ``done.json``)."""
+    starts, ends, own = [], [], 0.0
+    for job in (p for p in sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()):
+        starts.append((job / ".sifsim-attempt.json").stat().st_mtime)
+        ends.append((job / "done.json").stat().st_mtime)
+        own += json.loads((job / "done.json").read_text())["wall_time_s"]
+    first, last = min(starts), max(ends)
+    return {"before_jobs": first - started, "jobs": last - first, "after_jobs": ended - last, "jobs_own_sum": own}
+
+
 def run_sweep(spec: dict, mode: str) -> dict:
     workdir = Path(spec["workdir"])
     sweep_dir = workdir / f"sweep_{mode}"
@@ -170,12 +184,13 @@ def run_sweep(spec: dict, mode: str) -> dict:
     # each job serial inside (workers=1 where the schema has it): parallelism only across jobs
     cmd = [sys.executable, "-m", "simulation", "-m", *launcher, *spec["sweep_grid"], *serial_overrides(),
            *spec["overrides"], f"hydra.sweep.dir={sweep_dir}"]
-    t0 = time.perf_counter()
+    t0, started = time.perf_counter(), time.time()
     proc = subprocess.run(cmd, cwd=workdir, capture_output=True, text=True)
-    wall = time.perf_counter() - t0
+    wall, ended = time.perf_counter() - t0, time.time()
     reap_descendants()
     if proc.returncode != 0:
         raise SystemExit(f"sweep ({mode}) failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
+    phases = sweep_phases(sweep_dir, started, ended)
     jobs = {}
     for job in sorted(p for p in sweep_dir.iterdir() if p.is_dir() and p.name.isdigit()):
         overrides = (job / ".hydra" / "overrides.yaml")
@@ -185,6 +200,7 @@ def run_sweep(spec: dict, mode: str) -> dict:
             "population_sha256": hashlib.sha256(table.read_bytes()).hexdigest() if table.exists() else None,
         }
     return {"mode": mode, "wall_s": wall, "cpu_s": cpu_s(resource.RUSAGE_CHILDREN), "command": " ".join(cmd[1:]), "jobs": jobs,
+            "phases_s": phases,
             "maxrss_kb": max(maxrss_kb(resource.RUSAGE_CHILDREN), 0)}
 
 

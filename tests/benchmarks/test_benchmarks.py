@@ -94,6 +94,12 @@ def test_sweep():
         assert info["overrides"] == parallel["jobs"][job]["overrides"]
         # same seed and overrides: the launcher must not change a single number
         assert info["population_sha256"] == parallel["jobs"][job]["population_sha256"], f"job {job}"
+    for record in (serial, parallel):
+        # the parts come from this sweep's own job files: every job started after the command and
+        # ended before it returned (stale files from another sweep would break this)
+        phases = record["phases_s"]
+        assert phases["before_jobs"] > 0 and phases["jobs"] > 0 and phases["after_jobs"] > 0, phases
+        assert phases["before_jobs"] + phases["jobs"] + phases["after_jobs"] == pytest.approx(record["wall_s"], abs=0.5)
 
 
 @pytest.mark.skipif(not os.environ.get("SIFSIM_BENCH_PROFILE"), reason="set SIFSIM_BENCH_PROFILE=1 to profile")
