@@ -46,6 +46,7 @@ from omegaconf import DictConfig
 
 from simulation.app.grid import BASIC_SWEEPER, expand_grid, parse_overrides
 from simulation.app.outputs import atomic_write, write_table
+from simulation.present.yaml_read import SAFE_LOADER
 
 log = logging.getLogger("sifsim.sweep")
 
@@ -193,7 +194,7 @@ def _job_number(folder: Path, record: dict | None) -> int | None:
     if record and record.get("job") is not None:
         return int(record["job"])
     try:
-        return int(yaml.safe_load((folder / ".hydra" / "hydra.yaml").read_text())["hydra"]["job"]["num"])
+        return int(yaml.load((folder / ".hydra" / "hydra.yaml").read_text(), Loader=SAFE_LOADER)["hydra"]["job"]["num"])
     except (OSError, KeyError, TypeError, ValueError, yaml.YAMLError):
         return int(folder.name) if folder.name.isdigit() else None
 
@@ -204,7 +205,7 @@ def expected_jobs(sweep_dir: Path) -> list[list[str]] | None:
     if not path.is_file():
         return None
     try:
-        conf = yaml.safe_load(path.read_text())
+        conf = yaml.load(path.read_text(), Loader=SAFE_LOADER)
         sweeper = conf["hydra"]["sweeper"]
         if sweeper.get("_target_", BASIC_SWEEPER) != BASIC_SWEEPER:
             return None
@@ -228,7 +229,7 @@ def collect(sweep_dir: Path) -> pd.DataFrame:
     seen: set[tuple[str, ...]] = set()
     frames: list[pd.DataFrame] = []
     for folder in _job_folders(sweep_dir):
-        overrides = yaml.safe_load((folder / ".hydra" / "overrides.yaml").read_text()) or []
+        overrides = yaml.load((folder / ".hydra" / "overrides.yaml").read_text(), Loader=SAFE_LOADER) or []
         done, error = _read_json(folder / DONE), _read_json(folder / ERROR)
         record = done or error
         head: dict[str, Any] = {"job": _job_number(folder, record)}

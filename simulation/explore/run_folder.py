@@ -15,6 +15,8 @@ from pathlib import Path
 
 import yaml
 
+from simulation.present.yaml_read import SAFE_LOADER
+
 STUDIES_DIR = "explore"                 # RUN/explore/<study>/
 STUDY_RECORD = "study.json"
 #: overrides of a run that a study does not take over: Hydra's own, and what a design point sets itself
@@ -48,7 +50,7 @@ def run_overrides(run_folder: Path | str) -> list[str]:
     if not path.is_file():
         return []
     out = []
-    for item in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+    for item in yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or []:
         key = str(item).lstrip("+~").split("=", 1)[0]
         if key.startswith("hydra") or key in NOT_TAKEN:
             continue

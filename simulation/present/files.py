@@ -9,6 +9,8 @@ from typing import Callable
 import pandas as pd
 import yaml
 
+from simulation.present.yaml_read import SAFE_LOADER  # noqa: F401  (re-exported)
+
 Writer = Callable[[Path, Callable[[Path], object]], None]
 
 
@@ -41,9 +43,6 @@ def read_table(folder: Path, stem: str) -> pd.DataFrame:
     raise FileNotFoundError(f"{folder} has no {stem}.parquet or {stem}.csv")
 
 
-#: libyaml's parser when PyYAML has it (the same values, five times faster: every chart worker
-#: reads the run's config), else the pure-Python one
-SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def read_config(folder: Path) -> dict:

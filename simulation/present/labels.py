@@ -16,6 +16,8 @@ from typing import Any, Mapping
 
 import yaml
 
+from simulation.present.yaml_read import SAFE_LOADER
+
 LABEL_DIR = Path(__file__).with_name("labels")
 LANGUAGES = ("sv", "en")
 
@@ -34,7 +36,7 @@ def _load(language: str) -> Mapping[str, Any]:
     if language not in LANGUAGES or not path.exists():
         raise LabelError(f"no labels for language {language!r} (have: {', '.join(LANGUAGES)}; "
                          f"expected {path})")
-    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
 
 
 def entry(language: str, key: str) -> Any:

@@ -26,6 +26,7 @@ from simulation.present.charts import ChartContext, saving_by_payer_year
 from simulation.present.charts.context import rule_owes
 from simulation.present.formatting import fmt_number, fmt_percent, is_missing, msek, msek_number, year_text
 from simulation.present.page import esc
+from simulation.present.yaml_read import SAFE_LOADER
 
 NET_PREFIX = "net_benefit_pv_sek"     # the money helper's per-perspective metrics: net_benefit_pv_sek_<perspective>
 TIE_TOLERANCE = 1e-9                  # P(full) values closer than this are a tie
@@ -171,7 +172,7 @@ def reproduce_command(folder: Path | None, config: Mapping[str, Any]) -> str:
     """The command that reruns this folder: Hydra's recorded overrides, else the run's key values."""
     overrides_file = Path(folder) / ".hydra" / "overrides.yaml" if folder is not None else None
     if overrides_file is not None and overrides_file.exists():
-        overrides = yaml.safe_load(overrides_file.read_text(encoding="utf-8")) or []
+        overrides = yaml.load(overrides_file.read_text(encoding="utf-8"), Loader=SAFE_LOADER) or []
         overrides = [o for o in overrides if not str(o).startswith("hydra.")]
     else:
         overrides = [f"seed={config.get('seed')}", f"replications={config.get('replications')}",

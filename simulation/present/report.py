@@ -31,6 +31,7 @@ import yaml
 from simulation.present.workbook import write_workbook
 from simulation.present.charts import completed, same_value, sorted_levels, swept_keys
 from simulation.present.files import atomic_write, read_config, read_table
+from simulation.present.yaml_read import SAFE_LOADER
 from simulation.present.run_report import OPTIONAL_TABLES, run_report_tables, write_run_report
 from simulation.present.sweep_report import rule_labels_of, write_sweep_report
 
@@ -194,7 +195,7 @@ def start_charts(folder: Path, language: str, workers: int, mp_context=None, poo
 
 def conf_default(key: str, conf_dir: Path = CONF_DIR) -> Any:
     """The default of a dotted config key from conf/ (config.yaml and its group defaults); None if unknown."""
-    root = yaml.safe_load((conf_dir / "config.yaml").read_text(encoding="utf-8")) or {}
+    root = yaml.load((conf_dir / "config.yaml").read_text(encoding="utf-8"), Loader=SAFE_LOADER) or {}
     groups = {}
     for entry in root.get("defaults", []):
         if isinstance(entry, Mapping):
@@ -205,7 +206,7 @@ def conf_default(key: str, conf_dir: Path = CONF_DIR) -> Any:
         if parts[0] in groups:
             if len(parts) == 1:
                 return groups[parts[0]]
-            data = yaml.safe_load((conf_dir / parts[0] / f"{groups[parts[0]]}.yaml").read_text(encoding="utf-8"))
+            data = yaml.load((conf_dir / parts[0] / f"{groups[parts[0]]}.yaml").read_text(encoding="utf-8"), Loader=SAFE_LOADER)
             return lookup(data, parts[1:])
         return lookup(root, parts)
     except (KeyError, OSError):
@@ -226,7 +227,7 @@ def sweep_baseline(table: pd.DataFrame, keys: list[str]) -> dict[str, Any]:
 def sweep_job_config(folder: Path) -> dict:
     """The config of the sweep's first job that has one (language, rule labels)."""
     configs = sorted(folder.glob("*/config.yaml"), key=lambda p: (len(p.parent.name), p.parent.name))
-    return yaml.safe_load(configs[0].read_text(encoding="utf-8")) if configs else {}
+    return yaml.load(configs[0].read_text(encoding="utf-8"), Loader=SAFE_LOADER) if configs else {}
 
 
 def build_sweep_report(sweep_folder: Path, language: str | None = None,
