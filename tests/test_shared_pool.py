@@ -9,8 +9,10 @@ the charts may shut down a pool that is not theirs.
 
 from __future__ import annotations
 
-import sys
-from concurrent.futures import ProcessPoolExecutor
+import functools
+import os
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -19,7 +21,8 @@ from simulation.app import warm
 from simulation.core.runner import run, use_environment
 from simulation.present import report
 from simulation.present.files import read_config
-from simulation.present.workers import CHART_PRELOAD, prepare_chart_worker
+from simulation.present.workers import prepare_chart_worker
+from tests.pool_probes import chart_modules_loaded, prepare_and_note
 from tests.present.fixtures import copy_run, run_folder  # noqa: F401
 from tests.support import make_config
 
@@ -28,9 +31,9 @@ TABLES = ("ledger", "population", "repayment", "years", "per_replication", "summ
 needs_forkserver = pytest.mark.skipif(not warm.available(), reason="no fork server on this platform")
 
 
-def chart_modules_loaded() -> bool:
-    """In a worker: whether it has the chart modules."""
-    return all(name in sys.modules for name in CHART_PRELOAD)
+def read_notes(notes: Path) -> list[tuple[int, bool, bool]]:
+    return [(int(pid), imported == "1", loaded == "1")
+            for pid, imported, loaded in (line.split() for line in notes.read_text(encoding="utf-8").splitlines())]
 
 
 def warm_pool(workers: int = 2) -> ProcessPoolExecutor:
@@ -39,21 +42,67 @@ def warm_pool(workers: int = 2) -> ProcessPoolExecutor:
 
 
 @needs_forkserver
-def test_a_run_in_the_callers_pool_gives_the_serial_tables_and_leaves_the_pool_open():
+def test_a_run_in_the_callers_pool_gives_the_serial_tables_and_leaves_the_pool_open(tmp_path):
     overrides = ("replications=5", "horizon_years=3")
     serial = run(make_config(*overrides, "workers=1"))
+    notes = tmp_path / "preparations"
     pool = warm_pool()
     try:
         shared = run(make_config(*overrides, "workers=2"), pool=pool,
-                     after_batches=(prepare_chart_worker,) * 2, worker_environment=warm.worker_environment())
+                     after_batches=(functools.partial(prepare_and_note, str(notes)),) * 2,
+                     worker_environment=warm.worker_environment())
         for name in TABLES:
             pd.testing.assert_frame_equal(getattr(serial, name), getattr(shared, name), check_exact=True)
-        # still open (the run did not shut it down), and a worker has the chart modules after the
-        # preparation queued behind the batches (each worker runs the tasks in the queue's order)
-        assert pool.submit(prepare_chart_worker).result(timeout=300) is False
-        assert pool.submit(chart_modules_loaded).result(timeout=300)
+        assert pool.submit(os.getpid).result(timeout=300) != os.getpid()   # still open: the run left it
     finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+        pool.shutdown(wait=True, cancel_futures=True)        # waits for the preparations too
+    # both preparations ran in the pool's workers (which worker took which is the pool's scheduling:
+    # one worker may have taken both) and left their worker with the chart modules; a worker imported
+    # them at most once (none, if this process's fork server was started preloading them)
+    preparations = read_notes(notes)
+    assert len(preparations) == 2
+    assert all(pid != os.getpid() and loaded for pid, _, loaded in preparations)
+    for pid in {pid for pid, _, _ in preparations}:
+        assert [imported for p, imported, _ in preparations if p == pid].count(True) <= 1
+
+
+class RecordingPool(Executor):
+    """A caller's pool that runs nothing: it records what it is given and whether it is shut down."""
+
+    def __init__(self):
+        self.submitted: list = []
+        self.shut_down = False
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        self.submitted.append(fn)
+        future: Future = Future()
+        future.set_result(None)
+        return future
+
+    def shutdown(self, wait=True, *, cancel_futures=False) -> None:
+        self.shut_down = True
+
+
+def first_task() -> None:
+    """An ``after_batches`` task (never run: RecordingPool runs nothing)."""
+
+
+def second_task() -> None:
+    """Another."""
+
+
+@pytest.mark.parametrize("overrides", [("workers=1", "replications=3"), ("workers=2", "replications=1")],
+                         ids=["one-worker", "one-replication"])
+def test_a_serial_run_given_a_pool_runs_here_submits_only_the_tasks_after_the_batches_and_leaves_it_open(overrides):
+    """With one worker or one batch the replications run in this process, not in the caller's pool:
+    the pool gets the ``after_batches`` tasks alone, at once and in their order, and is not shut down."""
+    config = make_config(*overrides, "horizon_years=3")
+    alone = run(config)
+    pool = RecordingPool()
+    shared = run(config, pool=pool, after_batches=(first_task, second_task))
+    assert pool.submitted == [first_task, second_task] and not pool.shut_down
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(alone, name), getattr(shared, name), check_exact=True)
 
 
 def test_the_preparation_imports_the_chart_modules_once():
