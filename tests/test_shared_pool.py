@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 
@@ -116,7 +117,7 @@ def test_charts_drawn_in_the_callers_pool_are_the_serial_files_and_leave_it_open
     serial = copy_run(run_folder, tmp_path / "serial" / "run")
     shared = copy_run(run_folder, tmp_path / "shared" / "run")
     serial_paths = report.build_report(serial, workers=1)
-    pool = warm_pool()
+    pool = warm_pool(3)         # more workers than draw the charts (sifsim's pool can be larger)
     try:
         pool.submit(prepare_chart_worker)
         language = read_config(shared).get("language", "sv")
@@ -129,6 +130,65 @@ def test_charts_drawn_in_the_callers_pool_are_the_serial_files_and_leave_it_open
     assert rel == [p.relative_to(shared) for p in shared_paths]
     for r in rel:
         assert (serial / r).read_bytes() == (shared / r).read_bytes(), f"{r} differs when drawn in the shared pool"
+
+
+class HeldPool(Executor):
+    """A caller's pool that draws nothing: it holds each chart submitted until the test lets one go
+    (a result of no files), and counts the charts it holds at once."""
+
+    def __init__(self):
+        self.held: list[Future] = []
+        self.names: list[str] = []
+        self.most_at_once = 0
+        self.changed = threading.Condition()
+
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        future: Future = Future()
+        future.set_running_or_notify_cancel()
+        with self.changed:
+            self.held.append(future)
+            self.names.append(args[1])                   # draw_from_folder(folder, name, language)
+            self.most_at_once = max(self.most_at_once, len(self.held))
+            self.changed.notify_all()
+        return future
+
+    def wait_for_held(self, n: int) -> None:
+        with self.changed:
+            assert self.changed.wait_for(lambda: len(self.held) >= n, timeout=300), "no chart submitted"
+
+    def let_one_go(self) -> None:
+        self.wait_for_held(1)
+        with self.changed:
+            future = self.held.pop(0)
+        future.set_result([])
+
+
+@pytest.mark.parametrize("workers", [1, 3])
+def test_charts_in_a_larger_callers_pool_are_at_most_workers_at_a_time_in_the_drawing_order(workers):
+    from simulation.present.charts.parallel import PendingCharts, drawing_order
+    pool = HeldPool()
+    with PendingCharts(Path("run"), "sv", workers, pool=pool) as drawing:
+        for _ in drawing.names:
+            pool.let_one_go()
+        assert drawing.result() == {name: [] for name in drawing.names}
+    assert pool.most_at_once == workers
+    assert pool.names == drawing_order(drawing.names)
+
+
+def test_leaving_the_charts_early_submits_no_more_of_them():
+    """Leaving (on an error) while the submitting thread waits for a place: it submits nothing more,
+    and leaving does not wait for the chart in the pool to end."""
+    from simulation.present.charts.parallel import DRAW_FIRST, PendingCharts
+    pool = HeldPool()
+    drawing = PendingCharts(Path("run"), "sv", 1, pool=pool)
+    pool.wait_for_held(1)
+    leaving = threading.Thread(target=drawing.__exit__, args=(None, None, None), daemon=True)
+    leaving.start()
+    leaving.join(timeout=120)           # a guard against a hang, not a measurement
+    assert not leaving.is_alive(), "leaving waits for the submitting thread"
+    assert not drawing._submitting.is_alive() and pool.names == [DRAW_FIRST[0]]
+    pool.let_one_go()                   # its place back: a submitting thread would submit the next now
+    assert len(pool.names) == 1
 
 
 def test_the_longest_charts_are_drawn_first_and_the_report_keeps_the_registrys_order():
