@@ -49,6 +49,26 @@ def test_the_adult_outcomes_month_is_the_start_then_the_remission(monkeypatch, s
     assert at_rate.any() and after[at_rate].all()                            # u == rate: no remission
 
 
+def test_the_adult_outcomes_month_refuses_outcomes_it_would_write_into_a_copy():
+    """The loop writes the outcomes through a flat view of them: outcomes no flat view can be made of
+    (every other child of a larger array, which kernels.whole leaves as it is) raise instead of the
+    writes going into a copy and being lost; contiguous ones are written."""
+    from types import SimpleNamespace
+    arms, reps, window, n_outcomes, month = 2, 3, 5, 4, 7
+    onset = np.full((arms, reps, window, n_outcomes), month, dtype=np.int32)    # every outcome starts
+    u = np.ones((reps, window, n_outcomes), dtype=np.float32)                    # none remits
+    every_other = np.zeros((arms, reps, 2 * window, n_outcomes), dtype=bool)[:, :, ::2]
+    assert kernels.whole(every_other) is every_other
+    strided = SimpleNamespace(adult_outcome=every_other, adult_onset_month=onset, window=window)
+    with pytest.raises(ValueError):
+        kernels_month.adult_outcomes_month(strided, month, 0.5, u)
+    assert not every_other.any()
+    contiguous = SimpleNamespace(adult_outcome=np.zeros_like(onset, dtype=bool), adult_onset_month=onset,
+                                 window=window)
+    kernels_month.adult_outcomes_month(contiguous, month, 0.5, u)
+    assert contiguous.adult_outcome.all()
+
+
 def _turning_state(model, draws, rng, t):
     """Many children turning 18 at month t, in the area or not, placed or not, with every conduct
     count from 0 to beyond the history, and draws of 0 (log1p(−0) = −0: 0/0 in the reference)."""
