@@ -49,11 +49,13 @@ def adult_outcomes_month(children, month: int, remission_per_month: float, u_rem
     ch = children
     outcome, onset, u = whole(ch.adult_outcome), whole(ch.adult_onset_month), whole(u_remission)
     n_outcomes = outcome.shape[-1]
-    # (arms, R, agents × outcomes) views of the contiguous arrays: one flat row per (arm, replication)
+    # (arms, R, agents × outcomes) views of the contiguous arrays: one flat row per (arm, replication).
+    # The loop writes the outcomes: theirs must be a view (copy=False raises where numpy would copy,
+    # and the loop's writes would be lost in the copy); the two it only reads may be copies
     compiled("adult_outcomes_month", _adult_outcomes_month_loop)(
         np.int64(ch.window * n_outcomes), np.int64(month), onset.reshape(onset.shape[:2] + (-1,)),
         u.reshape(u.shape[0], -1), comparison_threshold(u_remission, remission_per_month),
-        outcome.reshape(outcome.shape[:2] + (-1,)))
+        outcome.reshape(outcome.shape[:2] + (-1,), copy=False))
 
 
 # --- children turning 18: their adult outcomes dated ---------------------------------------------

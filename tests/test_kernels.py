@@ -817,6 +817,57 @@ def test_open_care_episodes_begun_compiled_are_numpys(monkeypatch, strength):
         assert not hh.open_care_intensive[start].any() and lengths == {ordinary}
 
 
+def test_the_eb_month_without_the_clip_is_its_three_passes_without_it_and_its_exits_with_it():
+    """kernels.eb_month with ``clip`` False (the model always clips in it: BenefitProcess._step_fused
+    has hooks, and ``clip`` is ``hooks is not None``; no config turns it off) against the three compiled
+    passes unclipped (exit_hazard with clip False, eb_exits, eb_reentries), on hazards above 1 and below
+    0; and with the clip: the same exits and returns (a draw in [0, 1) is under an unclipped hazard where
+    it is under the clipped one)."""
+    from simulation.core.model import SifsimModel
+    from agents.mechanisms.base import INTERVENTION
+    config = make_config("replications=2", "horizon_years=4")
+    models = [SifsimModel(config, replications=[0, 1]) for _ in range(3)]
+    hooks = (False, np.array([1.0, 1.0, -2.0, -2.0]))        # participants' factor: a negative hazard
+    for model in models:
+        model.households.kernels = model.children.kernels = "numba"
+        for _ in range(14):
+            model.step()
+    unclipped_fused, unclipped_passes, clipped_fused = models
+    for model in (unclipped_fused, unclipped_passes):
+        arguments = model.benefits._hazard_arguments
+        model.benefits._hazard_arguments = lambda caseload, hooks, arguments=arguments: \
+            arguments(caseload, hooks)[:-1] + (False,)
+    t = models[0].month
+    itv = models[0].intervention
+    counting = itv.active and t <= itv.t_end
+    caseload = np.ones(models[0].households.on_eb.shape[:2])
+    caseload[INTERVENTION] = 40.0                               # the intervention arm's hazards above 1
+    counts = []
+    for model in models:
+        hh, benefits, pop = model.households, model.benefits, model.config.population
+        draws = model.draws.draw(hh.n_active, model.children.n_active, len(hh), len(model.children))
+        if model is unclipped_passes:
+            base, hazard, at_risk, treated = benefits._exit_hazards_compiled(caseload, hooks)
+            on = hh.on_eb
+            assert (hazard[on] > 1.0).any() and (hazard[on] < 0.0).any()          # unclipped
+            exits, route = hh.eb_exits(hazard, draws.eb_exit, draws.exit_route, benefits.route_cdf)
+            back = hh.eb_reentries(benefits.reentry_hazard, draws.reentry,
+                                   pop.reentry_hazard_multiplier_after_24_months, pop.reentry_window_months,
+                                   pop.reentry_duration_memory)
+            benefits._record_exits(t, counting, caseload, base, treated, at_risk, exits, route)
+            counts.append((kernels.count_true(exits, "numba"), kernels.count_true(back, "numba")))
+        else:
+            counts.append(benefits._step_fused(t, draws, caseload, hooks, counting,
+                                               np.zeros(hh.on_eb.shape, dtype=bool)))
+    arrays = [model_arrays(model) for model in models]
+    for name in arrays[1]:
+        assert np.array_equal(arrays[0][name], arrays[1][name]), ("unclipped", name)
+        assert np.array_equal(arrays[2][name], arrays[1][name]), ("clipped", name)
+    for n_exits, n_back in (counts[0], counts[2]):
+        assert np.array_equal(n_exits, counts[1][0]) and np.array_equal(n_back, counts[1][1])
+    assert counts[1][0][INTERVENTION].sum() > 0 and counts[1][1].sum() > 0
+
+
 @pytest.mark.parametrize("overrides", [
     ("replications=3", "horizon_years=9"),
     # the caseload moves every month (a hazard per arm and replication), a memory of the months on EB
@@ -824,7 +875,10 @@ def test_open_care_episodes_begun_compiled_are_numpys(monkeypatch, strength):
     ("replications=2", "horizon_years=7", "population.caseload_elasticity=0.8",
      "population.reentry_duration_memory=0.5", "population=city", "population.households=600",
      "intervention.participants_households=60"),
-])
+    # the re-entry memory's other branches: a return restarts the clock (0), resumes where it left off (1)
+    ("replications=2", "horizon_years=7", "population.reentry_duration_memory=0.0"),
+    ("replications=2", "horizon_years=7", "population.reentry_duration_memory=1.0"),
+], ids=["default", "city-moving-caseload", "memory-0", "memory-1"])
 def test_the_households_eb_month_in_one_pass_is_its_three_passes_to_the_bit(overrides):
     """kernels.eb_month (the hazard, the exits and the re-entries in one pass) leaves every
     household array, the month's counts, the evaluation's records and every table as the three

@@ -49,6 +49,26 @@ def test_the_adult_outcomes_month_is_the_start_then_the_remission(monkeypatch, s
     assert at_rate.any() and after[at_rate].all()                            # u == rate: no remission
 
 
+def test_the_adult_outcomes_month_refuses_outcomes_it_would_write_into_a_copy():
+    """The loop writes the outcomes through a flat view of them: outcomes no flat view can be made of
+    (every other child of a larger array, which kernels.whole leaves as it is) raise instead of the
+    writes going into a copy and being lost; contiguous ones are written."""
+    from types import SimpleNamespace
+    arms, reps, window, n_outcomes, month = 2, 3, 5, 4, 7
+    onset = np.full((arms, reps, window, n_outcomes), month, dtype=np.int32)    # every outcome starts
+    u = np.ones((reps, window, n_outcomes), dtype=np.float32)                    # none remits
+    every_other = np.zeros((arms, reps, 2 * window, n_outcomes), dtype=bool)[:, :, ::2]
+    assert kernels.whole(every_other) is every_other
+    strided = SimpleNamespace(adult_outcome=every_other, adult_onset_month=onset, window=window)
+    with pytest.raises(ValueError):
+        kernels_month.adult_outcomes_month(strided, month, 0.5, u)
+    assert not every_other.any()
+    contiguous = SimpleNamespace(adult_outcome=np.zeros_like(onset, dtype=bool), adult_onset_month=onset,
+                                 window=window)
+    kernels_month.adult_outcomes_month(contiguous, month, 0.5, u)
+    assert contiguous.adult_outcome.all()
+
+
 def _turning_state(model, draws, rng, t):
     """Many children turning 18 at month t, in the area or not, placed or not, with every conduct
     count from 0 to beyond the history, and draws of 0 (log1p(−0) = −0: 0/0 in the reference)."""
@@ -109,26 +129,39 @@ def test_the_tables_are_the_reference_child_by_child():
 @pytest.mark.parametrize("seed", range(3))
 def test_the_household_enrolment_compiled_is_numpys(monkeypatch, seed):
     """Intervention.enrol with the compiled choice (kernels_month.enrol_households) against its numpy
-    lines (first_by_priority), from the same shuffled state: priorities with many ties, rows with no
-    room, room for some and room for all, durations at the threshold; every array equal."""
+    lines (first_by_priority), from the same shuffled state: priorities with many ties, a row with no
+    room, one with room for some of the eligible and one with room for all, durations at the
+    threshold; every array equal."""
     (compiled, draws_compiled), (numpy, draws_numpy) = shuffled_models(seed, monkeypatch)
     t = numpy.month
     itv = numpy.intervention
     assert itv.in_project(t)
+    threshold = itv.config.eligible_min_months_on_eb
+    assert threshold >= 1
     for model in (compiled, numpy):
         hh, rng = model.households, np.random.default_rng(seed + 10)
         hh.participant[:] = rng.random(hh.participant.shape) < 0.01
         hh.enrolment_priority[:] = rng.integers(0, 5, size=hh.enrolment_priority.shape) / 8.0   # ties
-        hh.months_on_eb[:] = rng.integers(0, 2 * itv.config.eligible_min_months_on_eb + 2, size=hh.months_on_eb.shape)
-        hh.participant[:, 0] = hh.on_eb[:, 0]                  # replication 0: no room at all
+        hh.months_on_eb[:] = rng.integers(0, 2 * threshold + 2, size=hh.months_on_eb.shape)
+        # replication 0: every household on EB a participant (more than the places: no room, asserted
+        # below); replication 2: one in twenty at the threshold, the others a month short (few eligible)
+        hh.participant[:, 0] = hh.on_eb[:, 0]
+        hh.months_on_eb[:, 2] = np.where(rng.random(hh.months_on_eb[:, 2].shape) < 0.05, threshold, threshold - 1)
         model.intervention.config = dataclasses.replace(model.intervention.config, enrol_during_project=True)
-    numpy.households.kernels = numpy.children.kernels = "numpy"
-    before = numpy.households.participant.copy()
+    hh = numpy.households
+    room = itv.config.participants_households - np.count_nonzero(hh.participant & hh.on_eb, axis=-1)
+    eligible = np.count_nonzero(hh.present & hh.on_eb & np.take(itv.eligible_by_composition, hh.composition)
+                                & ~hh.participant & (hh.months_on_eb >= threshold), axis=-1)
+    assert (room[:, 0] <= 0).all()                                         # no room
+    assert ((0 < room[:, 1]) & (room[:, 1] < eligible[:, 1])).all()        # room for some
+    assert ((0 < eligible[:, 2]) & (eligible[:, 2] <= room[:, 2])).all()   # room for all
+    hh.kernels = numpy.children.kernels = "numpy"
+    before = hh.participant.copy()
     for model, draws in ((compiled, draws_compiled), (numpy, draws_numpy)):
         model.intervention.enrol(t, 0.7, draws)
     _assert_same_arrays(compiled, numpy)
-    gained = numpy.households.participant & ~before
-    assert gained[:, 1:].any() and not gained[:, 0].any()
+    gained = np.count_nonzero(hh.participant & ~before, axis=-1)
+    assert (gained[:, 0] == 0).all() and (gained[:, 1] == room[:, 1]).all() and (gained[:, 2] == eligible[:, 2]).all()
 
 
 def test_the_compiled_enrolment_skips_an_arm_without_room_and_fills_rows_with_room_for_all():

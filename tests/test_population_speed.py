@@ -77,9 +77,23 @@ def test_the_compiled_compaction_is_the_numpy_paths_to_the_bit(monkeypatch, seed
                               "few-rows": (3, 2000, [0, 1, 2]),
                               "one-row": (2, 500, [1]),
                               "rows-apart": (9, 400, [0, 2, 3, 7, 8])}[layout]
-    results = {path: _run(path, seed, n_reps, capacity, rows) for path in ("compiled", "numpy", "row-by-row")}
+    from agents import kernels_compaction
+    ran = []
+
+    def noting(name, loop):             # kernels.compiled, noting which loops this test asked for
+        ran.append(name)
+        return kernels.compiled(name, loop)
+
+    monkeypatch.setattr(kernels_compaction, "compiled", noting)
+    results = {}
+    for path in ("compiled", "numpy", "row-by-row"):
+        ran.clear()
+        results[path] = _run(path, seed, n_reps, capacity, rows)
+        assert ("compact_rows" in ran) == (path == "compiled"), path       # the compiled loop ran in its path only
+    ran.clear()
     monkeypatch.setattr(base, "FEW_ROWS", 0 if base.FEW_ROWS >= len(rows) else 100)   # the other numpy path
     results["numpy-other"] = _run("numpy", seed, n_reps, capacity, rows)
+    assert not ran
     reference = results["row-by-row"]
     moved = False
     for path, toy in results.items():
@@ -93,7 +107,6 @@ def test_the_compiled_compaction_is_the_numpy_paths_to_the_bit(monkeypatch, seed
                 got = toy.retired_state(r)[name]
                 assert got.dtype == value.dtype and np.array_equal(got, value), (path, r, name)
     assert moved                     # the plans compacted something
-    assert "compact_rows" in kernels._COMPILED          # and the compiled path ran
 
 
 def test_compact_keeps_its_definition():

@@ -30,7 +30,7 @@ needs_forkserver = pytest.mark.skipif(not warm.available(), reason="no fork serv
 
 def test_the_preload_list_holds_the_model_and_its_loops_not_the_chart_modules():
     """The chart modules came last in the server's preload, before its first fork (the first
-    replication waited for them): sifsim's workers import them once their batch is done."""
+    replication waited for them): sifsim queues their imports behind the batches, for idle workers."""
     from simulation.present.charts import parallel
     modules = warm.preload_modules()
     assert {"simulation.core.model", "simulation.core.runner", warm.KERNEL_PRELOAD} <= set(modules)

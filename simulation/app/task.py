@@ -158,9 +158,10 @@ def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: i
     pool = None
     if pools:
         warm.start()
-        # one pool for the replications, then the charts: a worker whose batch is done imports
-        # the chart modules (queued behind the batches) while the others finish and the tables
-        # are summarised, instead of the server before its first fork (simulation/app/warm.py)
+        # one pool for the replications, then the charts: the chart modules' imports, one per chart
+        # worker, are queued behind the batches, so a worker whose batch is done takes one while
+        # the others finish and the tables are summarised, instead of the server importing them
+        # before its first fork (simulation/app/warm.py; any idle worker may take any of them)
         pool = ProcessPoolExecutor(max_workers=max(chart_workers, replication_workers), mp_context=context,
                                    initializer=use_environment, initargs=(warm.worker_environment(),))
     prepare = (prepare_chart_worker,) * chart_workers if pool is not None and chart_workers > 1 else ()

@@ -10,11 +10,12 @@ composition; each worker is then a fork of that server and starts in millisecond
 
 The chart modules are not in the server's preload (0.10.0): the first replication waited for
 the server, and their import (≈ 0.6 s) came last in it. ``sifsim`` draws a run's charts in the
-same pool as its replications (:mod:`simulation.app.task`), and each worker imports them when
-its batch is done (:func:`simulation.present.workers.prepare_chart_worker`, queued behind the
-batches), while the other batch finishes and the tables are summarised. A pool forked from this
-server for anything else (the explore command's chunks, a sweep's charts) imports what it needs
-itself.
+same pool as its replications (:mod:`simulation.app.task`), with their imports queued behind the
+batches (:func:`simulation.present.workers.prepare_chart_worker`, one per chart worker): a worker
+whose batch is done takes one while the other batch finishes and the tables are summarised (any
+idle worker may take any of them; one that took none imports them with its first chart). A pool
+forked from this server for anything else (the explore command's chunks, a sweep's charts)
+imports what it needs itself.
 
 The server is a fresh interpreter, not a fork of the run's process: a worker holds none of the
 run's state. What it has done before forking — imports, and one tiny paired replication run

@@ -210,9 +210,11 @@ def run(config: SifsimConfig, *, progress: bool | None = None,
 
     ``pool``: the caller's worker pool (as many processes as :func:`worker_count` gives),
     used instead of a pool of this run's own and left running (``sifsim`` draws the charts in it).
-    ``after_batches``: tasks for that pool's workers once they have no batch left to run,
-    submitted behind the batches (with the batches run here, at once); their results are not
-    waited for (``sifsim``: each worker imports the chart modules meanwhile).
+    ``after_batches``: tasks for that pool, submitted behind the batches (the queue is first in,
+    first out: whichever worker is idle first takes the first of them, as it would a batch), or at
+    once when the batches run here (one worker or one batch: the pool then runs none of them);
+    their results are not waited for (``sifsim``: the chart modules' imports, which the idle
+    workers make meanwhile).
     """
     validate(config)
     timings: dict[str, float] = {}

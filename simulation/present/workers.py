@@ -17,11 +17,14 @@ CHART_PRELOAD = ("simulation.present.charts.parallel", "simulation.present.chart
 def prepare_chart_worker() -> bool:
     """Import :data:`CHART_PRELOAD` in this worker (True: imported now, False: it had them).
 
-    ``sifsim``'s replication workers run this when their batch is done, before the same workers
-    draw the charts (:mod:`simulation.app.task`): the imports (matplotlib and the chart modules,
-    ≈ 0.6 s) then fill a core that would wait for the other batch or for the tables' summary,
-    instead of delaying the warm fork server's first fork (:mod:`simulation.app.warm`). Only a
-    matter of time: a worker that has not run it imports the modules with its first chart.
+    ``sifsim`` queues one of these per chart worker in its pool behind the replications' batches,
+    before the same pool draws the charts (:mod:`simulation.app.task`): the pool's first idle
+    worker takes the first, so the imports (matplotlib and the chart modules, ≈ 0.6 s) fill a
+    core that would wait for the other batch or for the tables' summary, instead of delaying the
+    warm fork server's first fork (:mod:`simulation.app.warm`). Which worker takes which is the
+    pool's scheduling: one worker may take two (the second returns False at once) and another
+    none. Only a matter of time: a worker that has not run it imports the modules with its first
+    chart.
     """
     if all(name in sys.modules for name in CHART_PRELOAD):
         return False

@@ -13,8 +13,8 @@ machine of the README). The server is a fresh process, not a fork
 of the run's own, so a worker holds none of the run's memory or state. ``sifsim`` draws in its
 own pool instead (``pool``; :mod:`simulation.app.warm`, :mod:`simulation.app.task`): the workers
 that ran the replications, forked from its warm server (the model's modules, started before the
-config is composed), which import these modules when their batch is done
-(:func:`simulation.present.workers.prepare_chart_worker`).
+config is composed), with one import of these modules per chart worker queued behind the batches
+(:func:`simulation.present.workers.prepare_chart_worker`), which any idle worker may take.
 """
 
 from __future__ import annotations
@@ -70,20 +70,28 @@ class PendingCharts:
     Starting a worker waits until the fork server has made its imports, so the tasks are
     submitted from a thread and the caller goes on meanwhile (``sifsim`` writes the CSVs).
     ``pool``: the caller's pool to draw in (``sifsim``'s, whose workers ran the replications)
-    instead of a pool of its own. A context manager: leaving it (after the result, or on an
-    error) cancels what has not started and lets its own workers go without waiting for their
-    interpreters to exit (a caller's pool is the caller's to shut down).
+    instead of a pool of its own. That pool may have more workers than ``workers`` (``sifsim``'s
+    has as many as the replications', :mod:`simulation.app.task`): at most ``workers`` charts are
+    in the pool at a time, the next submitted (in :func:`drawing_order`) when one is done, so the
+    charts take ``workers`` cores in either pool. A context manager: leaving it (after the
+    result, or on an error) cancels what has not started, submits no more, and lets its own
+    workers go without waiting for their interpreters to exit (a caller's pool is the caller's to
+    shut down).
     """
 
     def __init__(self, folder: Path, language: str, workers: int, mp_context: BaseContext | None = None,
                  pool: Executor | None = None):
         names = self.names = [c.name for c in charts_of("run")]
+        in_flight = max(1, min(workers, len(names)))
         self._own_pool = pool is None
         self.pool = pool if pool is not None else ProcessPoolExecutor(
-            max_workers=max(1, min(workers, len(names))),
-            mp_context=mp_context if mp_context is not None else chart_context())
+            max_workers=in_flight, mp_context=mp_context if mp_context is not None else chart_context())
         self.futures: dict[str, Future] = {}
         self._failed: BaseException | None = None
+        # a place for each chart in the pool at a time: taken before a chart is submitted, given
+        # back when it is done (drawn, failed or cancelled)
+        self._places = threading.Semaphore(in_flight)
+        self._stopped = threading.Event()
         self._submitting = threading.Thread(target=self._submit, args=(str(folder), names, language),
                                             name="sifsim-charts", daemon=True)
         self._submitting.start()
@@ -91,14 +99,24 @@ class PendingCharts:
     def _submit(self, folder: str, names: list[str], language: str) -> None:
         try:
             for name in drawing_order(names):
-                self.futures[name] = self.pool.submit(draw_from_folder, folder, name, language)
+                self._places.acquire()
+                if self._stopped.is_set():
+                    return
+                future = self.pool.submit(draw_from_folder, folder, name, language)
+                self.futures[name] = future
+                future.add_done_callback(self._give_back_place)
         except BaseException as exc:    # re-raised by result(), in the caller's thread
             self._failed = exc
+
+    def _give_back_place(self, _future: Future) -> None:
+        self._places.release()
 
     def __enter__(self) -> "PendingCharts":
         return self
 
     def __exit__(self, *exc) -> None:
+        self._stopped.set()
+        self._places.release()          # a submitting thread waiting for a place sees the stop
         self._submitting.join()
         if self._own_pool:
             self.pool.shutdown(wait=False, cancel_futures=True)
