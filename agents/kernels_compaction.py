@@ -153,7 +153,7 @@ class CompactionPlan:
             if archive else None
         if layout.data is None:
             return out
-        archived = out.reshape(-1).view(layout.word) if archive else layout.no_archive
+        archived = out.reshape(-1, copy=False).view(layout.word) if archive else layout.no_archive
         u = self.unsigned
         compiled("compact_rows", _compact_rows_loop)(
             layout.data, *layout.sizes, u["rows"], u["first"], u["kept_offsets"], u["kept"], u["gone_offsets"],
@@ -177,7 +177,9 @@ class WordLayout:
         word_bytes = next(b for b in _WORDS if agent_bytes % b == 0) if agent_bytes else 1
         self.word = _WORDS[word_bytes]
         self.words = agent_bytes // word_bytes
-        self.data = arr.reshape(-1).view(self.word) if arr.size else None
+        # written through: a view or an error, never a silent copy (copy=False raises on an array
+        # that is not contiguous)
+        self.data = arr.reshape(-1, copy=False).view(self.word) if arr.size else None
         self.sizes = tuple(np.uint64(v) for v in (word_bytes, n_lead, n_reps, n_agents, self.words))
         self.has_inert = inert is not None
         self.pattern = np.ascontiguousarray(np.broadcast_to(np.asarray(inert if self.has_inert else 0, dtype=arr.dtype),
