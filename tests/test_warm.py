@@ -93,9 +93,11 @@ PROBE = textwrap.dedent("""
         return {"pid": os.getpid(), "parent": os.getppid(), "kernels_env": os.environ.get("SIFSIM_KERNELS"),
                 "loaded": preload.LOADED, "failed": preload.FAILED, "mesa": "mesa" in sys.modules,
                 "compiled": {name: len(d.signatures) for name, d in kernels._COMPILED.items()},
-                "secret": globals().get("SECRET")}
+                "secret": globals().get("SECRET"), "frozen": __import__("gc").get_freeze_count(),
+                "tracked": len(__import__("gc").get_objects())}
 
     if __name__ == "__main__":
+        frozen_at_start = __import__("gc").get_freeze_count()   # the interpreter's own (375 on 3.12.1)
         from simulation.app import warm
         from simulation.core.runner import use_environment
         os.environ.pop("SIFSIM_KERNELS", None)
@@ -105,7 +107,9 @@ PROBE = textwrap.dedent("""
         with ProcessPoolExecutor(1, mp_context=warm.context(), initializer=use_environment,
                                  initargs=(warm.worker_environment(),)) as pool:
             seen = pool.submit(probe).result()
+        seen["frozen_at_start"] = frozen_at_start
         seen["main_pid"] = os.getpid()
+        seen["main_frozen"] = __import__("gc").get_freeze_count() - seen["frozen_at_start"]
         seen["main_has_preload"] = "simulation.app.preload" in sys.modules
         print(json.dumps(seen))
 """)
@@ -127,6 +131,11 @@ def test_a_warm_worker_has_the_model_and_its_loops_and_none_of_the_main_process(
     assert seen["parent"] != seen["main_pid"] and seen["secret"] is None
     assert not seen["main_has_preload"], "the main process must not run the tiny replication"
     assert seen["kernels_env"] == "numpy", "a worker follows the main process's SIFSIM_KERNELS"
+    # what the server imported and loaded is in the collector's permanent generation: a worker's
+    # full collections walk only what it made since (simulation/app/collector.py); far more
+    # objects frozen than left to walk. The main process (a library caller) keeps its collector.
+    assert seen["frozen"] > 50_000 and seen["frozen"] > 5 * seen["tracked"], seen
+    assert seen["main_frozen"] == 0
 
 
 def test_the_tiny_run_loads_what_a_default_sized_batch_calls():

@@ -120,3 +120,9 @@ try:
     LOADED = load_compiled_loops()
 except Exception as exc:   # noqa: BLE001 - an optimisation only: the workers load what they need
     FAILED = f"{type(exc).__name__}: {exc}"
+
+if in_fork_server():
+    # the workers fork from here: what the server imported and loaded is frozen once, so that no
+    # worker's full collection walks it again (simulation/app/collector.py)
+    from simulation.app.collector import freeze_imports
+    FROZEN = freeze_imports()

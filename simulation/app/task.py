@@ -21,6 +21,7 @@ from omegaconf import DictConfig
 from scenarios.validation import ConfigError
 from simulation.app.resources import collect_run_problems
 from simulation.app import sweep, warm
+from simulation.app.collector import freeze_imports
 from simulation.app.config import CONF_DIR, to_typed
 from simulation.app.outputs import manifest, write_manifest, write_run_tables
 from simulation.app.prepare import Preparation
@@ -146,6 +147,9 @@ def execute(cfg: DictConfig, output_dir: Path, *, in_sweep: bool = False, job: i
         discard_fresh_run_folder(output_dir)
         return 2
     log_start(cfg, config, output_dir, job)
+    # the imports and the composed config are frozen: the collections the tables' rows trigger walk
+    # only what the run makes (simulation/app/collector.py)
+    freeze_imports()
     cases = max(1, len(config.portfolio))   # a fund portfolio runs each grant
     on_replication = job_progress(config.replications * cases, job) if in_sweep and config.progress else None
     from simulation.core.runner import use_environment, worker_count
