@@ -205,14 +205,17 @@ class SifsimModel(mesa.Model):
 
     # --- what the run collects ----------------------------------------------------------------------
 
-    def replication_rows(self, r: int) -> dict[str, list]:
-        """The raw table rows of the batch's r-th replication (what a run of it alone would give)."""
+    def replication_rows(self, r: int, *, with_population: bool = True,
+                         with_participants: bool = True) -> dict[str, list]:
+        """The raw table rows of the batch's r-th replication (what a run of it alone would give);
+        the population or the participants rows empty if ``with_population``/``with_participants``
+        is False (:func:`simulation.core.runner.run_outcomes` needs neither)."""
         replication = self.replications[r]
         n_months = len(self._monthly_counts)
-        if self._stacked_counts[0] != n_months:          # stacked once per batch, not per replication
-            self._stacked_counts = (n_months, np.stack(self._monthly_counts).astype(np.int64) if n_months else None)
         population = []
-        if n_months:
+        if n_months and with_population:
+            if self._stacked_counts[0] != n_months:      # stacked once per batch, not per replication
+                self._stacked_counts = (n_months, np.stack(self._monthly_counts).astype(np.int64))
             counts = self._stacked_counts[1][:, :, r].tolist()               # (months, arms, 4) Python ints
             for t in range(n_months):
                 year, month, by_arm = self.calendar.year(t), t % 12 + 1, counts[t]
@@ -221,7 +224,8 @@ class SifsimModel(mesa.Model):
         return {"ledger": self.books.ledger_rows[r], "population": population, "budget": self.books.budget_rows[r],
                 "repayment": self.books.repayment_rows[r], "years": self.books.years[r],
                 "calibration": self.baseline.rows[r],
-                "participants": self.participants.rows(r, self.calendar.start_year, ARM_NAMES)}
+                "participants": self.participants.rows(r, self.calendar.start_year, ARM_NAMES) if with_participants
+                else []}
 
     # the first replication's rows (a model of one replication, as Mesa's batch_run makes)
     @property

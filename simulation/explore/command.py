@@ -143,7 +143,7 @@ def discover(study: Study, table: pd.DataFrame) -> list[tuple[str, str, Box | No
 def break_even(study: Study, builder: PointBuilder) -> tuple[pd.DataFrame, int]:
     """Per rule, the key's value at which P(full repayment) reaches the target; once, where the PV of
     the attributable saving turns positive. Same seeds at every value; evaluations cached by value."""
-    from simulation.core.runner import run
+    from simulation.core.runner import run_outcomes
     b = study.break_even
     typed, _ = builder.base()
     cache: dict[float, pd.DataFrame] = {}
@@ -156,7 +156,7 @@ def break_even(study: Study, builder: PointBuilder) -> tuple[pd.DataFrame, int]:
             set_key(config, b.key, float(x))
             # the runner's own pool over the replications, when there are enough to pay for its start
             config.workers = study.workers if study.workers is not None or study.replications >= 10 else 1
-            cache[key] = run(config, progress=False).per_replication
+            cache[key] = run_outcomes(config, progress=False)
         return cache[key]
 
     rules = list(dict.fromkeys(at(b.low)["rule"].astype(str)))

@@ -170,11 +170,11 @@ def outcome_rows(per_replication: pd.DataFrame) -> pd.DataFrame:
 
 def run_chunk(items: list[tuple[str, object]]) -> pd.DataFrame:
     """Run each (config hash, config) of a chunk; the outcome rows keyed by ``point_hash``."""
-    from simulation.core.runner import run
+    from simulation.core.runner import run_outcomes
     parts = []
     for config_hash, config in items:
         t0 = time.perf_counter()
-        rows = outcome_rows(run(config, progress=False).per_replication)
+        rows = outcome_rows(run_outcomes(config, progress=False))
         parts.append(rows.assign(point_hash=config_hash, wall_time_s=time.perf_counter() - t0))
     return pd.concat(parts, ignore_index=True)
 
