@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-__version__ = "0.10.1"
+__version__ = "0.10.2"
 
 if TYPE_CHECKING:  # pragma: no cover
     from scenarios.schema import SifsimConfig
