@@ -84,7 +84,7 @@ def test_warm_forked_spawned_and_serial_workers_give_the_same_tables():
 #: run in a fresh interpreter: this test's own process may already have a fork server (the
 #: chart tests start one), and a process's server keeps the preload list it started with
 PROBE = textwrap.dedent("""
-    import json, os, sys
+    import gc, json, os, sys
     from concurrent.futures import ProcessPoolExecutor
 
     def probe():
@@ -93,11 +93,11 @@ PROBE = textwrap.dedent("""
         return {"pid": os.getpid(), "parent": os.getppid(), "kernels_env": os.environ.get("SIFSIM_KERNELS"),
                 "loaded": preload.LOADED, "failed": preload.FAILED, "mesa": "mesa" in sys.modules,
                 "compiled": {name: len(d.signatures) for name, d in kernels._COMPILED.items()},
-                "secret": globals().get("SECRET"), "frozen": __import__("gc").get_freeze_count(),
-                "tracked": len(__import__("gc").get_objects())}
+                "secret": globals().get("SECRET"), "frozen": gc.get_freeze_count(),
+                "tracked": len(gc.get_objects())}
 
     if __name__ == "__main__":
-        frozen_at_start = __import__("gc").get_freeze_count()   # the interpreter's own (375 on 3.12.1)
+        frozen_at_start = gc.get_freeze_count()   # the interpreter's own (375 on 3.12.1)
         from simulation.app import warm
         from simulation.core.runner import use_environment
         os.environ.pop("SIFSIM_KERNELS", None)
@@ -107,9 +107,8 @@ PROBE = textwrap.dedent("""
         with ProcessPoolExecutor(1, mp_context=warm.context(), initializer=use_environment,
                                  initargs=(warm.worker_environment(),)) as pool:
             seen = pool.submit(probe).result()
-        seen["frozen_at_start"] = frozen_at_start
         seen["main_pid"] = os.getpid()
-        seen["main_frozen"] = __import__("gc").get_freeze_count() - seen["frozen_at_start"]
+        seen["main_frozen"] = gc.get_freeze_count() - frozen_at_start
         seen["main_has_preload"] = "simulation.app.preload" in sys.modules
         print(json.dumps(seen))
 """)

@@ -125,4 +125,4 @@ if in_fork_server():
     # the workers fork from here: what the server imported and loaded is frozen once, so that no
     # worker's full collection walks it again (simulation/app/collector.py)
     from simulation.app.collector import freeze_imports
-    FROZEN = freeze_imports()
+    freeze_imports()

@@ -170,12 +170,9 @@ def simulate_rows(case: SifsimConfig, grant: str, replications: list[int],
         out["ledger"].extend(row + (grant,) for row in rows["ledger"])
         out["repayment"].extend({**row, "grant": grant} for row in rows["repayment"])
         out["years"].extend({"replication": r, **y.row(), "grant": grant} for y in rows["years"])
-        if "population" in tables:
-            out["population"].extend(row + (grant,) for row in rows["population"])
-        if "participants" in tables:
-            out["participants"].extend(row + (grant,) for row in rows["participants"])
-        if "budget" in tables:
-            out["budget"].extend(row + (grant,) for row in rows["budget"])
+        for name in ("population", "participants", "budget"):
+            if name in tables:
+                out[name].extend(row + (grant,) for row in rows[name])
     return out
 
 
@@ -210,7 +207,7 @@ def run(config: SifsimConfig, *, progress: bool | None = None,
         mp_context: multiprocessing.context.BaseContext | None = None,
         worker_environment: dict[str, str | None] | None = None,
         pool: Executor | None = None, after_batches: Sequence[Callable[[], object]] = (),
-        _tables: Sequence[str] = ROW_TABLES) -> Results:
+        _outcomes_only: bool = False) -> Results:
     """Validate ``config``, simulate all replications of every grant and summarise them.
 
     Replications are independent (their own random streams), so they may run in
@@ -236,6 +233,7 @@ def run(config: SifsimConfig, *, progress: bool | None = None,
     total = config.replications * len(cases)
     workers = worker_count(config, total)
     size = batch_size(config)
+    tables = OUTCOME_ROW_TABLES if _outcomes_only else ROW_TABLES
     tasks = [(grant, case, reps) for grant, case in cases.items()
              for reps in batches(list(range(config.replications)), size, workers)]
     bar = Progress(total, config.scenario, enabled=show)
@@ -255,7 +253,7 @@ def run(config: SifsimConfig, *, progress: bool | None = None,
             for task in after_batches:      # the pool's workers have no batch: they start now
                 pool.submit(task)
         for i, (grant, case, reps) in enumerate(tasks):
-            parts[i] = simulate_rows(case, grant, reps, _tables)
+            parts[i] = simulate_rows(case, grant, reps, tables)
             finished(reps)
     else:
         own = pool is None
@@ -264,7 +262,7 @@ def run(config: SifsimConfig, *, progress: bool | None = None,
             pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), mp_context=context,
                                        initializer=use_environment, initargs=(worker_environment or {},))
         try:
-            futures = {pool.submit(simulate_rows, case, grant, reps, _tables): i
+            futures = {pool.submit(simulate_rows, case, grant, reps, tables): i
                        for i, (grant, case, reps) in enumerate(tasks)}
             for task in after_batches:      # the queue is first in, first out: behind every batch
                 pool.submit(task)
@@ -280,7 +278,7 @@ def run(config: SifsimConfig, *, progress: bool | None = None,
     timings["simulate"] = time.perf_counter() - t0
 
     t1 = time.perf_counter()
-    results = assemble(config, parts) if tuple(_tables) == ROW_TABLES else outcome_tables(config, parts)
+    results = assemble(config, parts, summary=not _outcomes_only)
     timings["summarise"] = time.perf_counter() - t1
     results.timings_s = timings
     return results
@@ -291,57 +289,35 @@ def run_outcomes(config: SifsimConfig, *, progress: bool | None = None) -> pd.Da
     the bit), without the tables they are not made from: the population, participants and budget
     rows are not collected and the summary is not made (``sifsim explore``: a design point needs
     only these; a study-sized point's assembly ≈ a quarter shorter)."""
-    return run(config, progress=progress, _tables=OUTCOME_ROW_TABLES).per_replication
+    return run(config, progress=progress, _outcomes_only=True).per_replication
 
 
-def ledger_table(parts: list[dict[str, list]]) -> pd.DataFrame:
-    """The ledger of a run from its batches' rows (in replication order), with its column types."""
-    ledger_rows = [row for part in parts for row in part["ledger"]]
-    ledger = pd.DataFrame(ledger_rows, columns=[*LEDGER_COLUMNS, "grant"])
-    return ledger.astype({"replication": "int32", "year": "int16", "amount_sek": "float64",
-                          "cash": "bool", "arm": "category", "payer": "category",
-                          "category": "category", "grant": "category", "perspective": "category"})
+def assemble(config: SifsimConfig, parts: list[dict[str, list]], *, summary: bool = True) -> Results:
+    """The tables of a run from its batches' raw rows (in replication order), and their summary
+    (``summary`` False: none made, an empty frame; :func:`run_outcomes`, whose batches also
+    collect no population, participants or budget rows: those tables are then empty)."""
+    cases = grants(config)
 
+    def rows(table: str) -> list:
+        return [row for part in parts for row in part[table]]
 
-def repayment_table(config: SifsimConfig, parts: list[dict[str, list]]) -> pd.DataFrame:
-    """The repayment table of a run from its batches' rows, a portfolio's fund totals included."""
-    repayment = pd.DataFrame([row for part in parts for row in part["repayment"]])
+    ledger = pd.DataFrame(rows("ledger"), columns=[*LEDGER_COLUMNS, "grant"])
+    ledger = ledger.astype({"replication": "int32", "year": "int16", "amount_sek": "float64",
+                            "cash": "bool", "arm": "category", "payer": "category",
+                            "category": "category", "grant": "category", "perspective": "category"})
+    population = pd.DataFrame(rows("population"), columns=[*POPULATION_COLUMNS, "grant"])
+    repayment = pd.DataFrame(rows("repayment"))
     columns = [*REPAYMENT_COLUMNS, "grant"]
-    if len(repayment) and len(grants(config)) > 1:
+    if len(repayment) and len(cases) > 1:
         repayment = pd.concat([repayment, fund_totals(repayment, config.municipality.fund_capital_sek)],
                               ignore_index=True)
-    return repayment[columns] if len(repayment) else pd.DataFrame(columns=columns)
-
-
-def outcome_tables(config: SifsimConfig, parts: list[dict[str, list]]) -> Results:
-    """:func:`assemble` for :func:`run_outcomes`: the ledger, repayment, years and per-replication
-    tables as there; the others empty (with their columns), no summary."""
-    ledger = ledger_table(parts)
-    repayment = repayment_table(config, parts)
-    years = with_same_year_comparison(pd.DataFrame([row for part in parts for row in part["years"]]), ledger,
-                                      grants(config))
-    return Results(config=config, ledger=ledger, population=pd.DataFrame(columns=[*POPULATION_COLUMNS, "grant"]),
-                   repayment=repayment, years=years,
-                   per_replication=per_replication_metrics(config, ledger, repayment, years),
-                   summary=pd.DataFrame())
-
-
-def assemble(config: SifsimConfig, parts: list[dict[str, list]]) -> Results:
-    """The tables of a run from its batches' raw rows (in replication order), and their summary."""
-    population_rows = [row for part in parts for row in part["population"]]
-    year_rows = [row for part in parts for row in part["years"]]
-    participant_rows = [row for part in parts for row in part["participants"]]
-    budget_rows = [row for part in parts for row in part["budget"]]
-    ledger = ledger_table(parts)
-    population = pd.DataFrame(population_rows, columns=[*POPULATION_COLUMNS, "grant"])
-    repayment = repayment_table(config, parts)
-    years = with_same_year_comparison(pd.DataFrame(year_rows), ledger, grants(config))
-    participants = pd.DataFrame(participant_rows, columns=[*PARTICIPANT_COLUMNS, "grant"])
-    budget = pd.DataFrame(budget_rows, columns=[*BUDGET_COLUMNS, "grant"])
+    repayment = repayment[columns] if len(repayment) else pd.DataFrame(columns=columns)
+    years = with_same_year_comparison(pd.DataFrame(rows("years")), ledger, cases)
+    participants = pd.DataFrame(rows("participants"), columns=[*PARTICIPANT_COLUMNS, "grant"])
+    budget = pd.DataFrame(rows("budget"), columns=[*BUDGET_COLUMNS, "grant"])
     per_rep = per_replication_metrics(config, ledger, repayment, years)
-    summary = summarise(per_rep)
     return Results(config=config, ledger=ledger, population=population, repayment=repayment,
-                   years=years, per_replication=per_rep, summary=summary,
+                   years=years, per_replication=per_rep, summary=summarise(per_rep) if summary else pd.DataFrame(),
                    participants=participants, budget=budget)
 
 
